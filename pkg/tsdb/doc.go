@@ -1,0 +1,2 @@
+// Package tsdb writes samples to VictoriaMetrics and reads series back for graphs.
+package tsdb
