@@ -61,6 +61,13 @@ type BatchPayload struct {
 	DeviceIDs []int64 `json:"device_ids"`
 }
 
+// EvalPayload is the payload of TypeAlertEval: the cycle that just completed.
+type EvalPayload struct {
+	CyclePayload
+	// Kind is "ping" or "snmp".
+	Kind string `json:"kind"`
+}
+
 // DevicePayload is the payload of an on-demand task for one device.
 type DevicePayload struct {
 	DeviceID int64 `json:"device_id"`

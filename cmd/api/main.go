@@ -1,0 +1,130 @@
+// Command api serves WardOps' REST API, dashboard, live events, asynqmon (/monitoring) and
+// /metrics on WARDOPS_HTTP_ADDR (default :5001). `api migrate` applies the schema and exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/hibiken/asynqmon"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wardops/wardops/pkg/api"
+	"github.com/wardops/wardops/pkg/config"
+	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/pkg/store"
+)
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) int {
+	cfg, err := config.LoadAPI(config.Env())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "api: bad configuration: %v\n", err)
+		return 2
+	}
+	logger := daemon.NewLogger(os.Stderr, cfg.Common, "api")
+	ctx, stop := daemon.SignalContext()
+	defer stop()
+
+	pool, err := store.Open(ctx, store.PoolParams{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns), QueryTimeout: cfg.QueryTimeout, AppName: "wardops-api"})
+	if err != nil {
+		logger.Error("database unavailable", "err", err)
+		return 1
+	}
+	defer pool.Close()
+	if len(args) > 0 && args[0] == "migrate" {
+		if err := store.Migrate(ctx, pool, logger); err != nil {
+			logger.Error("migrate", "err", err)
+			return 1
+		}
+		return 0
+	}
+	if len(args) > 0 {
+		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate)\n", args[0])
+		return 2
+	}
+	if cfg.MigrateOnStart {
+		if err := store.Migrate(ctx, pool, logger); err != nil {
+			logger.Error("migrate", "err", err)
+			return 1
+		}
+	}
+	redisOpt, rdb, err := daemon.Redis(ctx, cfg.RedisURL)
+	if err != nil {
+		logger.Error("redis unavailable", "err", err)
+		return 1
+	}
+	defer rdb.Close()
+	return serve(ctx, cfg, logger, deps{store: store.New(pool, cfg.QueryTimeout, logger), rdb: rdb, redisOpt: redisOpt})
+}
+
+type deps struct {
+	store    *store.Store
+	rdb      redis.UniversalClient
+	redisOpt asynq.RedisConnOpt
+}
+
+func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int {
+	client := asynq.NewClientFromRedisClient(d.rdb)
+	inspector := asynq.NewInspectorFromRedisClient(d.rdb)
+	mon := asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: d.redisOpt})
+	started := time.Now()
+	checker := health.NewChecker(map[string]health.Check{
+		"database":        health.Ping("database", d.store.Pool(), 500*time.Millisecond),
+		"redis":           health.Ping("redis", redisPinger{d.rdb}, 200*time.Millisecond),
+		"victoriametrics": health.HTTP("victoriametrics", cfg.VMURL+"/health", 500*time.Millisecond),
+		"workers":         health.Workers(inspector, health.WorkerThresholds{MinWorkers: cfg.MinWorkers, DegradedPending: 1000, CriticalPending: 5000}),
+		"disk_space":      health.Disk(cfg.DiskPath, 15, 5),
+		"api": func(context.Context) health.Component {
+			return health.Component{Level: health.Healthy, Reason: fmt.Sprintf("up %s, %d goroutines", time.Since(started).Round(time.Second), runtime.NumGoroutine())}
+		},
+	}, 2*time.Second)
+	srv := api.New(api.Params{Store: d.store, Redis: d.rdb, Client: client, Tasks: inspector, Health: checker,
+		Logger: logger, Monitoring: mon})
+	hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	logger.Info("api listening", "addr", cfg.HTTPAddr, "url", "http://127.0.0.1"+portOf(cfg.HTTPAddr)+"/")
+	select {
+	case err := <-errc:
+		logger.Error("http server", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	// Order: end live streams first (they never finish on their own), then stop accepting and
+	// drain in-flight requests, then close the clients those requests used.
+	srv.CloseStreams()
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Warn("drain connections", "err", err)
+	}
+	_ = mon.Close()
+	_ = inspector.Close()
+	_ = client.Close()
+	return 0
+}
+
+type redisPinger struct{ rdb redis.UniversalClient }
+
+func (r redisPinger) Ping(ctx context.Context) error { return r.rdb.Ping(ctx).Err() }
+
+func portOf(addr string) string {
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == ':' {
+			return addr[i:]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,59 @@
+// Command scheduler emits WardOps' periodic cycle tasks (ping, SNMP, worker health, retention)
+// into Redis. Run two for failover: one holds the leader lease and emits; each slot is emitted
+// exactly once either way.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/wardops/wardops/pkg/config"
+	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/schedule"
+	"github.com/wardops/wardops/pkg/tasks"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	cfg, err := config.LoadScheduler(config.Env())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "scheduler: bad configuration: %v\n", err)
+		return 2
+	}
+	logger := daemon.NewLogger(os.Stderr, cfg.Common, "scheduler")
+	ctx, stop := daemon.SignalContext()
+	defer stop()
+	_, rdb, err := daemon.Redis(ctx, cfg.RedisURL)
+	if err != nil {
+		logger.Error("redis unavailable", "err", err)
+		return 1
+	}
+	defer rdb.Close()
+	client := asynq.NewClientFromRedisClient(rdb)
+	defer client.Close()
+
+	s := schedule.New(schedule.Params{
+		Redis: rdb, Client: client, Jobs: Jobs(cfg),
+		Owner: daemon.Owner("scheduler"), LeaderTTL: cfg.LeaderTTL, Logger: logger,
+	})
+	logger.Info("scheduler started", "ping_interval", cfg.Ping.Interval, "snmp_interval", cfg.SNMP.Interval, "snmp", cfg.SNMPEnabled)
+	// Run returns when SIGINT/SIGTERM cancels ctx, after releasing the lease so the standby
+	// takes over at once instead of after the lease expiry.
+	if err := s.Run(ctx); err != nil {
+		logger.Warn("release leader lease", "err", err)
+	}
+	logger.Info("scheduler stopped")
+	return 0
+}
+
+// Jobs lists the periodic cycles this configuration schedules.
+func Jobs(cfg config.Scheduler) []schedule.Job {
+	jobs := []schedule.Job{{TaskType: tasks.TypePingCycle, Queue: tasks.QueueDefault, Interval: cfg.Ping.Interval}}
+	if cfg.SNMPEnabled {
+		jobs = append(jobs, schedule.Job{TaskType: tasks.TypeSNMPCycle, Queue: tasks.QueueDefault, Interval: cfg.SNMP.Interval})
+	}
+	return jobs
+}

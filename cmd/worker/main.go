@@ -1,0 +1,102 @@
+// Command worker executes WardOps tasks from Redis: ping and SNMP batches, alert evaluation,
+// notifications and housekeeping, 50 at a time by default. Run as many replicas as needed.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wardops/wardops/pkg/cache"
+	"github.com/wardops/wardops/pkg/config"
+	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/events"
+	"github.com/wardops/wardops/pkg/probe"
+	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/pkg/worker"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	cfg, err := config.LoadWorker(config.Env())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "worker: bad configuration: %v\n", err)
+		return 2
+	}
+	logger := daemon.NewLogger(os.Stderr, cfg.Common, "worker")
+	if err := probe.CheckPermission(); err != nil {
+		logger.Error("cannot ping: the worker needs root or CAP_NET_RAW (setcap cap_net_raw+ep, or cap_add NET_RAW)", "err", err)
+		return 1
+	}
+	ctx, stop := daemon.SignalContext()
+	defer stop()
+
+	pool, err := store.Open(ctx, store.PoolParams{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns), QueryTimeout: cfg.QueryTimeout, AppName: "wardops-worker"})
+	if err != nil {
+		logger.Error("database unavailable", "err", err)
+		return 1
+	}
+	defer pool.Close()
+	_, rdb, err := daemon.Redis(ctx, cfg.RedisURL)
+	if err != nil {
+		logger.Error("redis unavailable", "err", err)
+		return 1
+	}
+	defer rdb.Close()
+	client := asynq.NewClientFromRedisClient(rdb)
+	st := store.New(pool, cfg.QueryTimeout, logger)
+
+	if err := st.EnsurePingPartitions(ctx, time.Now(), 3); err != nil {
+		logger.Error("create ping partitions", "err", err)
+		return 1
+	}
+	mux := buildMux(cfg, deps{store: st, rdb: rdb, client: client, logger: logger})
+	srv := worker.NewServer(worker.ServerParams{Redis: rdb, Concurrency: cfg.Concurrency, Queues: cfg.Queues,
+		ShutdownTimeout: cfg.ShutdownTimeout, Logger: logger})
+	if err := srv.Start(mux); err != nil {
+		logger.Error("start worker", "err", err)
+		return 1
+	}
+	logger.Info("worker started", "concurrency", cfg.Concurrency, "queues", cfg.Queues)
+	<-ctx.Done()
+	logger.Info("shutting down")
+	// Order: stop taking tasks and let in-flight ones finish (asynq requeues those that
+	// exceed the shutdown timeout), then close the clients they used.
+	srv.Shutdown()
+	if err := client.Close(); err != nil && !errors.Is(err, context.Canceled) {
+		logger.Warn("close asynq client", "err", err)
+	}
+	return 0
+}
+
+// deps are the shared clients the handlers are built on.
+type deps struct {
+	store  *store.Store
+	rdb    redis.UniversalClient
+	client *asynq.Client
+	logger *slog.Logger
+}
+
+// buildMux registers every task handler of the worker.
+func buildMux(cfg config.Worker, d deps) *asynq.ServeMux {
+	profiles := cache.New(d.rdb, cache.ProfilesKey, cache.ProfilesTTL, d.store.ListProfiles)
+	ping := worker.NewPingHandler(worker.PingParams{
+		Store: d.store, Pinger: probe.NewProBing(d.logger), Profiles: profiles,
+		Events: events.NewPublisher(d.rdb), Redis: d.rdb, Client: d.client, Logger: d.logger,
+		Defaults: probe.Options{Count: cfg.Ping.Count, Spacing: cfg.Ping.Spacing, Timeout: cfg.Ping.Timeout},
+	})
+	mux := asynq.NewServeMux()
+	mux.Handle(tasks.TypePingCycle, &worker.CycleHandler{Store: d.store, Client: d.client, Redis: d.rdb,
+		BatchType: tasks.TypePingBatch, BatchSize: cfg.Ping.BatchSize, Queue: tasks.QueueDefault, Logger: d.logger})
+	mux.HandleFunc(tasks.TypePingBatch, ping.ProcessBatch)
+	mux.HandleFunc(tasks.TypePingDevice, ping.ProcessDevice)
+	return mux
+}

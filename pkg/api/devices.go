@@ -1,0 +1,277 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/labstack/echo/v5"
+
+	"github.com/wardops/wardops/pkg/inventory"
+	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
+)
+
+// optID is a nullable id that remembers whether it was given: absent keeps, null clears.
+type optID struct {
+	Set bool
+	ID  *int64
+}
+
+func (o *optID) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.ID = nil
+		return nil
+	}
+	var v int64
+	if err := json.Unmarshal(b, &v); err != nil || v <= 0 {
+		return errors.New("must be a positive integer id or null")
+	}
+	o.ID = &v
+	return nil
+}
+
+// deviceBody is the JSON of a device create (name and ip required) or patch (all optional).
+type deviceBody struct {
+	Name      *string            `json:"name"`
+	IP        *string            `json:"ip"`
+	Branch    *string            `json:"branch"`
+	Region    *string            `json:"region"`
+	Type      *string            `json:"type"`
+	Vendor    *string            `json:"vendor"`
+	Labels    *map[string]string `json:"labels"`
+	ParentID  optID              `json:"parent_id"`
+	ProfileID optID              `json:"profile_id"`
+	Enabled   *bool              `json:"enabled"`
+}
+
+// apply merges the body onto in, validating every given field.
+func (b deviceBody) apply(in *store.DeviceInput) error {
+	var err error
+	if b.Name != nil {
+		if in.Name, err = inventory.Name(*b.Name); err != nil {
+			return fieldError(err)
+		}
+	}
+	if b.IP != nil {
+		if in.IP, err = inventory.IP(*b.IP); err != nil {
+			return fieldError(err)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		src  *string
+		dst  *string
+	}{{"branch", b.Branch, &in.Branch}, {"region", b.Region, &in.Region}, {"type", b.Type, &in.Type}, {"vendor", b.Vendor, &in.Vendor}} {
+		if f.src != nil {
+			if *f.dst, err = inventory.Text(f.name, *f.src); err != nil {
+				return fieldError(err)
+			}
+		}
+	}
+	if b.Labels != nil {
+		if in.Labels, err = inventory.Labels(*b.Labels); err != nil {
+			return fieldError(err)
+		}
+	}
+	if b.ParentID.Set {
+		in.ParentID = b.ParentID.ID
+	}
+	if b.ProfileID.Set {
+		in.ProfileID = b.ProfileID.ID
+	}
+	if b.Enabled != nil {
+		in.Enabled = *b.Enabled
+	}
+	return nil
+}
+
+func fieldError(err error) error {
+	var fe *inventory.FieldError
+	if errors.As(err, &fe) {
+		return badRequest(fe.Field, "%s %s", fe.Field, fe.Reason)
+	}
+	return badRequest("", "%v", err)
+}
+
+func pathID(c *echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("id", "id %q is not a positive integer", c.Param("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) createDevice(c *echo.Context) error {
+	var b deviceBody
+	if err := decodeStrict(c, &b); err != nil {
+		return err
+	}
+	if b.Name == nil {
+		return badRequest("name", "name is required")
+	}
+	if b.IP == nil {
+		return badRequest("ip", "ip is required")
+	}
+	in := store.DeviceInput{Enabled: true}
+	if err := b.apply(&in); err != nil {
+		return err
+	}
+	d, err := s.p.Store.CreateDevice(c.Request().Context(), in)
+	if err != nil {
+		return storeError(err, "device", in.Name)
+	}
+	ds, err := s.p.Store.DeviceWithStatusByID(c.Request().Context(), d.ID)
+	if err != nil {
+		return storeError(err, "device", d.ID)
+	}
+	return c.JSON(http.StatusCreated, ds)
+}
+
+func (s *Server) getDevice(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ds, err := s.p.Store.DeviceWithStatusByID(c.Request().Context(), id)
+	if err != nil {
+		return storeError(err, "device", id)
+	}
+	return c.JSON(http.StatusOK, ds)
+}
+
+func (s *Server) patchDevice(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var b deviceBody
+	if err := decodeStrict(c, &b); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cur, err := s.p.Store.GetDevice(ctx, id)
+	if err != nil {
+		return storeError(err, "device", id)
+	}
+	in := store.DeviceInput{Name: cur.Name, IP: cur.IP, Branch: cur.Branch, Region: cur.Region, Type: cur.Type,
+		Vendor: cur.Vendor, Labels: cur.Labels, ParentID: cur.ParentID, ProfileID: cur.ProfileID, Enabled: cur.Enabled}
+	if err := b.apply(&in); err != nil {
+		return err
+	}
+	if _, err := s.p.Store.UpdateDevice(ctx, id, in); err != nil {
+		return storeError(err, "device", id)
+	}
+	ds, err := s.p.Store.DeviceWithStatusByID(ctx, id)
+	if err != nil {
+		return storeError(err, "device", id)
+	}
+	return c.JSON(http.StatusOK, ds)
+}
+
+func (s *Server) deleteDevice(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.p.Store.DeleteDevice(c.Request().Context(), id); err != nil {
+		return storeError(err, "device", id)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// listDevices serves one page: {"devices":[…],"next_cursor":"…"|null}.
+func (s *Server) listDevices(c *echo.Context) error {
+	f, err := deviceFilter(c)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.p.Store.ListDevices(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	var cursor *string
+	if next > 0 {
+		v := strconv.FormatInt(next, 10)
+		cursor = &v
+	}
+	return c.JSON(http.StatusOK, map[string]any{"devices": list, "next_cursor": cursor})
+}
+
+func deviceFilter(c *echo.Context) (store.DeviceFilter, error) {
+	f := store.DeviceFilter{Branch: c.QueryParam("branch"), Region: c.QueryParam("region"), Type: c.QueryParam("type"),
+		Status: c.QueryParam("status"), Query: c.QueryParam("q"), Limit: 100}
+	if f.Status != "" && !store.ValidStatus(f.Status) {
+		return f, badRequest("status", "status must be one of up, down, degraded, unknown, maintenance")
+	}
+	for name, v := range map[string]string{"branch": f.Branch, "region": f.Region, "type": f.Type, "q": f.Query} {
+		if _, err := inventory.Text(name, v); err != nil {
+			return f, fieldError(err)
+		}
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return f, badRequest("limit", "limit must be an integer from 1 to 1000")
+		}
+		f.Limit = n
+	}
+	if v := c.QueryParam("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return f, badRequest("cursor", "cursor %q is not one this API returned", v)
+		}
+		f.After = n
+	}
+	return f, nil
+}
+
+// standaloneList serves every device with its latest status (the original system's endpoint).
+func (s *Server) standaloneList(c *echo.Context) error {
+	rows, err := s.p.Store.StandaloneList(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"devices": rows, "count": len(rows)})
+}
+
+func (s *Server) deviceEvents(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	limit := 100
+	if v := c.QueryParam("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
+			return badRequest("limit", "limit must be an integer from 1 to 1000")
+		}
+	}
+	evs, err := s.p.Store.DeviceEvents(c.Request().Context(), id, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"events": evs})
+}
+
+// pingDevice enqueues an on-demand ping on the critical queue and returns the task to poll.
+func (s *Server) pingDevice(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := s.p.Store.GetDevice(ctx, id); err != nil {
+		return storeError(err, "device", id)
+	}
+	info, err := s.p.Client.EnqueueContext(ctx, asynq.NewTask(tasks.TypePingDevice, tasks.Encode(tasks.DevicePayload{DeviceID: id})),
+		asynq.Queue(tasks.QueueCritical), asynq.MaxRetry(1), asynq.Timeout(30*time.Second), asynq.Retention(time.Hour))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"task_id": info.ID, "queue": info.Queue,
+		"status_url": "/api/v1/tasks/" + info.Queue + "/" + info.ID})
+}

@@ -1,0 +1,115 @@
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// API is the configuration of cmd/api.
+type API struct {
+	Common
+	Ping
+	SNMP
+	// HTTPAddr: WARDOPS_HTTP_ADDR (default ":5001").
+	HTTPAddr string
+	// MigrateOnStart: WARDOPS_MIGRATE_ON_START applies migrations at start (default true).
+	MigrateOnStart bool
+	// MinWorkers: WARDOPS_HEALTH_MIN_WORKERS; fewer live worker servers is "degraded" (default 1).
+	MinWorkers int
+	// DiskPath: WARDOPS_DISK_PATH, the filesystem whose free space health reports (default "/").
+	DiskPath string
+	// AdminPassword: WARDOPS_ADMIN_PASSWORD creates user admin on first start (default none).
+	AdminPassword string
+	// ShutdownTimeout: WARDOPS_SHUTDOWN_TIMEOUT to drain connections (default 25s).
+	ShutdownTimeout time.Duration
+}
+
+// LoadAPI reads the API's configuration; the error names every bad variable.
+func LoadAPI(get Getenv) (API, error) {
+	r := &reader{get: get}
+	c := API{
+		Common:          loadCommon(r, DefaultAPIMaxConns),
+		Ping:            loadPing(r),
+		SNMP:            loadSNMP(r),
+		HTTPAddr:        r.str("WARDOPS_HTTP_ADDR", DefaultHTTPAddr),
+		MigrateOnStart:  r.boolean("WARDOPS_MIGRATE_ON_START", true),
+		MinWorkers:      r.integer("WARDOPS_HEALTH_MIN_WORKERS", DefaultMinWorkers, 0, 10000),
+		DiskPath:        r.str("WARDOPS_DISK_PATH", DefaultDiskPath),
+		AdminPassword:   r.str("WARDOPS_ADMIN_PASSWORD", ""),
+		ShutdownTimeout: r.duration("WARDOPS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second, 10*time.Minute),
+	}
+	if err := r.err(); err != nil {
+		return c, err
+	}
+	return c, c.Ping.Validate()
+}
+
+// Worker is the configuration of cmd/worker.
+type Worker struct {
+	Common
+	Ping
+	// Concurrency: WARDOPS_WORKER_CONCURRENCY tasks at a time (default 50).
+	Concurrency int
+	// Queues: WARDOPS_QUEUE_PRIORITIES, "queue=priority,…" (default critical=6,default=3,notify=3,low=1).
+	Queues map[string]int
+	// MetricsAddr: WARDOPS_METRICS_ADDR for /metrics (default 127.0.0.1:9101; "off" disables).
+	MetricsAddr string
+	// ShutdownTimeout: WARDOPS_SHUTDOWN_TIMEOUT to finish in-flight tasks (default 25s).
+	ShutdownTimeout time.Duration
+}
+
+// LoadWorker reads the worker's configuration; the error names every bad variable.
+func LoadWorker(get Getenv) (Worker, error) {
+	r := &reader{get: get}
+	c := Worker{
+		Common:          loadCommon(r, DefaultWorkerMaxConns),
+		Ping:            loadPing(r),
+		Concurrency:     r.integer("WARDOPS_WORKER_CONCURRENCY", DefaultConcurrency, 1, 10000),
+		MetricsAddr:     r.str("WARDOPS_METRICS_ADDR", DefaultWorkerMetricsAddr),
+		ShutdownTimeout: r.duration("WARDOPS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second, 10*time.Minute),
+	}
+	raw := r.str("WARDOPS_QUEUE_PRIORITIES", DefaultQueuePriorities)
+	q, err := ParsePriorities(raw)
+	if err != nil {
+		r.fail("WARDOPS_QUEUE_PRIORITIES", raw, err.Error())
+	}
+	c.Queues = q
+	if err := r.err(); err != nil {
+		return c, err
+	}
+	if c.DBMaxConns < c.Concurrency/2 {
+		return c, &FieldError{Var: "WARDOPS_DB_MAX_CONNS", Value: fmt.Sprint(c.DBMaxConns),
+			Reason: fmt.Sprintf("too small for WARDOPS_WORKER_CONCURRENCY=%d (need at least half of it)", c.Concurrency)}
+	}
+	return c, c.Ping.Validate()
+}
+
+// Scheduler is the configuration of cmd/scheduler.
+type Scheduler struct {
+	Common
+	Ping
+	SNMP
+	// LeaderTTL: WARDOPS_LEADER_TTL of the Redis leader lease (default 10s).
+	LeaderTTL time.Duration
+	// SNMPEnabled: WARDOPS_SNMP_ENABLED schedules SNMP polls (default true).
+	SNMPEnabled bool
+	// MetricsAddr: WARDOPS_METRICS_ADDR for /metrics (default 127.0.0.1:9102; "off" disables).
+	MetricsAddr string
+}
+
+// LoadScheduler reads the scheduler's configuration; the error names every bad variable.
+func LoadScheduler(get Getenv) (Scheduler, error) {
+	r := &reader{get: get}
+	c := Scheduler{
+		Common:      loadCommon(r, 4),
+		Ping:        loadPing(r),
+		SNMP:        loadSNMP(r),
+		LeaderTTL:   r.duration("WARDOPS_LEADER_TTL", DefaultLeaderTTL, time.Second, 5*time.Minute),
+		SNMPEnabled: r.boolean("WARDOPS_SNMP_ENABLED", true),
+		MetricsAddr: r.str("WARDOPS_METRICS_ADDR", DefaultSchedMetricsAddr),
+	}
+	if err := r.err(); err != nil {
+		return c, err
+	}
+	return c, c.Ping.Validate()
+}

@@ -1,0 +1,50 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Channel is the Redis pub/sub channel of live events.
+const Channel = "wardops:events"
+
+// Event is one live event. Type says what Data holds: "status" (a device's status changed),
+// "alert" (an alert changed state), "cycle" (a cycle finished).
+type Event struct {
+	Type string          `json:"type"`
+	At   time.Time       `json:"at"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Publisher publishes events on Redis.
+type Publisher struct {
+	rdb redis.UniversalClient
+}
+
+// NewPublisher returns a Publisher on rdb.
+func NewPublisher(rdb redis.UniversalClient) *Publisher { return &Publisher{rdb: rdb} }
+
+// Publish sends one event of type typ with data marshalled as JSON.
+func (p *Publisher) Publish(ctx context.Context, typ string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("marshal %s event: %w", typ, err)
+	}
+	msg, err := json.Marshal(Event{Type: typ, At: time.Now().UTC(), Data: raw})
+	if err != nil {
+		return fmt.Errorf("marshal %s event: %w", typ, err)
+	}
+	if err := p.rdb.Publish(ctx, Channel, msg).Err(); err != nil {
+		return fmt.Errorf("publish %s event: %w", typ, err)
+	}
+	return nil
+}
+
+// Subscribe returns a subscription to live events; the caller closes it.
+func Subscribe(ctx context.Context, rdb redis.UniversalClient) *redis.PubSub {
+	return rdb.Subscribe(ctx, Channel)
+}

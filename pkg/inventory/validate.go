@@ -1,0 +1,106 @@
+package inventory
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// FieldError says which field of a device definition is wrong and why.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Limits of the text fields.
+const (
+	MaxNameLen  = 200
+	MaxTextLen  = 100
+	MaxLabels   = 50
+	MaxLabelLen = 200
+)
+
+var labelKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-/]{0,62}$`)
+
+// Name validates a device name: not blank, at most MaxNameLen, no control characters.
+func Name(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", &FieldError{"name", "is required"}
+	case utf8.RuneCountInString(s) > MaxNameLen:
+		return "", &FieldError{"name", fmt.Sprintf("longer than %d characters", MaxNameLen)}
+	case hasControl(s) || !utf8.ValidString(s):
+		return "", &FieldError{"name", "contains control characters or invalid UTF-8"}
+	}
+	return s, nil
+}
+
+// IP validates an IPv4 or IPv6 address (no zone, no prefix).
+func IP(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, &FieldError{"ip", fmt.Sprintf("%q is not an IPv4 or IPv6 address", s)}
+	}
+	return a.Unmap(), nil
+}
+
+// Text validates an optional short text field (branch, region, type, vendor).
+func Text(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > MaxTextLen {
+		return "", &FieldError{field, fmt.Sprintf("longer than %d characters", MaxTextLen)}
+	}
+	if hasControl(s) || !utf8.ValidString(s) {
+		return "", &FieldError{field, "contains control characters or invalid UTF-8"}
+	}
+	return s, nil
+}
+
+// Labels validates a label map: at most MaxLabels, keys like Prometheus label names (plus . - /).
+func Labels(m map[string]string) (map[string]string, error) {
+	if len(m) > MaxLabels {
+		return nil, &FieldError{"labels", fmt.Sprintf("more than %d labels", MaxLabels)}
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if !labelKeyRe.MatchString(k) {
+			return nil, &FieldError{"labels", fmt.Sprintf("label key %q must match %s", k, labelKeyRe)}
+		}
+		if len(v) > MaxLabelLen || hasControl(v) || !utf8.ValidString(v) {
+			return nil, &FieldError{"labels", fmt.Sprintf("label %q: value too long or has control characters", k)}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// ParseLabels reads "k=v;k2=v2" (the CSV form of labels).
+func ParseLabels(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, part := range strings.Split(s, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, &FieldError{"labels", fmt.Sprintf("%q is not key=value", part)}
+		}
+		m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return Labels(m)
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
+}

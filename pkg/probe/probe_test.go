@@ -1,0 +1,63 @@
+package probe_test
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/wardops/wardops/pkg/probe"
+)
+
+func TestProBingLoopback(t *testing.T) {
+	if err := probe.CheckPermission(); err != nil {
+		t.Fatalf("ICMP tests need root or CAP_NET_RAW: %v", err)
+	}
+	targets := []probe.Target{
+		{ID: 1, Addr: netip.MustParseAddr("127.0.0.1")},
+		{ID: 2, Addr: netip.MustParseAddr("127.3.4.5")},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res := probe.NewProBing(nil).PingAll(ctx, targets, probe.Options{Count: 3, Spacing: 10 * time.Millisecond, Timeout: time.Second})
+	for i, r := range res {
+		if r.ID != targets[i].ID {
+			t.Errorf("result %d has id %d, want %d", i, r.ID, targets[i].ID)
+		}
+		if r.Err != nil || r.Sent != 3 || r.Received != 3 || r.LossPct() != 0 {
+			t.Errorf("%s: sent %d received %d loss %.0f err %v; want 3/3, 0%%", r.Addr, r.Sent, r.Received, r.LossPct(), r.Err)
+		}
+		lo, avg, hi, _, ok := r.Stats()
+		if !ok || lo <= 0 || lo > avg || avg > hi || hi > time.Second {
+			t.Errorf("%s: implausible RTTs min %v avg %v max %v", r.Addr, lo, avg, hi)
+		}
+	}
+}
+
+func TestResultStats(t *testing.T) {
+	tests := []struct {
+		name            string
+		r               probe.Result
+		lo, avg, hi, sd time.Duration
+		ok              bool
+		loss            float64
+	}{
+		{"no replies", probe.Result{Sent: 3}, 0, 0, 0, 0, false, 100},
+		{"nothing sent", probe.Result{}, 0, 0, 0, 0, false, 100},
+		{"three replies", probe.Result{Sent: 3, Received: 3, RTTs: []time.Duration{1 * time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond}},
+			time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond, 816496, true, 0},
+		{"partial", probe.Result{Sent: 4, Received: 1, RTTs: []time.Duration{5 * time.Millisecond}},
+			5 * time.Millisecond, 5 * time.Millisecond, 5 * time.Millisecond, 0, true, 75},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lo, avg, hi, sd, ok := tc.r.Stats()
+			if lo != tc.lo || avg != tc.avg || hi != tc.hi || sd != tc.sd || ok != tc.ok {
+				t.Errorf("Stats() = %v %v %v %v %v, want %v %v %v %v %v", lo, avg, hi, sd, ok, tc.lo, tc.avg, tc.hi, tc.sd, tc.ok)
+			}
+			if got := tc.r.LossPct(); got != tc.loss {
+				t.Errorf("LossPct() = %v, want %v", got, tc.loss)
+			}
+		})
+	}
+}

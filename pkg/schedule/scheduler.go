@@ -1,0 +1,193 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wardops/wardops/pkg/tasks"
+)
+
+// Job is one periodic cycle.
+type Job struct {
+	// TaskType is the cycle task's type, e.g. tasks.TypePingCycle.
+	TaskType string
+	// Queue the cycle task goes to.
+	Queue string
+	// Interval between slots; slots are aligned to multiples of it since the Unix epoch.
+	Interval time.Duration
+	// Offset shifts the slot start within the interval (e.g. 3h for a daily 03:00 job).
+	Offset time.Duration
+}
+
+// Enqueuer is the part of *asynq.Client the scheduler uses.
+type Enqueuer interface {
+	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
+var _ Enqueuer = (*asynq.Client)(nil)
+
+// Params configures a Scheduler.
+type Params struct {
+	Redis  redis.UniversalClient
+	Client Enqueuer
+	Jobs   []Job
+	// Owner identifies this process in the lease (default: hostname-pid-random, set by the caller).
+	Owner string
+	// LeaderTTL is the lease expiry (default 10s); the leader renews every TTL/3.
+	LeaderTTL time.Duration
+	Logger    *slog.Logger
+	// OnEnqueued is called after a slot is enqueued (metrics); may be nil.
+	OnEnqueued func(job Job, slot int64)
+}
+
+// LeaseKey is the Redis key of the scheduler leader lease.
+const LeaseKey = "wardops:scheduler:leader"
+
+// Scheduler emits cycle tasks while it holds the leader lease.
+type Scheduler struct {
+	p      Params
+	lease  *Lease
+	leader atomic.Bool
+}
+
+// New returns a Scheduler.
+func New(p Params) *Scheduler {
+	if p.LeaderTTL <= 0 {
+		p.LeaderTTL = 10 * time.Second
+	}
+	if p.Logger == nil {
+		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Scheduler{p: p, lease: NewLease(p.Redis, LeaseKey, p.Owner, p.LeaderTTL)}
+}
+
+// IsLeader reports whether this process held the lease at its last renewal.
+func (s *Scheduler) IsLeader() bool { return s.leader.Load() }
+
+// Run keeps the lease and emits slots until ctx ends, then releases the lease.
+func (s *Scheduler) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.keepLease(ctx)
+	}()
+	for _, j := range s.p.Jobs {
+		go s.runJob(ctx, j)
+	}
+	<-ctx.Done()
+	<-done
+	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.lease.Release(rctx)
+}
+
+func (s *Scheduler) keepLease(ctx context.Context) {
+	tick := time.NewTicker(s.p.LeaderTTL / 3)
+	defer tick.Stop()
+	for {
+		ok, err := s.lease.TryAcquire(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.p.Logger.Warn("leader lease", "err", err)
+		}
+		if was := s.leader.Swap(ok && err == nil); was != s.leader.Load() {
+			s.p.Logger.Info("leadership changed", "leader", s.leader.Load(), "owner", s.p.Owner)
+			if s.leader.Load() {
+				s.catchUp(ctx)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			s.leader.Store(false)
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// catchUp emits the current slot of every job when this process becomes leader, so a failover
+// loses no slot; the slot claim makes it a no-op when the old leader already emitted it.
+func (s *Scheduler) catchUp(ctx context.Context) {
+	now := time.Now()
+	for _, j := range s.p.Jobs {
+		start := SlotStart(now, j.Interval, j.Offset)
+		if now.Sub(start) < j.Interval/2 {
+			s.emit(ctx, j, start)
+		}
+	}
+}
+
+func (s *Scheduler) runJob(ctx context.Context, j Job) {
+	for {
+		next := SlotStart(time.Now(), j.Interval, j.Offset).Add(j.Interval)
+		t := time.NewTimer(time.Until(next))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if s.IsLeader() {
+			s.emit(ctx, j, next)
+		}
+	}
+}
+
+// SlotStart is the start of the slot containing t.
+func SlotStart(t time.Time, interval, offset time.Duration) time.Time {
+	return t.Add(-offset).Truncate(interval).Add(offset).UTC()
+}
+
+// SlotNumber is the number of the slot starting at start.
+func SlotNumber(start time.Time, interval time.Duration) int64 {
+	return start.UnixNano() / int64(interval)
+}
+
+func (s *Scheduler) emit(ctx context.Context, j Job, start time.Time) {
+	if err := Emit(ctx, s.p.Redis, s.p.Client, j, start); err != nil {
+		if !errors.Is(err, ErrSlotTaken) {
+			s.p.Logger.Error("emit cycle", "task", j.TaskType, "slot_start", start, "err", err)
+		}
+		return
+	}
+	s.p.Logger.Debug("cycle emitted", "task", j.TaskType, "slot_start", start)
+	if s.p.OnEnqueued != nil {
+		s.p.OnEnqueued(j, SlotNumber(start, j.Interval))
+	}
+}
+
+// ErrSlotTaken means the slot was already emitted (by this or another scheduler).
+var ErrSlotTaken = errors.New("slot already emitted")
+
+// Emit enqueues the cycle task of one slot exactly once: a claim key in Redis (kept for ten
+// intervals) and a slot-derived task ID both refuse a second emission.
+func Emit(ctx context.Context, rdb redis.UniversalClient, c Enqueuer, j Job, start time.Time) error {
+	slot := SlotNumber(start, j.Interval)
+	claim := fmt.Sprintf("wardops:slot:%s:%d", j.TaskType, slot)
+	ok, err := rdb.SetNX(ctx, claim, time.Now().UTC().Format(time.RFC3339Nano), 10*j.Interval).Result()
+	if err != nil {
+		return fmt.Errorf("claim slot %s: %w", claim, err)
+	}
+	if !ok {
+		return ErrSlotTaken
+	}
+	p := tasks.CyclePayload{Slot: slot, SlotStart: start, Interval: j.Interval}
+	_, err = c.EnqueueContext(ctx, asynq.NewTask(j.TaskType, tasks.Encode(p)),
+		asynq.Queue(j.Queue), asynq.TaskID(tasks.CycleTaskID(j.TaskType, slot)),
+		asynq.MaxRetry(3), asynq.Timeout(j.Interval), asynq.Retention(2*j.Interval))
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return ErrSlotTaken
+	}
+	if err != nil {
+		// give the slot back so a retry (or the other scheduler) can emit it
+		_ = rdb.Del(context.WithoutCancel(ctx), claim).Err()
+		return fmt.Errorf("enqueue %s slot %d: %w", j.TaskType, slot, err)
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Device is one monitored device of the inventory.
+type Device struct {
+	ID        int64             `json:"id"`
+	Name      string            `json:"name"`
+	IP        netip.Addr        `json:"ip"`
+	Branch    string            `json:"branch"`
+	Region    string            `json:"region"`
+	Type      string            `json:"type"`
+	Vendor    string            `json:"vendor"`
+	Labels    map[string]string `json:"labels"`
+	ParentID  *int64            `json:"parent_id"`
+	ProfileID *int64            `json:"profile_id"`
+	Enabled   bool              `json:"enabled"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+// DeviceInput is what a create or a full update writes.
+type DeviceInput struct {
+	Name      string
+	IP        netip.Addr
+	Branch    string
+	Region    string
+	Type      string
+	Vendor    string
+	Labels    map[string]string
+	ParentID  *int64
+	ProfileID *int64
+	Enabled   bool
+}
+
+const deviceCols = `d.id, d.name, d.ip, d.branch, d.region, d.type, d.vendor, d.labels, d.parent_id,
+	d.profile_id, d.enabled, d.created_at, d.updated_at`
+
+func scanDevice(row pgx.Row, extra ...any) (Device, error) {
+	var d Device
+	var labels []byte
+	dest := append([]any{&d.ID, &d.Name, &d.IP, &d.Branch, &d.Region, &d.Type, &d.Vendor, &labels,
+		&d.ParentID, &d.ProfileID, &d.Enabled, &d.CreatedAt, &d.UpdatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return d, err
+	}
+	d.Labels = map[string]string{}
+	if len(labels) > 0 {
+		if err := json.Unmarshal(labels, &d.Labels); err != nil {
+			return d, fmt.Errorf("decode labels of device %d: %w", d.ID, err)
+		}
+	}
+	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+	return d, nil
+}
+
+func labelsJSON(m map[string]string) []byte {
+	if m == nil {
+		m = map[string]string{}
+	}
+	b, _ := json.Marshal(m) // a map of strings always marshals
+	return b
+}
+
+// mapErr turns constraint violations into ErrConflict / ErrInvalidReference.
+func mapErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &ConstraintError{Kind: ErrConflict, Constraint: pe.ConstraintName, Detail: pe.Detail}
+		case "23503":
+			return &ConstraintError{Kind: ErrInvalidReference, Constraint: pe.ConstraintName, Detail: pe.Detail}
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// ErrInvalidReference is returned when a write names a row that does not exist (a parent or
+// profile id).
+var ErrInvalidReference = errors.New("invalid reference")
+
+// ConstraintError says which constraint a write violated; it matches ErrConflict or
+// ErrInvalidReference with errors.Is.
+type ConstraintError struct {
+	Kind       error
+	Constraint string
+	Detail     string
+}
+
+func (e *ConstraintError) Error() string {
+	return fmt.Sprintf("%v: %s (%s)", e.Kind, e.Constraint, e.Detail)
+}
+
+// Is lets errors.Is match the kind.
+func (e *ConstraintError) Is(target error) bool { return target == e.Kind }
+
+// Field names the input field behind the violated constraint, for API errors.
+func (e *ConstraintError) Field() string {
+	switch {
+	case strings.Contains(e.Constraint, "name"):
+		return "name"
+	case strings.Contains(e.Constraint, "parent"):
+		return "parent_id"
+	case strings.Contains(e.Constraint, "profile"):
+		return "profile_id"
+	}
+	return ""
+}
+
+// CreateDevice inserts a device and its initial 'unknown' status row.
+func (s *Store) CreateDevice(ctx context.Context, in DeviceInput) (Device, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	row := s.pool.QueryRow(ctx, `
+		WITH d AS (
+			INSERT INTO devices (name, ip, branch, region, type, vendor, labels, parent_id, profile_id, enabled)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *
+		), st AS (INSERT INTO device_status (device_id) SELECT id FROM d)
+		SELECT `+deviceCols+` FROM d`,
+		in.Name, in.IP, in.Branch, in.Region, in.Type, in.Vendor, labelsJSON(in.Labels), in.ParentID, in.ProfileID, in.Enabled)
+	d, err := scanDevice(row)
+	return d, mapErr(err, "create device")
+}
+
+// GetDevice reads one device.
+func (s *Store) GetDevice(ctx context.Context, id int64) (Device, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	d, err := scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceCols+` FROM devices d WHERE d.id = $1`, id))
+	return d, mapErr(err, fmt.Sprintf("read device %d", id))
+}
+
+// UpdateDevice replaces a device's fields (the API merges a PATCH onto the current row first).
+func (s *Store) UpdateDevice(ctx context.Context, id int64, in DeviceInput) (Device, error) {
+	if in.ParentID != nil && *in.ParentID == id {
+		return Device{}, &ConstraintError{Kind: ErrInvalidReference, Constraint: "devices_parent_self", Detail: "a device cannot be its own parent"}
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	row := s.pool.QueryRow(ctx, `
+		UPDATE devices d SET name=$2, ip=$3, branch=$4, region=$5, type=$6, vendor=$7, labels=$8,
+			parent_id=$9, profile_id=$10, enabled=$11, updated_at=now()
+		WHERE d.id = $1 RETURNING `+deviceCols,
+		id, in.Name, in.IP, in.Branch, in.Region, in.Type, in.Vendor, labelsJSON(in.Labels), in.ParentID, in.ProfileID, in.Enabled)
+	d, err := scanDevice(row)
+	return d, mapErr(err, fmt.Sprintf("update device %d", id))
+}
+
+// DeleteDevice removes a device; its status, events and (by cascade) children links go with it.
+func (s *Store) DeleteDevice(ctx context.Context, id int64) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	tag, err := s.pool.Exec(ctx, `DELETE FROM devices WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete device %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete device %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// DevicesByID reads the given devices (missing ids are left out), in id order.
+func (s *Store) DevicesByID(ctx context.Context, ids []int64) ([]Device, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT `+deviceCols+` FROM devices d WHERE d.id = ANY($1) ORDER BY d.id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read devices by id: %w", err)
+	}
+	defer rows.Close()
+	var out []Device
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read devices by id: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// EnabledDeviceIDs returns the ids of every enabled device in id order: the scheduler's fan-out.
+func (s *Store) EnabledDeviceIDs(ctx context.Context) ([]int64, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT id FROM devices WHERE enabled ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list enabled devices: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("list enabled devices: %w", err)
+	}
+	return ids, nil
+}

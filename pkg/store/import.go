@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ImportDevice is one device of a bulk import with its parent named, not numbered.
+type ImportDevice struct {
+	DeviceInput
+	ParentName string
+}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+}
+
+// ImportDevices writes a whole import in one transaction: devices are created or, when the
+// name exists, updated; then parents are linked by name. Either every row lands or none does.
+func (s *Store) ImportDevices(ctx context.Context, devs []ImportDevice) (ImportResult, error) {
+	var res ImportResult
+	if len(devs) == 0 {
+		return res, nil
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	n := len(devs)
+	names, ips := make([]string, n), make([]netip.Addr, n)
+	branches, regions, types, vendors := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	labels, enabled, parents := make([]string, n), make([]bool, n), make([]string, n)
+	for i, d := range devs {
+		names[i], ips[i], branches[i], regions[i], types[i], vendors[i] = d.Name, d.IP, d.Branch, d.Region, d.Type, d.Vendor
+		labels[i], enabled[i], parents[i] = string(labelsJSON(d.Labels)), d.Enabled, d.ParentName
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			INSERT INTO devices AS d (name, ip, branch, region, type, vendor, labels, enabled)
+			SELECT * FROM unnest($1::text[], $2::inet[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::bool[])
+			ON CONFLICT (name) DO UPDATE SET ip=EXCLUDED.ip, branch=EXCLUDED.branch, region=EXCLUDED.region,
+				type=EXCLUDED.type, vendor=EXCLUDED.vendor, labels=EXCLUDED.labels, enabled=EXCLUDED.enabled, updated_at=now()
+			RETURNING (xmax = 0) AS inserted`, names, ips, branches, regions, types, vendors, labels, enabled)
+		if err != nil {
+			return fmt.Errorf("upsert devices: %w", err)
+		}
+		inserted, err := pgx.CollectRows(rows, pgx.RowTo[bool])
+		if err != nil {
+			return fmt.Errorf("upsert devices: %w", err)
+		}
+		for _, ins := range inserted {
+			if ins {
+				res.Created++
+			} else {
+				res.Updated++
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO device_status (device_id) SELECT id FROM devices WHERE name = ANY($1)
+			ON CONFLICT (device_id) DO NOTHING`, names); err != nil {
+			return fmt.Errorf("create status rows: %w", err)
+		}
+		_, err = tx.Exec(ctx, `UPDATE devices d SET parent_id = p.id
+			FROM unnest($1::text[], $2::text[]) AS k(name, parent) LEFT JOIN devices p ON p.name = k.parent
+			WHERE d.name = k.name AND d.parent_id IS DISTINCT FROM p.id`, names, parents)
+		if err != nil {
+			return fmt.Errorf("link parents: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, mapErr(err, fmt.Sprintf("import %d devices", n))
+	}
+	return res, nil
+}
+
+// DeviceNamesExist reports which of names exist in the inventory.
+func (s *Store) DeviceNamesExist(ctx context.Context, names []string) (map[string]bool, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT name FROM devices WHERE name = ANY($1)`, names)
+	if err != nil {
+		return nil, fmt.Errorf("look up device names: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("look up device names: %w", err)
+	}
+	out := make(map[string]bool, len(found))
+	for _, n := range found {
+		out[n] = true
+	}
+	return out, nil
+}

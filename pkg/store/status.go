@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Device statuses.
+const (
+	StatusUp          = "up"
+	StatusDown        = "down"
+	StatusDegraded    = "degraded"
+	StatusUnknown     = "unknown"
+	StatusMaintenance = "maintenance"
+)
+
+// ValidStatus reports whether s is one of the five device statuses.
+func ValidStatus(s string) bool {
+	switch s {
+	case StatusUp, StatusDown, StatusDegraded, StatusUnknown, StatusMaintenance:
+		return true
+	}
+	return false
+}
+
+// Status is the latest state of one device.
+type Status struct {
+	Status     string     `json:"status"`
+	RTTMinMS   *float64   `json:"rtt_min_ms"`
+	RTTAvgMS   *float64   `json:"rtt_ms"`
+	RTTMaxMS   *float64   `json:"rtt_max_ms"`
+	JitterMS   *float64   `json:"jitter_ms"`
+	LossPct    *float64   `json:"loss_pct"`
+	LastSeen   *time.Time `json:"last_seen"`
+	LastChange time.Time  `json:"last_change"`
+}
+
+// DeviceWithStatus is a device and its latest status, as the device lists return it.
+type DeviceWithStatus struct {
+	Device
+	Status
+}
+
+const statusCols = `coalesce(s.status,'unknown'), s.rtt_min_ms, s.rtt_avg_ms, s.rtt_max_ms, s.jitter_ms,
+	s.loss_pct, s.last_seen, coalesce(s.last_change, d.created_at)`
+
+func scanDeviceStatus(row pgx.Row) (DeviceWithStatus, error) {
+	var ds DeviceWithStatus
+	st := &ds.Status
+	d, err := scanDevice(row, &st.Status, &st.RTTMinMS, &st.RTTAvgMS, &st.RTTMaxMS, &st.JitterMS,
+		&st.LossPct, &st.LastSeen, &st.LastChange)
+	ds.Device = d
+	if st.LastSeen != nil {
+		t := st.LastSeen.UTC()
+		st.LastSeen = &t
+	}
+	st.LastChange = st.LastChange.UTC()
+	return ds, err
+}
+
+// DeviceFilter selects devices for a list page. Empty fields do not filter.
+type DeviceFilter struct {
+	Branch string
+	Region string
+	Type   string
+	Status string
+	// Query matches a substring of the name (case-insensitive) or a prefix of the IP.
+	Query string
+	// After is the cursor: the id of the last device of the previous page.
+	After int64
+	// Limit is the page size (1..1000).
+	Limit int
+}
+
+// ListDevices returns one page of devices with their latest status in id order, and the cursor
+// of the next page (0 when this is the last).
+func (s *Store) ListDevices(ctx context.Context, f DeviceFilter) ([]DeviceWithStatus, int64, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	where, args := []string{"d.id > $1"}, []any{f.After}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.Branch != "" {
+		add("d.branch = ?", f.Branch)
+	}
+	if f.Region != "" {
+		add("d.region = ?", f.Region)
+	}
+	if f.Type != "" {
+		add("d.type = ?", f.Type)
+	}
+	if f.Status != "" {
+		add("coalesce(s.status,'unknown') = ?", f.Status)
+	}
+	if f.Query != "" {
+		args = append(args, f.Query, likeEscape(f.Query)+"%")
+		where = append(where, fmt.Sprintf("(strpos(lower(d.name), lower($%d)) > 0 OR host(d.ip) LIKE $%d)", len(args)-1, len(args)))
+	}
+	args = append(args, f.Limit+1)
+	q := `SELECT ` + deviceCols + `, ` + statusCols + ` FROM devices d LEFT JOIN device_status s ON s.device_id = d.id
+		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY d.id LIMIT $` + strconv.Itoa(len(args))
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list devices: %w", err)
+	}
+	defer rows.Close()
+	out := make([]DeviceWithStatus, 0, f.Limit)
+	for rows.Next() {
+		ds, err := scanDeviceStatus(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list devices: %w", err)
+		}
+		out = append(out, ds)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list devices: %w", err)
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// likeEscape escapes LIKE wildcards so a search is literal.
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// DeviceWithStatusByID reads one device and its latest status.
+func (s *Store) DeviceWithStatusByID(ctx context.Context, id int64) (DeviceWithStatus, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	ds, err := scanDeviceStatus(s.pool.QueryRow(ctx, `SELECT `+deviceCols+`, `+statusCols+`
+		FROM devices d LEFT JOIN device_status s ON s.device_id = d.id WHERE d.id = $1`, id))
+	return ds, mapErr(err, fmt.Sprintf("read device %d", id))
+}
+
+// StandaloneRow is one device of the standalone list: the SPEC's compact shape.
+type StandaloneRow struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	IP         string     `json:"ip"`
+	Branch     string     `json:"branch"`
+	Region     string     `json:"region"`
+	Type       string     `json:"type"`
+	ParentID   *int64     `json:"parent_id"`
+	Status     string     `json:"status"`
+	RTTMS      *float64   `json:"rtt_ms"`
+	LossPct    *float64   `json:"loss_pct"`
+	JitterMS   *float64   `json:"jitter_ms"`
+	LastSeen   *time.Time `json:"last_seen"`
+	LastChange time.Time  `json:"last_change"`
+}
+
+// StandaloneList returns every device with its latest status in one query (no history scan).
+func (s *Store) StandaloneList(ctx context.Context) ([]StandaloneRow, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `
+		SELECT d.id, d.name, host(d.ip), d.branch, d.region, d.type, d.parent_id,
+			coalesce(s.status,'unknown'), s.rtt_avg_ms, s.loss_pct, s.jitter_ms, s.last_seen,
+			coalesce(s.last_change, d.created_at)
+		FROM devices d LEFT JOIN device_status s ON s.device_id = d.id ORDER BY d.id`)
+	if err != nil {
+		return nil, fmt.Errorf("standalone list: %w", err)
+	}
+	defer rows.Close()
+	out := make([]StandaloneRow, 0, 1024)
+	for rows.Next() {
+		var r StandaloneRow
+		if err := rows.Scan(&r.ID, &r.Name, &r.IP, &r.Branch, &r.Region, &r.Type, &r.ParentID, &r.Status,
+			&r.RTTMS, &r.LossPct, &r.JitterMS, &r.LastSeen, &r.LastChange); err != nil {
+			return nil, fmt.Errorf("standalone list: %w", err)
+		}
+		if r.LastSeen != nil {
+			t := r.LastSeen.UTC()
+			r.LastSeen = &t
+		}
+		r.LastChange = r.LastChange.UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Event is one recorded state change of a device.
+type Event struct {
+	ID         int64          `json:"id"`
+	DeviceID   int64          `json:"device_id"`
+	At         time.Time      `json:"at"`
+	Kind       string         `json:"kind"`
+	FromStatus *string        `json:"from_status"`
+	ToStatus   *string        `json:"to_status"`
+	Detail     map[string]any `json:"detail"`
+}
+
+// DeviceEvents returns the newest events of a device, newest first.
+func (s *Store) DeviceEvents(ctx context.Context, deviceID int64, limit int) ([]Event, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT id, device_id, at, kind, from_status, to_status, detail
+		FROM device_events WHERE device_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, deviceID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events of device %d: %w", deviceID, err)
+	}
+	defer rows.Close()
+	out := []Event{}
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(&e.ID, &e.DeviceID, &e.At, &e.Kind, &e.FromStatus, &e.ToStatus, &e.Detail); err != nil {
+			return nil, fmt.Errorf("read events of device %d: %w", deviceID, err)
+		}
+		e.At = e.At.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,116 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wardops/wardops/pkg/tasks"
+)
+
+// SkippedKey is the Redis hash counting skipped work per task type: a batch or cycle that could
+// not start before its slot ended is skipped and counted here, never piled up.
+const SkippedKey = "wardops:stats:skipped"
+
+// CycleHandler fans one slot of a periodic job out into batch tasks.
+type CycleHandler struct {
+	Store interface {
+		EnabledDeviceIDs(context.Context) ([]int64, error)
+	}
+	Client    Enqueuer
+	Redis     redis.UniversalClient
+	BatchType string
+	BatchSize int
+	Queue     string
+	Logger    *slog.Logger
+	// Skipped is called when a slot is skipped (metrics); may be nil.
+	Skipped func(taskType string)
+}
+
+// remainingKey counts the batches of a slot not yet done.
+func remainingKey(batchType string, slot int64) string {
+	return fmt.Sprintf("wardops:cycle:%s:%d:remaining", batchType, slot)
+}
+
+// ProcessTask implements asynq.Handler.
+func (h *CycleHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p tasks.CyclePayload
+	if err := tasks.Decode(t.Type(), t.Payload(), &p); err != nil {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	if time.Now().After(p.Deadline()) {
+		countSkip(ctx, h.Redis, h.Skipped, t.Type(), h.Logger, p)
+		return nil
+	}
+	ids, err := h.Store.EnabledDeviceIDs(ctx)
+	if err != nil {
+		return err
+	}
+	batches := chunk(ids, h.BatchSize)
+	if len(batches) == 0 {
+		return nil
+	}
+	if err := h.Redis.SetNX(ctx, remainingKey(h.BatchType, p.Slot), len(batches), 2*p.Interval).Err(); err != nil {
+		return fmt.Errorf("set batch countdown: %w", err)
+	}
+	timeout := time.Until(p.Deadline()) + p.Interval
+	for i, b := range batches {
+		bp := tasks.BatchPayload{CyclePayload: p, Batch: i, DeviceIDs: b}
+		_, err := h.Client.EnqueueContext(ctx, asynq.NewTask(h.BatchType, tasks.Encode(bp)),
+			asynq.Queue(h.Queue), asynq.TaskID(tasks.BatchTaskID(h.BatchType, p.Slot, i)),
+			asynq.MaxRetry(2), asynq.Timeout(timeout), asynq.Retention(2*p.Interval))
+		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			return fmt.Errorf("enqueue batch %d of slot %d: %w", i, p.Slot, err)
+		}
+	}
+	h.Logger.Debug("cycle fanned out", "task", t.Type(), "slot", p.Slot, "devices", len(ids), "batches", len(batches))
+	return nil
+}
+
+func countSkip(ctx context.Context, rdb redis.UniversalClient, hook func(string), typ string, logger *slog.Logger, p tasks.CyclePayload) {
+	if err := rdb.HIncrBy(ctx, SkippedKey, typ, 1).Err(); err != nil {
+		logger.Warn("count skipped slot", "err", err)
+	}
+	if hook != nil {
+		hook(typ)
+	}
+	logger.Warn("slot skipped: started after its deadline", "task", typ, "slot", p.Slot, "late_by", time.Since(p.Deadline()).Round(time.Millisecond))
+}
+
+func chunk(ids []int64, size int) [][]int64 {
+	if size <= 0 {
+		size = 100
+	}
+	var out [][]int64
+	for len(ids) > 0 {
+		n := min(size, len(ids))
+		out = append(out, ids[:n:n])
+		ids = ids[n:]
+	}
+	return out
+}
+
+// batchDone counts a batch of a slot as done (processed or skipped) and enqueues the alert
+// evaluation of the cycle when it was the last one.
+func batchDone(ctx context.Context, rdb redis.UniversalClient, c Enqueuer, batchType, kind string, p tasks.CyclePayload) error {
+	left, err := rdb.Decr(ctx, remainingKey(batchType, p.Slot)).Result()
+	if err != nil {
+		return fmt.Errorf("count batch done: %w", err)
+	}
+	if left != 0 {
+		return nil
+	}
+	payload := tasks.Encode(tasks.EvalPayload{CyclePayload: p, Kind: kind})
+	_, err = c.EnqueueContext(ctx, asynq.NewTask(tasks.TypeAlertEval, payload),
+		asynq.Queue(tasks.QueueCritical), asynq.TaskID(fmt.Sprintf("%s:%s:%d", tasks.TypeAlertEval, kind, p.Slot)),
+		asynq.MaxRetry(1), asynq.Timeout(p.Interval), asynq.Retention(2*p.Interval))
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueue alert evaluation: %w", err)
+	}
+	return nil
+}

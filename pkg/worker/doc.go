@@ -1,0 +1,6 @@
+// Package worker holds the asynq handlers of the ping pipeline and assembles the worker's
+// task mux: a cycle task fans one slot out into batches; a batch is pinged (pkg/probe), stored
+// (pkg/store: history by COPY, latest status, events), written to VictoriaMetrics (pkg/tsdb)
+// and announced live (pkg/events) for the dashboard. When the last batch of a slot is done the
+// alert evaluation of that cycle is enqueued.
+package worker
