@@ -1,3 +1,18 @@
 package testenv_test
-import ("testing";"github.com/wardops/wardops/pkg/testenv")
-func TestSmoke(t *testing.T){ p:=testenv.NewDB(t); var n int; if err:=p.QueryRow(t.Context(),"select count(*) from monitoring_profiles").Scan(&n); err!=nil||n!=1 {t.Fatal(err,n)}; r:=testenv.NewRedis(t); if err:=r.Ping(t.Context()).Err(); err!=nil{t.Fatal(err)} }
+
+import (
+	"github.com/wardops/wardops/pkg/testenv"
+	"testing"
+)
+
+func TestSmoke(t *testing.T) {
+	p := testenv.NewDB(t)
+	var n int
+	if err := p.QueryRow(t.Context(), "select count(*) from monitoring_profiles").Scan(&n); err != nil || n != 1 {
+		t.Fatal(err, n)
+	}
+	r := testenv.NewRedis(t)
+	if err := r.Ping(t.Context()).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
