@@ -1,0 +1,138 @@
+package tsdb
+
+import (
+	"strconv"
+	"time"
+)
+
+// Metric names written by the ping and SNMP handlers. Units follow Prometheus conventions:
+// seconds and ratios (0..1); the read path converts to ms and percent for the dashboard.
+const (
+	// MetricPingRTT is the round-trip time of one ping round, one series per stat label
+	// (LabelStat = StatMin, StatAvg or StatMax). Not written when every echo was lost.
+	MetricPingRTT = "wardops_ping_rtt_seconds"
+	// MetricPingJitter is the mean absolute difference of consecutive RTTs of one round.
+	// Not written when fewer than two replies came back.
+	MetricPingJitter = "wardops_ping_jitter_seconds"
+	// MetricPingLoss is the share of echo requests without a reply, 0..1.
+	MetricPingLoss = "wardops_ping_loss_ratio"
+	// MetricDeviceUp is the device status as a number: 1 up, 0.5 degraded, 0 down
+	// (unknown and maintenance are not written).
+	MetricDeviceUp = "wardops_device_up"
+
+	// MetricIfInBits is the inbound rate of an interface in bits per second (LabelIfName).
+	MetricIfInBits = "wardops_if_in_bits_per_second"
+	// MetricIfOutBits is the outbound rate of an interface in bits per second (LabelIfName).
+	MetricIfOutBits = "wardops_if_out_bits_per_second"
+	// MetricIfInErrors is the inbound error rate of an interface per second (LabelIfName).
+	MetricIfInErrors = "wardops_if_in_errors_per_second"
+	// MetricIfOutErrors is the outbound error rate of an interface per second (LabelIfName).
+	MetricIfOutErrors = "wardops_if_out_errors_per_second"
+	// MetricIfOperStatus is ifOperStatus as polled: 1 up, 2 down, 3 testing, … (LabelIfName).
+	MetricIfOperStatus = "wardops_if_oper_status"
+	// MetricCPU is the device CPU utilisation in percent (0..100).
+	MetricCPU = "wardops_cpu_percent"
+	// MetricMemory is the device memory utilisation in percent (0..100).
+	MetricMemory = "wardops_memory_percent"
+	// MetricUptime is the device uptime in seconds (sysUpTime / 100).
+	MetricUptime = "wardops_uptime_seconds"
+)
+
+// Label names carried by every device series, plus the interface and stat labels.
+const (
+	LabelDevice   = "device"
+	LabelDeviceID = "device_id"
+	LabelBranch   = "branch"
+	LabelRegion   = "region"
+	LabelType     = "type"
+	// LabelIfName is the interface name (ifName, or ifDescr when ifName is empty).
+	LabelIfName = "ifName"
+	// LabelStat distinguishes the min, avg and max series of MetricPingRTT.
+	LabelStat = "stat"
+)
+
+// Values of LabelStat.
+const (
+	StatMin = "min"
+	StatAvg = "avg"
+	StatMax = "max"
+)
+
+// DeviceLabels are the identifying labels of a device's series.
+type DeviceLabels struct {
+	ID     int64
+	Name   string
+	Branch string
+	Region string
+	Type   string
+}
+
+// Labels returns the device's labels in a fixed order, followed by extra.
+func (d DeviceLabels) Labels(extra ...Label) []Label {
+	ls := make([]Label, 0, 5+len(extra))
+	ls = append(ls,
+		Label{LabelDevice, d.Name},
+		Label{LabelDeviceID, strconv.FormatInt(d.ID, 10)},
+		Label{LabelBranch, d.Branch},
+		Label{LabelRegion, d.Region},
+		Label{LabelType, d.Type},
+	)
+	return append(ls, extra...)
+}
+
+// Sample returns one sample of metric for the device at at, with extra labels appended.
+func (d DeviceLabels) Sample(metric string, at time.Time, value float64, extra ...Label) Sample {
+	return Sample{Metric: metric, Labels: d.Labels(extra...), Value: value, At: at}
+}
+
+// PingResult is what one ping round of a device measured.
+type PingResult struct {
+	// RTTMin, RTTAvg and RTTMax are over the replies received (ignored when none came back).
+	RTTMin, RTTAvg, RTTMax time.Duration
+	// Jitter is ignored when fewer than two replies came back (Received < 2).
+	Jitter time.Duration
+	// Received is the number of replies; Sent the number of echo requests.
+	Received, Sent int
+	// Status is the device status derived from the round: up, degraded, down (others are
+	// not written as MetricDeviceUp).
+	Status string
+}
+
+// StatusValue maps a device status to the value of MetricDeviceUp; ok is false for statuses
+// that have no numeric value (unknown, maintenance).
+func StatusValue(status string) (v float64, ok bool) {
+	switch status {
+	case "up":
+		return 1, true
+	case "degraded":
+		return 0.5, true
+	case "down":
+		return 0, true
+	}
+	return 0, false
+}
+
+// PingSamples returns the samples of one ping round of a device at at. Use the slot start (or
+// another time fixed per slot) as at, so that a retried task writes the same timestamps and
+// VictoriaMetrics' deduplication keeps one sample per slot.
+func PingSamples(dev DeviceLabels, at time.Time, r PingResult) []Sample {
+	out := make([]Sample, 0, 6)
+	if r.Sent > 0 {
+		loss := float64(r.Sent-r.Received) / float64(r.Sent)
+		out = append(out, dev.Sample(MetricPingLoss, at, loss))
+	}
+	if r.Received > 0 {
+		out = append(out,
+			dev.Sample(MetricPingRTT, at, r.RTTMin.Seconds(), Label{LabelStat, StatMin}),
+			dev.Sample(MetricPingRTT, at, r.RTTAvg.Seconds(), Label{LabelStat, StatAvg}),
+			dev.Sample(MetricPingRTT, at, r.RTTMax.Seconds(), Label{LabelStat, StatMax}),
+		)
+	}
+	if r.Received > 1 {
+		out = append(out, dev.Sample(MetricPingJitter, at, r.Jitter.Seconds()))
+	}
+	if v, ok := StatusValue(r.Status); ok {
+		out = append(out, dev.Sample(MetricDeviceUp, at, v))
+	}
+	return out
+}
