@@ -1,0 +1,111 @@
+package alert
+
+import "slices"
+
+// Scope selects devices. Fields combine with AND, values within a field with OR; an empty
+// Scope selects every device. Labels must all be present with the given values.
+type Scope struct {
+	Regions  []string          `json:"regions,omitempty"`
+	Branches []string          `json:"branches,omitempty"`
+	Types    []string          `json:"types,omitempty"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	Devices  []int64           `json:"devices,omitempty"`
+}
+
+// IsAll reports whether the scope selects every device.
+func (s Scope) IsAll() bool {
+	return len(s.Regions) == 0 && len(s.Branches) == 0 && len(s.Types) == 0 && len(s.Labels) == 0 && len(s.Devices) == 0
+}
+
+// Matches reports whether d is in the scope.
+func (s Scope) Matches(d *Device) bool {
+	if len(s.Devices) > 0 && !slices.Contains(s.Devices, d.ID) {
+		return false
+	}
+	if len(s.Regions) > 0 && !slices.Contains(s.Regions, d.Region) {
+		return false
+	}
+	if len(s.Branches) > 0 && !slices.Contains(s.Branches, d.Branch) {
+		return false
+	}
+	if len(s.Types) > 0 && !slices.Contains(s.Types, d.Type) {
+		return false
+	}
+	for k, v := range s.Labels {
+		if got, ok := d.Labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// scopeIndex finds the devices of a scope without scanning the fleet for each rule: the
+// lists by branch, region and type are built once per pass, on first use.
+type scopeIndex struct {
+	snap     *Snapshot
+	byID     map[int64]int32
+	byBranch map[string][]int32
+	byRegion map[string][]int32
+	byType   map[string][]int32
+}
+
+func newScopeIndex(snap *Snapshot, byID map[int64]int32) *scopeIndex {
+	return &scopeIndex{snap: snap, byID: byID}
+}
+
+// devices returns the indexes of the devices in scope s, or nil and all=true for every device.
+func (x *scopeIndex) devices(s Scope) (idx []int32, all bool) {
+	if s.IsAll() {
+		return nil, true
+	}
+	var cand []int32
+	switch {
+	case len(s.Devices) > 0:
+		for _, id := range s.Devices {
+			if i, ok := x.byID[id]; ok {
+				cand = append(cand, i)
+			}
+		}
+	case len(s.Branches) > 0:
+		cand = x.union(&x.byBranch, func(d *Device) string { return d.Branch }, s.Branches)
+	case len(s.Regions) > 0:
+		cand = x.union(&x.byRegion, func(d *Device) string { return d.Region }, s.Regions)
+	case len(s.Types) > 0:
+		cand = x.union(&x.byType, func(d *Device) string { return d.Type }, s.Types)
+	default:
+		return x.filter(s), false
+	}
+	out := cand[:0:0]
+	for _, i := range cand {
+		if s.Matches(&x.snap.Devices[i]) {
+			out = append(out, i)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), false
+}
+
+func (x *scopeIndex) union(m *map[string][]int32, field func(*Device) string, values []string) []int32 {
+	if *m == nil {
+		*m = map[string][]int32{}
+		for i := range x.snap.Devices {
+			f := field(&x.snap.Devices[i])
+			(*m)[f] = append((*m)[f], int32(i))
+		}
+	}
+	var out []int32
+	for _, v := range values {
+		out = append(out, (*m)[v]...)
+	}
+	return out
+}
+
+func (x *scopeIndex) filter(s Scope) []int32 {
+	var out []int32
+	for i := range x.snap.Devices {
+		if s.Matches(&x.snap.Devices[i]) {
+			out = append(out, int32(i))
+		}
+	}
+	return out
+}
