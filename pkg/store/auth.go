@@ -208,3 +208,13 @@ func (s *Store) TouchUserLogin(ctx context.Context, id int64, at time.Time) erro
 	_, err := s.pool.Exec(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, id, at.UTC())
 	return authErr(err, fmt.Sprintf("record login of user %d", id))
 }
+
+// UpgradePasswordHash replaces a user's hash with a re-hash of the same password (new cost
+// parameters), only if the hash is still oldHash; password_changed_at stays.
+func (s *Store) UpgradePasswordHash(ctx context.Context, id int64, oldHash, newHash string) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	_, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`,
+		id, oldHash, newHash)
+	return authErr(err, fmt.Sprintf("upgrade password hash of user %d", id))
+}

@@ -1,0 +1,177 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/store"
+)
+
+// usernamePattern: lower-case letters, digits, '.', '_', '-'; 1-64 characters.
+var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// NormalizeUsername lower-cases and trims a username as every lookup does.
+func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// NewUser describes a user to create.
+type NewUser struct {
+	Username string
+	Role     Role
+	Password string
+	Disabled bool
+}
+
+// CreateUser validates and stores a new user (the password hashed) and audits it.
+func (s *Service) CreateUser(ctx context.Context, nu NewUser) (store.User, error) {
+	name := NormalizeUsername(nu.Username)
+	if !usernamePattern.MatchString(name) {
+		return store.User{}, &InputError{Field: "username", Msg: "username must be 1-64 of a-z, 0-9, '.', '_', '-'"}
+	}
+	if !nu.Role.Valid() {
+		return store.User{}, &InputError{Field: "role", Msg: "role must be viewer, operator or admin"}
+	}
+	if err := CheckPasswordPolicy(nu.Password); err != nil {
+		return store.User{}, &InputError{Field: "password", Msg: err.Error()}
+	}
+	hash, err := s.hash(ctx, nu.Password)
+	if err != nil {
+		return store.User{}, err
+	}
+	u, err := s.store.CreateUser(ctx, store.User{Username: name, Role: nu.Role.String(), PasswordHash: hash, Disabled: nu.Disabled})
+	if errors.Is(err, store.ErrConflict) {
+		return u, &InputError{Field: "username", Msg: "username is taken", conflict: true}
+	}
+	if err != nil {
+		return u, err
+	}
+	s.record(ctx, audit.Entry{Action: "user.create", TargetType: "user", TargetID: idStr(u.ID), After: userView(u)})
+	return u, nil
+}
+
+// UserChange lists the fields of a user to change; nil fields stay.
+type UserChange struct {
+	Role     *Role
+	Disabled *bool
+	Password *string
+}
+
+// UpdateUser applies ch to user id, audits it, and signs the user out everywhere when the
+// role, status or password changed. Refuses with store.ErrLastAdmin to leave no enabled admin.
+func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (store.User, error) {
+	if ch.Role != nil && !ch.Role.Valid() {
+		return store.User{}, &InputError{Field: "role", Msg: "role must be viewer, operator or admin"}
+	}
+	var hash string
+	if ch.Password != nil {
+		if err := CheckPasswordPolicy(*ch.Password); err != nil {
+			return store.User{}, &InputError{Field: "password", Msg: err.Error()}
+		}
+		var err error
+		if hash, err = s.hash(ctx, *ch.Password); err != nil {
+			return store.User{}, err
+		}
+	}
+	before, after, err := s.store.UpdateUser(ctx, id, func(u *store.User) error {
+		if ch.Role != nil {
+			u.Role = ch.Role.String()
+		}
+		if ch.Disabled != nil {
+			u.Disabled = *ch.Disabled
+		}
+		if hash != "" {
+			u.PasswordHash = hash
+		}
+		return nil
+	})
+	if err != nil {
+		return after, err
+	}
+	detail := map[string]bool{"password_changed": hash != ""}
+	s.record(ctx, audit.Entry{Action: "user.update", TargetType: "user", TargetID: idStr(id),
+		Before: userView(before), After: userView(after), Detail: detail})
+	if before.Role != after.Role || before.Disabled != after.Disabled || hash != "" {
+		if err := s.EndUserSessions(ctx, id); err != nil {
+			return after, err
+		}
+	}
+	return after, nil
+}
+
+// DeleteUser removes a user, their tokens and sessions, and audits it.
+func (s *Service) DeleteUser(ctx context.Context, id int64) (store.User, error) {
+	u, err := s.store.DeleteUser(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	s.record(ctx, audit.Entry{Action: "user.delete", TargetType: "user", TargetID: idStr(id), Before: userView(u)})
+	return u, s.EndUserSessions(ctx, id)
+}
+
+// ThrottledError says sign-in is refused for RetryAfter because of earlier failures.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("too many failed sign-ins, retry in %s", e.RetryAfter.Round(time.Second))
+}
+
+// ErrInvalidCredentials is the single answer to an unknown user, a wrong password and a
+// disabled account.
+var ErrInvalidCredentials = errors.New("invalid username or password")
+
+// checkCredentials runs one throttled sign-in attempt. Unknown users cost one argon2id
+// verification against a dummy hash, like known ones, so timing does not tell them apart.
+func (s *Service) checkCredentials(ctx context.Context, username, password, addr string) (store.User, error) {
+	name := NormalizeUsername(username)
+	wait, err := s.throttle.check(ctx, name, addr, s.now())
+	if err != nil {
+		return store.User{}, err
+	}
+	if wait > 0 {
+		return store.User{}, &ThrottledError{RetryAfter: wait}
+	}
+	u, err := s.store.UserByName(ctx, name)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return u, err
+	}
+	ok, stale, verr := s.verify(ctx, u.PasswordHash, password) // "" → dummy hash
+	if verr != nil && !errors.Is(verr, errBadHash) {
+		return u, verr
+	}
+	reason := ""
+	switch {
+	case u.ID == 0:
+		reason = "unknown user"
+	case !ok:
+		reason = "wrong password"
+	case u.Disabled:
+		reason = "disabled"
+	}
+	if reason != "" {
+		s.record(ctx, audit.Entry{Action: "auth.login_failed", TargetType: "user", TargetID: name,
+			Detail: map[string]string{"reason": reason}})
+		return u, ErrInvalidCredentials
+	}
+	if err := s.throttle.succeeded(ctx, name, addr); err != nil {
+		s.log.WarnContext(ctx, "sign-in throttle not reset", "err", err)
+	}
+	if stale {
+		s.rehash(ctx, u, password)
+	}
+	return u, nil
+}
+
+// rehash upgrades a hash made with older cost parameters.
+func (s *Service) rehash(ctx context.Context, u store.User, password string) {
+	hash, err := s.hash(ctx, password)
+	if err == nil {
+		err = s.store.UpgradePasswordHash(ctx, u.ID, u.PasswordHash, hash)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "password hash not upgraded", "user_id", u.ID, "err", err)
+	}
+}
