@@ -85,7 +85,7 @@ func (s *Store) TouchAPIToken(ctx context.Context, id int64, at time.Time, ip *n
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	_, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = $2, last_used_ip = $3
-		WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2 - interval '1 minute')`, id, at.UTC(), ip)
+		WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`, id, at.UTC(), ip)
 	return authErr(err, fmt.Sprintf("record use of api token %d", id))
 }
 
