@@ -6,20 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
-	"github.com/wardops/wardops/pkg/cache"
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/daemon"
-	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/worker"
 )
 
@@ -58,7 +53,10 @@ func run() int {
 		logger.Error("create ping partitions", "err", err)
 		return 1
 	}
-	mux := buildMux(cfg, deps{store: st, rdb: rdb, client: client, logger: logger})
+	mux := worker.NewMux(worker.Deps{Store: st, Redis: rdb, Client: client, Logger: logger,
+		Ping:          probe.Options{Count: cfg.Ping.Count, Spacing: cfg.Ping.Spacing, Timeout: cfg.Ping.Timeout},
+		PingBatchSize: cfg.Ping.BatchSize,
+	})
 	srv := worker.NewServer(worker.ServerParams{Redis: rdb, Concurrency: cfg.Concurrency, Queues: cfg.Queues,
 		ShutdownTimeout: cfg.ShutdownTimeout, Logger: logger})
 	if err := srv.Start(mux); err != nil {
@@ -75,28 +73,4 @@ func run() int {
 		logger.Warn("close asynq client", "err", err)
 	}
 	return 0
-}
-
-// deps are the shared clients the handlers are built on.
-type deps struct {
-	store  *store.Store
-	rdb    redis.UniversalClient
-	client *asynq.Client
-	logger *slog.Logger
-}
-
-// buildMux registers every task handler of the worker.
-func buildMux(cfg config.Worker, d deps) *asynq.ServeMux {
-	profiles := cache.New(d.rdb, cache.ProfilesKey, cache.ProfilesTTL, d.store.ListProfiles)
-	ping := worker.NewPingHandler(worker.PingParams{
-		Store: d.store, Pinger: probe.NewProBing(d.logger), Profiles: profiles,
-		Events: events.NewPublisher(d.rdb), Redis: d.rdb, Client: d.client, Logger: d.logger,
-		Defaults: probe.Options{Count: cfg.Ping.Count, Spacing: cfg.Ping.Spacing, Timeout: cfg.Ping.Timeout},
-	})
-	mux := asynq.NewServeMux()
-	mux.Handle(tasks.TypePingCycle, &worker.CycleHandler{Store: d.store, Client: d.client, Redis: d.rdb,
-		BatchType: tasks.TypePingBatch, BatchSize: cfg.Ping.BatchSize, Queue: tasks.QueueDefault, Logger: d.logger})
-	mux.HandleFunc(tasks.TypePingBatch, ping.ProcessBatch)
-	mux.HandleFunc(tasks.TypePingDevice, ping.ProcessDevice)
-	return mux
 }

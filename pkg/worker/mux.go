@@ -1,0 +1,68 @@
+package worker
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wardops/wardops/pkg/cache"
+	"github.com/wardops/wardops/pkg/events"
+	"github.com/wardops/wardops/pkg/probe"
+	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
+)
+
+// Deps are what the worker's handlers are built on.
+type Deps struct {
+	Store  *store.Store
+	Redis  redis.UniversalClient
+	Client *asynq.Client
+	Logger *slog.Logger
+	// Pinger defaults to pro-bing.
+	Pinger Pinger
+	// Samples may be nil (no VictoriaMetrics).
+	Samples SampleWriter
+	// Ping is how devices without a profile are pinged.
+	Ping probe.Options
+	// PingBatchSize devices per ping task (default 100).
+	PingBatchSize int
+	// SNMPBatchSize devices per SNMP task (default 25).
+	SNMPBatchSize int
+	// Handlers adds handlers of other packages (SNMP, alerts, notifications, housekeeping) by
+	// task type.
+	Handlers map[string]asynq.Handler
+	// Skipped and CycleLag feed self-metrics; may be nil.
+	Skipped  func(taskType string)
+	CycleLag func(time.Duration)
+}
+
+// NewMux registers every task handler of a worker.
+func NewMux(d Deps) *asynq.ServeMux {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Pinger == nil {
+		d.Pinger = probe.NewProBing(d.Logger)
+	}
+	profiles := cache.New(d.Redis, cache.ProfilesKey, cache.ProfilesTTL, d.Store.ListProfiles)
+	ping := NewPingHandler(PingParams{
+		Store: d.Store, Pinger: d.Pinger, Profiles: profiles, Samples: d.Samples,
+		Events: events.NewPublisher(d.Redis), Redis: d.Redis, Client: d.Client, Logger: d.Logger,
+		Defaults: d.Ping, Skipped: d.Skipped, CycleLag: d.CycleLag,
+	})
+	mux := asynq.NewServeMux()
+	mux.Handle(tasks.TypePingCycle, &CycleHandler{Store: d.Store, Client: d.Client, Redis: d.Redis,
+		BatchType: tasks.TypePingBatch, BatchSize: d.PingBatchSize, Queue: tasks.QueueDefault, Logger: d.Logger, Skipped: d.Skipped})
+	mux.HandleFunc(tasks.TypePingBatch, ping.ProcessBatch)
+	mux.HandleFunc(tasks.TypePingDevice, ping.ProcessDevice)
+	if _, ok := d.Handlers[tasks.TypeSNMPBatch]; ok {
+		mux.Handle(tasks.TypeSNMPCycle, &CycleHandler{Store: d.Store, Client: d.Client, Redis: d.Redis,
+			BatchType: tasks.TypeSNMPBatch, BatchSize: d.SNMPBatchSize, Queue: tasks.QueueDefault, Logger: d.Logger, Skipped: d.Skipped})
+	}
+	for typ, h := range d.Handlers {
+		mux.Handle(typ, h)
+	}
+	return mux
+}
