@@ -29,11 +29,21 @@ type batch struct {
 // encoder turns samples into gzip-compressed Prometheus text exposition lines with
 // millisecond timestamps. It keeps gzip writers for reuse; safe for concurrent use.
 type encoder struct {
-	gz sync.Pool
+	gz   sync.Pool // *gzip.Writer
+	text sync.Pool // *[]byte, the uncompressed lines
 }
 
 func (e *encoder) encode(samples []Sample) (batch, error) {
-	var text []byte
+	tp, _ := e.text.Get().(*[]byte)
+	if tp == nil {
+		tp = new([]byte)
+	}
+	defer e.text.Put(tp)
+	text := (*tp)[:0]
+	if need := len(samples) * 160; cap(text) < need {
+		text = make([]byte, 0, need)
+	}
+	defer func() { *tp = text[:0] }()
 	b := batch{}
 	for i := range samples {
 		line, err := appendLine(text, &samples[i])

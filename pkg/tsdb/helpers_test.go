@@ -124,3 +124,12 @@ func spoolSamples(t testing.TB, pool *pgxpool.Pool) int64 {
 	}
 	return n
 }
+
+func httpGet(u string) (int, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
