@@ -236,8 +236,8 @@ func (s *Store) SNMPConfigs(ctx context.Context, ids []int64) (map[int64]SNMPDev
 // nullableConfig scans a LEFT JOINed configuration whose columns may all be NULL.
 type nullableConfig struct {
 	version, host, user, level, auth, priv, ctxName, comm, authPw, privPw *string
-	port, timeout, retries, maxRep                                       *int
-	updated                                                              *time.Time
+	port, timeout, retries, maxRep                                        *int
+	updated                                                               *time.Time
 }
 
 func (n *nullableConfig) dest() []any {
