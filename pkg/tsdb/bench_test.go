@@ -189,3 +189,15 @@ func checkStored(b *testing.B, vmURL, match string, want int) {
 		b.Fatalf("VictoriaMetrics holds %v samples of %s, want %d", res, match, want)
 	}
 }
+
+// BenchmarkEncodeBatch measures the client side of a write: a 500-sample batch to gzip text.
+func BenchmarkEncodeBatch(b *testing.B) {
+	batch := benchBatches(10000, "x")[0]
+	var e encoder
+	for b.Loop() {
+		if _, err := e.encode(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(batch))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}

@@ -28,7 +28,11 @@ const (
 	MetricIfInErrors = "wardops_if_in_errors_per_second"
 	// MetricIfOutErrors is the outbound error rate of an interface per second (LabelIfName).
 	MetricIfOutErrors = "wardops_if_out_errors_per_second"
-	// MetricIfOperStatus is ifOperStatus as polled: 1 up, 2 down, 3 testing, … (LabelIfName).
+	// MetricIfInDiscards is the inbound discard rate of an interface per second (LabelIfName).
+	MetricIfInDiscards = "wardops_if_in_discards_per_second"
+	// MetricIfOutDiscards is the outbound discard rate of an interface per second (LabelIfName).
+	MetricIfOutDiscards = "wardops_if_out_discards_per_second"
+	// MetricIfOperStatus is 1 when ifOperStatus is up(1), 0 otherwise (LabelIfName).
 	MetricIfOperStatus = "wardops_if_oper_status"
 	// MetricCPU is the device CPU utilisation in percent (0..100).
 	MetricCPU = "wardops_cpu_percent"
@@ -36,6 +40,10 @@ const (
 	MetricMemory = "wardops_memory_percent"
 	// MetricUptime is the device uptime in seconds (sysUpTime / 100).
 	MetricUptime = "wardops_uptime_seconds"
+	// MetricSNMPUp is 1 when the device answered the SNMP poll, 0 when the poll failed.
+	MetricSNMPUp = "wardops_snmp_up"
+	// MetricSNMPExtra carries a monitoring profile's extra gauge OIDs, labelled name=<OID name>.
+	MetricSNMPExtra = "wardops_snmp_extra_value"
 )
 
 // Label names carried by every device series, plus the interface and stat labels.

@@ -12,7 +12,7 @@ import (
 
 // DefaultSpoolMaxSamples bounds the spool: about three hours of a 1,000-samples-per-second
 // fleet (875 devices pinged every 30 s and polled over SNMP every 60 s write ~1,000/s),
-// ~150 MB of PostgreSQL.
+// ~60 MB of PostgreSQL (spooled bodies are gzip, about 6 bytes per sample).
 const DefaultSpoolMaxSamples = 10_000_000
 
 // drainRecent is how long after the last acknowledged drain batch the spool counts as draining.
