@@ -64,7 +64,7 @@ func TestDecodeJSON(t *testing.T) {
 		{"wrong type", `{"count":"3"}`, badRequest(CodeInvalidField, "expected an integer, got string", "count")},
 		{"wrong nested type", `{"items":[{"name":5}]}`, badRequest(CodeInvalidField, "expected a string, got number", "items.name")},
 		{"not an object", `[1,2]`, badRequest(CodeInvalidField, "expected an object, got array", "")},
-		{"too deep", `{"any":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, badRequest(CodeInvalidJSON, "JSON is nested too deeply", "any" + strings.Repeat("[0]", 31))},
+		{"too deep", `{"any":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, badRequest(CodeInvalidJSON, "JSON is nested too deeply", "any"+strings.Repeat("[0]", 31))},
 		{"too large", `{"name":"` + strings.Repeat("a", DefaultMaxJSONBytes) + `"}`,
 			&Error{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Message: "request body is too large"}},
 	}
