@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -27,10 +28,12 @@ func run() int {
 		return 2
 	}
 	logger := daemon.NewLogger(os.Stderr, cfg.Common, "worker")
-	if err := probe.CheckPermission(); err != nil {
+	pinger, closePinger, err := newPinger(cfg.Ping.Engine, logger)
+	if err != nil {
 		logger.Error("cannot ping: the worker needs root or CAP_NET_RAW (setcap cap_net_raw+ep, or cap_add NET_RAW)", "err", err)
 		return 1
 	}
+	defer closePinger()
 	ctx, stop := daemon.SignalContext()
 	defer stop()
 
@@ -53,7 +56,7 @@ func run() int {
 		logger.Error("create ping partitions", "err", err)
 		return 1
 	}
-	mux := worker.NewMux(worker.Deps{Store: st, Redis: rdb, Client: client, Logger: logger,
+	mux := worker.NewMux(worker.Deps{Store: st, Redis: rdb, Client: client, Logger: logger, Pinger: pinger,
 		Ping:          probe.Options{Count: cfg.Ping.Count, Spacing: cfg.Ping.Spacing, Timeout: cfg.Ping.Timeout},
 		PingBatchSize: cfg.Ping.BatchSize,
 	})
@@ -73,4 +76,19 @@ func run() int {
 		logger.Warn("close asynq client", "err", err)
 	}
 	return 0
+}
+
+// newPinger opens the configured ICMP engine; both fail clearly without CAP_NET_RAW.
+func newPinger(engine string, logger *slog.Logger) (worker.Pinger, func(), error) {
+	if engine == "probing" {
+		if err := probe.CheckPermission(); err != nil {
+			return nil, nil, err
+		}
+		return probe.NewProBing(logger), func() {}, nil
+	}
+	e, err := probe.NewEngine(probe.EngineParams{Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, func() { _ = e.Close() }, nil
 }

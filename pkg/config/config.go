@@ -21,6 +21,7 @@ const (
 	DefaultQueryTimeout      = 10 * time.Second
 	DefaultAPIMaxConns       = 20
 	DefaultWorkerMaxConns    = 60
+	DefaultSchedulerMaxConns = 4
 	DefaultPingInterval      = 30 * time.Second
 	DefaultPingCount         = 3
 	DefaultPingTimeout       = time.Second
@@ -36,14 +37,14 @@ const (
 	DefaultDiskPath          = "/"
 )
 
-// Load reads one section from the process environment.
+// Env reads variables from the process environment.
 func Env() Getenv { return os.LookupEnv }
 
 // Common holds what every binary needs.
 type Common struct {
 	// DatabaseURL: WARDOPS_DATABASE_URL (default DefaultDatabaseURL).
 	DatabaseURL string
-	// DBMaxConns: WARDOPS_DB_MAX_CONNS (default 20 for the API, 60 for a worker).
+	// DBMaxConns: WARDOPS_DB_MAX_CONNS (default 20 for the API, 60 for a worker, 4 for the scheduler).
 	DBMaxConns int
 	// QueryTimeout: WARDOPS_QUERY_TIMEOUT, bound of every statement (default 10s).
 	QueryTimeout time.Duration
@@ -88,6 +89,9 @@ type Ping struct {
 	Spacing time.Duration
 	// BatchSize: WARDOPS_PING_BATCH_SIZE devices per task (default 100).
 	BatchSize int
+	// Engine: WARDOPS_PING_ENGINE, "shared" (one raw socket for all targets) or "probing"
+	// (pro-bing, a socket per target) (default shared).
+	Engine string
 }
 
 func loadPing(r *reader) Ping {
@@ -97,6 +101,7 @@ func loadPing(r *reader) Ping {
 		Timeout:   r.duration("WARDOPS_PING_TIMEOUT", DefaultPingTimeout, 50*time.Millisecond, 30*time.Second),
 		Spacing:   r.duration("WARDOPS_PING_SPACING", DefaultPingSpacing, 10*time.Millisecond, 10*time.Second),
 		BatchSize: r.integer("WARDOPS_PING_BATCH_SIZE", DefaultPingBatchSize, 1, 10000),
+		Engine:    r.oneOf("WARDOPS_PING_ENGINE", "shared", "shared", "probing"),
 	}
 }
 
@@ -137,7 +142,11 @@ func ParsePriorities(s string) (map[string]int, error) {
 		if !ok || strings.TrimSpace(name) == "" || err != nil || n < 1 || n > 100 {
 			return nil, fmt.Errorf("%q is not queue=priority with a priority from 1 to 100", part)
 		}
-		out[strings.TrimSpace(name)] = n
+		name = strings.TrimSpace(name)
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("queue %q is named twice", name)
+		}
+		out[name] = n
 	}
 	if len(out) == 0 {
 		return nil, errors.New("no queues")

@@ -80,7 +80,12 @@ func Start(t testing.TB, o Options) *System {
 	t.Cleanup(func() { _ = client.Close() })
 	sys := &System{Store: st, Redis: rdb, Client: client, Logger: logger}
 
-	mux := worker.NewMux(worker.Deps{Store: st, Redis: rdb, Client: client, Logger: logger, Ping: o.Ping,
+	engine, err := probe.NewEngine(probe.EngineParams{Logger: logger})
+	if err != nil {
+		t.Fatalf("open ICMP engine (tests need root or CAP_NET_RAW): %v", err)
+	}
+	t.Cleanup(func() { _ = engine.Close() })
+	mux := worker.NewMux(worker.Deps{Store: st, Pinger: engine, Redis: rdb, Client: client, Logger: logger, Ping: o.Ping,
 		PingBatchSize: o.BatchSize, Handlers: o.Handlers, Samples: o.Samples})
 	srv := worker.NewServer(worker.ServerParams{Redis: rdb, Concurrency: o.Concurrency, ShutdownTimeout: 3 * time.Second, Logger: logger})
 	testenv.Must(t, "start worker", srv.Start(mux))

@@ -61,3 +61,34 @@ func TestResultStats(t *testing.T) {
 		})
 	}
 }
+
+func TestEngineLoopback(t *testing.T) {
+	e, err := probe.NewEngine(probe.EngineParams{})
+	if err != nil {
+		t.Fatalf("ICMP tests need root or CAP_NET_RAW: %v", err)
+	}
+	defer e.Close()
+	var targets []probe.Target
+	for i := 1; i <= 300; i++ {
+		targets = append(targets, probe.Target{ID: int64(i), Addr: netip.AddrFrom4([4]byte{127, 50, byte(i / 250), byte(i%250 + 1)})})
+	}
+	targets = append(targets, probe.Target{ID: 1000, Addr: netip.MustParseAddr("::1")})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res := e.PingAll(ctx, targets, probe.Options{Count: 3, Spacing: 10 * time.Millisecond, Timeout: time.Second})
+	for i, r := range res {
+		if r.ID != targets[i].ID {
+			t.Fatalf("result %d has id %d, want %d", i, r.ID, targets[i].ID)
+		}
+		if r.Addr.Is6() && r.Err != nil {
+			continue // a host without IPv6 loopback
+		}
+		if r.Err != nil || r.Sent != 3 || r.Received != 3 {
+			t.Errorf("%s: sent %d received %d err %v; want 3/3", r.Addr, r.Sent, r.Received, r.Err)
+		}
+		lo, avg, hi, _, ok := r.Stats()
+		if !ok || lo <= 0 || lo > avg || avg > hi || hi > time.Second {
+			t.Errorf("%s: implausible RTTs min %v avg %v max %v", r.Addr, lo, avg, hi)
+		}
+	}
+}

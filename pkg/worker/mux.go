@@ -20,7 +20,7 @@ type Deps struct {
 	Redis  redis.UniversalClient
 	Client *asynq.Client
 	Logger *slog.Logger
-	// Pinger defaults to pro-bing.
+	// Pinger is the ICMP engine (probe.Engine in production).
 	Pinger Pinger
 	// Samples may be nil (no VictoriaMetrics).
 	Samples SampleWriter
@@ -42,9 +42,6 @@ type Deps struct {
 func NewMux(d Deps) *asynq.ServeMux {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
-	}
-	if d.Pinger == nil {
-		d.Pinger = probe.NewProBing(d.Logger)
 	}
 	profiles := cache.New(d.Redis, cache.ProfilesKey, cache.ProfilesTTL, d.Store.ListProfiles)
 	ping := NewPingHandler(PingParams{
