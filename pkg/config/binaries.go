@@ -101,7 +101,7 @@ type Scheduler struct {
 func LoadScheduler(get Getenv) (Scheduler, error) {
 	r := &reader{get: get}
 	c := Scheduler{
-		Common:      loadCommon(r, 4),
+		Common:      loadCommon(r, DefaultSchedulerMaxConns),
 		Ping:        loadPing(r),
 		SNMP:        loadSNMP(r),
 		LeaderTTL:   r.duration("WARDOPS_LEADER_TTL", DefaultLeaderTTL, time.Second, 5*time.Minute),
