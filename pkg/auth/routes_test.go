@@ -1,0 +1,124 @@
+package auth_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/auth/authtest"
+)
+
+// TestRouteTable is the route audit of the fixture app: the same check the API's own
+// route-audit test runs over every registered route.
+func TestRouteTable(t *testing.T) {
+	f := newFixture(t)
+	authtest.CheckRoutes(t, f.svc, f.e, map[auth.RouteKey]string{
+		{"GET", "/api/v1/health"}:          "public",
+		{"GET", "/api/v1/devices"}:         "viewer",
+		{"POST", "/api/v1/devices"}:        "admin",
+		{"POST", "/api/v1/alerts/:id/ack"}: "operator",
+		{"GET", "/api/v1/unguarded"}:       auth.AccessNone,
+		{"POST", "/api/v1/auth/login"}:     "public",
+		{"POST", "/api/v1/auth/logout"}:    "viewer",
+		{"GET", "/api/v1/auth/me"}:         "viewer",
+		{"POST", "/api/v1/auth/password"}:  "viewer",
+		{"GET", "/api/v1/users"}:           "admin",
+		{"POST", "/api/v1/users"}:          "admin",
+		{"GET", "/api/v1/users/:id"}:       "admin",
+		{"PATCH", "/api/v1/users/:id"}:     "admin",
+		{"DELETE", "/api/v1/users/:id"}:    "admin",
+		{"GET", "/api/v1/tokens"}:          "admin",
+		{"POST", "/api/v1/tokens"}:         "admin",
+		{"DELETE", "/api/v1/tokens/:id"}:   "admin",
+		{"GET", "/api/v1/audit"}:           "admin",
+		{echo.RouteAny, "/monitoring/*"}:   "read:operator write:admin",
+		{"GET", "/metrics"}:                "viewer|ip-allowlist",
+		{"GET", "/metrics-remote"}:         "viewer|ip-allowlist",
+		{"GET", "/admin/stacked"}:          "viewer & admin",
+	})
+}
+
+type route struct{ method, path string }
+
+// TestRoleRouteMatrix calls every guarded route over real HTTP as each kind of caller, with a
+// session (and its CSRF token) and with a bearer token, and checks the guard's verdict.
+func TestRoleRouteMatrix(t *testing.T) {
+	f := newFixture(t)
+	callers := map[string]*client{"anonymous": f.anon()}
+	for _, r := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
+		callers[r.String()+"/session"] = f.login(r.String())
+		callers[r.String()+"/token"] = f.withToken(authtest.Token(t, f.svc, r))
+	}
+	const (
+		pass   = 200
+		unauth = http.StatusUnauthorized
+		forb   = http.StatusForbidden
+	)
+	// want[route] = status for anonymous, viewer, operator, admin
+	want := map[route][4]int{
+		{"GET", "/api/v1/health"}:        {pass, pass, pass, pass},
+		{"GET", "/api/v1/devices"}:       {unauth, pass, pass, pass},
+		{"POST", "/api/v1/devices"}:      {unauth, forb, forb, pass},
+		{"POST", "/api/v1/alerts/7/ack"}: {unauth, forb, pass, pass},
+		{"GET", "/monitoring/queues"}:    {unauth, forb, pass, pass},
+		{"POST", "/monitoring/api/x"}:    {unauth, forb, forb, pass},
+		{"DELETE", "/monitoring/api/x"}:  {unauth, forb, forb, pass},
+		{"GET", "/metrics"}:              {pass, pass, pass, pass}, // 127.0.0.1 is allow-listed
+		{"GET", "/metrics-remote"}:       {unauth, pass, pass, pass},
+		{"GET", "/admin/stacked"}:        {unauth, forb, forb, pass},
+		{"GET", "/api/v1/auth/me"}:       {unauth, pass, pass, pass},
+		{"GET", "/api/v1/users"}:         {unauth, forb, forb, pass},
+		{"GET", "/api/v1/tokens"}:        {unauth, forb, forb, pass},
+		{"GET", "/api/v1/audit"}:         {unauth, forb, forb, pass},
+		{"GET", "/api/v1/unguarded"}:     {forb, forb, forb, forb}, // fail closed
+	}
+	roleIdx := map[string]int{"anonymous": 0, "viewer": 1, "operator": 2, "admin": 3}
+	for rt, statuses := range want {
+		for name, c := range callers {
+			role, _, _ := strings.Cut(name, "/")
+			t.Run(fmt.Sprintf("%s %s as %s", rt.method, rt.path, name), func(t *testing.T) {
+				var body any
+				if rt.method != http.MethodGet {
+					body = map[string]string{}
+				}
+				resp := c.do(rt.method, rt.path, body)
+				if w := statuses[roleIdx[role]]; resp.status != w {
+					t.Errorf("status %d, want %d: %s", resp.status, w, resp.body)
+				}
+			})
+		}
+	}
+}
+
+func TestUnguardedRouteFailsClosed(t *testing.T) {
+	f := newFixture(t)
+	resp := f.login("admin").do(http.MethodGet, "/api/v1/unguarded", nil)
+	if resp.status != http.StatusForbidden || resp.errCode() != "no_access_rule" {
+		t.Errorf("got %d %s, want 403 no_access_rule", resp.status, resp.body)
+	}
+	if resp := f.anon().do(http.MethodGet, "/api/v1/nothing-here", nil); resp.status != http.StatusNotFound {
+		t.Errorf("unknown route: %d, want 404", resp.status)
+	}
+}
+
+func TestForgottenHookFailsClosed(t *testing.T) {
+	svc := authtest.NewService(t, auth.Params{})
+	e := echo.New() // no e.OnAddRoute = svc.OnAddRoute
+	e.Use(svc.Authenticate)
+	e.GET("/open", ok, svc.Public())
+	rec := serve(e, http.MethodGet, "/open")
+	if rec != http.StatusForbidden {
+		t.Errorf("status %d, want 403 when routes were registered without the hook", rec)
+	}
+}
+
+func serve(e *echo.Echo, method, path string) int {
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	return rec.Code
+}
