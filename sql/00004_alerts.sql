@@ -91,9 +91,9 @@ CREATE TABLE alerts (
     version           integer NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX alerts_open_key ON alerts (rule_id, (coalesce(device_id, 0)), subject) WHERE state <> 'resolved';
-CREATE INDEX alerts_state_started_idx ON alerts (state, started_at DESC, id DESC);
-CREATE INDEX alerts_started_idx ON alerts (started_at DESC, id DESC);
-CREATE INDEX alerts_device_idx ON alerts (device_id, started_at DESC) WHERE device_id IS NOT NULL;
+-- lists: newest first by id (the cursor), per state or per device
+CREATE INDEX alerts_state_idx ON alerts (state, id DESC);
+CREATE INDEX alerts_device_idx ON alerts (device_id, id DESC) WHERE device_id IS NOT NULL;
 CREATE INDEX alerts_incident_idx ON alerts (incident_id) WHERE incident_id IS NOT NULL;
 ALTER TABLE incidents ADD CONSTRAINT incidents_alert_fk FOREIGN KEY (alert_id) REFERENCES alerts(id) ON DELETE SET NULL;
 
@@ -113,6 +113,8 @@ CREATE TABLE alert_state (
     changes    bigint[] NOT NULL DEFAULT '{}',
     alert_id   bigint,
     value      double precision,
+    -- optimistic concurrency with close by hand
+    version    integer NOT NULL DEFAULT 0,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (rule_id, device_id, subject)
 );
@@ -165,6 +167,8 @@ CREATE TABLE channels (
     type       text NOT NULL CHECK (type IN ('webhook','email','slack','telegram')),
     config     jsonb NOT NULL DEFAULT '{}'::jsonb,
     secret     text NOT NULL DEFAULT '',
+    -- names of the write-only settings that are set (the API shows which, never their values)
+    secret_names text[] NOT NULL DEFAULT '{}',
     severities text[] NOT NULL DEFAULT '{}',
     scope      jsonb NOT NULL DEFAULT '{}'::jsonb,
     enabled    boolean NOT NULL DEFAULT true,

@@ -29,9 +29,9 @@ type PassInput struct {
 type Result struct {
 	Source Source
 	Now    time.Time
-	// States to insert or update; DeletedStates to remove.
+	// States to insert or update; DeletedStates to remove (each with the version read).
 	States        []*State
-	DeletedStates []Key
+	DeletedStates []*State
 	// Alerts created (ID 0) or changed.
 	Alerts []*AlertChange
 	// Events in order, each on one of Alerts.
@@ -141,7 +141,10 @@ type pass struct {
 	devIdx  map[int64]int32
 	scopes  *scopeIndex
 	states  map[Key]*entry
-	perRule map[int64]int
+	// devStates indexes the subject-less entries by rule and device: int64 keys hash faster
+	// than Key, and per-device rules are most of the lookups.
+	devStates map[int64]map[int64]*entry
+	perRule   map[int64]int
 	rules   map[int64]*Rule
 	maint   map[int32]int64
 	parents *parentInfo
@@ -177,15 +180,17 @@ func newPass(in *PassInput) *pass {
 	}
 	p := &pass{in: in, now: in.Now.UTC(), nowMS: in.Now.UnixMilli(), snap: snap,
 		devIdx: make(map[int64]int32, len(snap.Devices)), states: make(map[Key]*entry, len(in.States)),
-		perRule: map[int64]int{}, rules: map[int64]*Rule{},
+		devStates: map[int64]map[int64]*entry{}, perRule: map[int64]int{}, rules: map[int64]*Rule{},
 		res: &Result{Source: in.Source, Now: in.Now.UTC()}}
 	for i := range snap.Devices {
 		p.devIdx[snap.Devices[i].ID] = int32(i)
 	}
 	p.scopes = newScopeIndex(snap, p.devIdx)
 	for _, st := range in.States {
-		p.states[st.Key] = &entry{st: st, loaded: true, sig: sigOf(st)}
 		p.perRule[st.RuleID]++
+	}
+	for _, st := range in.States {
+		p.addEntry(&entry{st: st, loaded: true, sig: sigOf(st)})
 	}
 	for i := range in.Rules {
 		if in.Rules[i].Enabled {
@@ -194,6 +199,19 @@ func newPass(in *PassInput) *pass {
 	}
 	p.res.Stats.Devices = len(snap.Devices)
 	return p
+}
+
+func (p *pass) addEntry(e *entry) {
+	k := e.st.Key
+	p.states[k] = e
+	if k.Subject == "" {
+		m := p.devStates[k.RuleID]
+		if m == nil {
+			m = make(map[int64]*entry, p.perRule[k.RuleID])
+			p.devStates[k.RuleID] = m
+		}
+		m[k.DeviceID] = e
+	}
 }
 
 // maintenance maps device index → active window id. Windows are few; devices are many: each
@@ -224,24 +242,21 @@ func (p *pass) maintenance() map[int32]int64 {
 	return out
 }
 
-// collectStates lists the states to write or delete.
+// collectStates lists the states to write or delete (sorted, for stable writes).
 func (p *pass) collectStates() {
-	keys := make([]Key, 0, len(p.states))
-	for k := range p.states {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, cmpKey)
-	for _, k := range keys {
-		e := p.states[k]
+	for _, e := range p.states {
 		switch {
 		case e.st.empty():
 			if e.loaded {
-				p.res.DeletedStates = append(p.res.DeletedStates, k)
+				p.res.DeletedStates = append(p.res.DeletedStates, e.st)
 			}
 		case !e.loaded || !sigOf(e.st).same(e.sig) || e.change != nil:
 			p.res.States = append(p.res.States, e.st)
 		}
 	}
+	byKey := func(a, b *State) int { return cmpKey(a.Key, b.Key) }
+	slices.SortFunc(p.res.DeletedStates, byKey)
+	slices.SortFunc(p.res.States, byKey)
 }
 
 func cmpKey(a, b Key) int {

@@ -11,7 +11,7 @@ func (p *pass) step(r *Rule, di int32, subject string, e *entry, o obs, v float6
 	if e == nil {
 		k := Key{RuleID: r.ID, DeviceID: p.deviceID(di), Subject: subject}
 		e = &entry{st: &State{Key: k, Value: math.NaN()}}
-		p.states[k] = e
+		p.addEntry(e)
 	}
 	e.seen = true
 	st := e.st
@@ -117,8 +117,10 @@ func (p *pass) open(r *Rule, di int32, e *entry) {
 		p.res.Stats.Suppressed++
 		return
 	}
-	if d != nil && r.Kind.Reachability() && p.parents.incidentOf(d.ID) != nil {
-		ch.IncidentRoot = d.ID
+	if d != nil && r.Kind.Reachability() {
+		if inc := p.parents.incidentOf(d.ID); inc != nil { // the root of an incident: its alert heads it
+			ch.IncidentRoot, a.IncidentID = d.ID, inc.ID
+		}
 	}
 	ev := p.event(ch, EventFired, "", StateFiring)
 	p.res.Stats.Fired++
@@ -254,7 +256,7 @@ func (p *pass) finishOrphans() {
 		if e.st.Alert != nil {
 			p.resolve(di, e, reason)
 		}
-		*e.st = State{Key: k, Value: math.NaN()}
+		*e.st = State{Key: k, Value: math.NaN(), Version: e.st.Version}
 	}
 }
 

@@ -126,3 +126,15 @@ func incidentTitle(root *Device, affected int) string {
 	}
 	return t
 }
+
+// NewMessage builds the notification of event (NotifyFiring, NotifyResolved…) for alert a at
+// instant at, outside a pass (a close by hand, a test send). d may be nil.
+func NewMessage(a *Alert, d *Device, event string, at time.Time) Message {
+	m := Message{Event: event, AlertID: a.ID, RuleID: a.RuleID, Rule: a.RuleName, Kind: a.Kind,
+		Severity: a.Severity, State: a.State, DeviceID: a.DeviceID, Device: a.DeviceName, Subject: a.Subject,
+		Value: a.Value, Threshold: a.Threshold, Summary: a.Summary, StartedAt: a.StartedAt, At: at.UTC()}
+	if d != nil {
+		m.IP, m.Branch, m.Region = d.IP, d.Branch, d.Region
+	}
+	return m
+}

@@ -257,6 +257,9 @@ type State struct {
 	Value float64
 	// Alert is the key's open alert, nil when none.
 	Alert *Alert
+	// Version is the stored row's version: a write applies only if the row still has it (a
+	// close by hand in the meantime wins).
+	Version int
 }
 
 // empty reports whether the state carries nothing worth keeping.

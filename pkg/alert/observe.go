@@ -128,7 +128,12 @@ func (p *pass) lookup(hasStates bool, k Key) (*entry, bool) {
 	if !hasStates {
 		return nil, false
 	}
-	e := p.states[k]
+	var e *entry
+	if k.Subject == "" {
+		e = p.devStates[k.RuleID][k.DeviceID]
+	} else {
+		e = p.states[k]
+	}
 	if e == nil {
 		return nil, false
 	}

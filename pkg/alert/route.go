@@ -25,11 +25,8 @@ func (p *pass) notify(ev *Event, d *Device, kind string, channels []int64) {
 // pass are filled in when the pass is saved.
 func (p *pass) message(ch *AlertChange, d *Device, kind string) Message {
 	a := ch.Alert
-	m := Message{Event: kind, AlertID: a.ID, RuleID: a.RuleID, Rule: a.RuleName, Kind: a.Kind,
-		Severity: a.Severity, State: a.State, DeviceID: a.DeviceID, Device: a.DeviceName, Subject: a.Subject,
-		Value: a.Value, Threshold: a.Threshold, Summary: a.Summary, StartedAt: a.StartedAt, At: p.now}
+	m := NewMessage(a, d, kind, p.now)
 	if d != nil {
-		m.IP, m.Branch, m.Region = d.IP, d.Branch, d.Region
 		if a.Kind.Reachability() {
 			if inc := p.parents.incidentOf(d.ID); inc != nil {
 				m.Incident = &IncidentRef{ID: inc.ID, RootDeviceID: inc.RootDeviceID, Title: inc.Title, Affected: inc.AffectedCount}

@@ -98,7 +98,7 @@ func (s *sim) apply(res *Result) {
 		s.alerts[c.ID] = &c
 	}
 	for _, k := range res.DeletedStates {
-		delete(s.states, k)
+		delete(s.states, k.Key)
 	}
 	for _, st := range res.States {
 		s.states[st.Key] = cloneState(st)

@@ -1,0 +1,180 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/wardops/wardops/pkg/alert"
+)
+
+// ChannelStore keeps channels; *store.Store implements it. Get returns the sealed secrets too;
+// a missing channel is an error wrapping ErrNoChannel (and store.ErrNotFound).
+type ChannelStore interface {
+	NewChannelID(ctx context.Context) (int64, error)
+	CreateChannel(ctx context.Context, c Channel) (Channel, error)
+	UpdateChannel(ctx context.Context, c Channel) (Channel, error)
+	GetChannel(ctx context.Context, id int64) (Channel, error)
+	ListChannels(ctx context.Context) ([]Channel, error)
+	DeleteChannel(ctx context.Context, id int64) error
+}
+
+// ServiceParams configures NewService.
+type ServiceParams struct {
+	Channels   ChannelStore
+	Deliveries DeliveryStore
+	// Sealer seals secrets (nil: channels with secrets cannot be written or used).
+	Sealer  Sealer
+	Senders Senders
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Service is what the API calls for channels: CRUD with validation and write-only secrets, and
+// "send test".
+type Service struct{ p ServiceParams }
+
+// NewService returns a Service (Senders default to DefaultSenders(nil)).
+func NewService(p ServiceParams) *Service {
+	if p.Senders == nil {
+		p.Senders = DefaultSenders(nil)
+	}
+	if p.Logger == nil {
+		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	return &Service{p: p}
+}
+
+// ErrNoSecretKey is returned when a channel carries secrets and no key is configured.
+var ErrNoSecretKey = errors.New("channel secrets need WARDOPS_SECRET_KEY to be set")
+
+func (s *Service) seal(id int64, sec Secrets) (string, error) {
+	if sec == (Secrets{}) {
+		return "", nil
+	}
+	if s.p.Sealer == nil {
+		return "", ErrNoSecretKey
+	}
+	raw, err := json.Marshal(sec)
+	if err != nil {
+		return "", fmt.Errorf("encode secrets: %w", err)
+	}
+	sealed, err := s.p.Sealer.Seal(raw, secretsAAD(id))
+	if err != nil {
+		return "", fmt.Errorf("seal secrets of channel %d: %w", id, err)
+	}
+	return sealed, nil
+}
+
+// Create validates and stores a channel. The returned channel never holds secrets.
+func (s *Service) Create(ctx context.Context, in ChannelInput) (Channel, error) {
+	if in.Type == nil {
+		return Channel{}, invalid("type", "is required")
+	}
+	c, sec, err := in.apply(Channel{Enabled: true}, Secrets{})
+	if err != nil {
+		return Channel{}, err
+	}
+	if c.ID, err = s.p.Channels.NewChannelID(ctx); err != nil {
+		return Channel{}, err
+	}
+	if c.Sealed, err = s.seal(c.ID, sec); err != nil {
+		return Channel{}, err
+	}
+	out, err := s.p.Channels.CreateChannel(ctx, c)
+	return scrub(out), err
+}
+
+// Update applies in to channel id (nil fields and empty secrets keep their value).
+func (s *Service) Update(ctx context.Context, id int64, in ChannelInput) (Channel, error) {
+	cur, err := s.p.Channels.GetChannel(ctx, id)
+	if err != nil {
+		return Channel{}, err
+	}
+	curSec, err := openSecrets(s.p.Sealer, &cur)
+	if err != nil {
+		return Channel{}, err
+	}
+	c, sec, err := in.apply(cur, curSec)
+	if err != nil {
+		return Channel{}, err
+	}
+	if c.Sealed, err = s.seal(id, sec); err != nil {
+		return Channel{}, err
+	}
+	out, err := s.p.Channels.UpdateChannel(ctx, c)
+	return scrub(out), err
+}
+
+// Get reads one channel (without secrets).
+func (s *Service) Get(ctx context.Context, id int64) (Channel, error) {
+	c, err := s.p.Channels.GetChannel(ctx, id)
+	return scrub(c), err
+}
+
+// List returns every channel (without secrets).
+func (s *Service) List(ctx context.Context) ([]Channel, error) {
+	cs, err := s.p.Channels.ListChannels(ctx)
+	for i := range cs {
+		cs[i] = scrub(cs[i])
+	}
+	return cs, err
+}
+
+// Delete removes a channel.
+func (s *Service) Delete(ctx context.Context, id int64) error { return s.p.Channels.DeleteChannel(ctx, id) }
+
+func scrub(c Channel) Channel {
+	c.Sealed = ""
+	if c.SecretNames == nil {
+		c.SecretNames = []string{}
+	}
+	return c
+}
+
+// SendTest sends a test message to channel id now, logs it as a delivery, and returns the
+// logged delivery; a failed send is reported in the delivery (State failed, LastError), not as
+// an error.
+func (s *Service) SendTest(ctx context.Context, id int64) (Delivery, error) {
+	ch, err := s.p.Channels.GetChannel(ctx, id)
+	if err != nil {
+		return Delivery{}, err
+	}
+	now := s.p.Now().UTC()
+	key := "test-c" + strconv.FormatInt(id, 10) + "-" + strconv.FormatInt(now.UnixNano(), 10)
+	msg := alert.Message{Event: alert.NotifyTest, Rule: "Test notification", Severity: alert.SeverityWarning,
+		Summary: "WardOps test notification to channel " + ch.Name, StartedAt: now, At: now, DeliveryKey: key}
+	d := Delivery{Key: key, ChannelID: id, ChannelName: ch.Name, Message: msg, State: DeliveryDelivered,
+		Attempts: 1, CreatedAt: now, UpdatedAt: now}
+	sendErr := s.sendNow(ctx, &ch, &msg)
+	if sendErr != nil {
+		d.State, d.LastError = DeliveryFailed, sendErr.Error()
+	} else {
+		d.DeliveredAt = &now
+	}
+	if err := s.p.Deliveries.RecordTestDelivery(ctx, d); err != nil {
+		s.p.Logger.Warn("record test delivery", "channel", id, "err", err)
+	}
+	return d, nil
+}
+
+func (s *Service) sendNow(ctx context.Context, ch *Channel, msg *alert.Message) error {
+	sender, ok := s.p.Senders[ch.Type]
+	if !ok {
+		return fmt.Errorf("no sender for channel type %q", ch.Type)
+	}
+	sec, err := openSecrets(s.p.Sealer, ch)
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(ctx, ch.Config.Timeout())
+	defer cancel()
+	return sender.Send(sctx, ch, sec, msg)
+}

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wardops/wardops/pkg/alert"
+)
+
+// alertCols reads an alerts row "a"; coalesce keeps it scannable through a LEFT JOIN.
+const alertCols = `coalesce(a.id, 0), coalesce(a.rule_id, 0), coalesce(a.rule_name, ''), coalesce(a.kind, ''),
+	coalesce(a.device_id, 0), coalesce(a.device_name, ''), coalesce(a.subject, ''), coalesce(a.severity, ''),
+	coalesce(a.state, ''), coalesce(a.suppressed_reason, ''), coalesce(a.maintenance_id, 0),
+	coalesce(a.flapping, false), a.value, a.threshold, coalesce(a.summary, ''),
+	coalesce(a.started_at, 'epoch'), coalesce(a.updated_at, 'epoch'), a.resolved_at, coalesce(a.acked_by, ''),
+	a.acked_at, coalesce(a.ack_comment, ''), a.ack_expires_at, coalesce(a.closed_by, ''),
+	coalesce(a.close_comment, ''), coalesce(a.incident_id, 0), coalesce(a.notified_channels, '{}'),
+	a.last_notified_at, coalesce(a.version, 0)`
+
+// nullAlert holds the scan targets of alertCols.
+type nullAlert struct {
+	a                              alert.Alert
+	kind, sev, state               string
+	resolved, acked, exp, notified *time.Time
+}
+
+func (n *nullAlert) dest() []any {
+	a := &n.a
+	return []any{&a.ID, &a.RuleID, &a.RuleName, &n.kind, &a.DeviceID, &a.DeviceName, &a.Subject, &n.sev,
+		&n.state, &a.SuppressedReason, &a.MaintenanceID, &a.Flapping, &a.Value, &a.Threshold, &a.Summary,
+		&a.StartedAt, &a.UpdatedAt, &n.resolved, &a.AckedBy, &n.acked, &a.AckComment, &n.exp, &a.ClosedBy,
+		&a.CloseComment, &a.IncidentID, &a.NotifiedChannels, &n.notified, &a.Version}
+}
+
+func (n *nullAlert) alert() alert.Alert {
+	a := n.a
+	a.Kind, a.Severity, a.State = alert.Kind(n.kind), alert.Severity(n.sev), alert.AlertState(n.state)
+	a.StartedAt, a.UpdatedAt = a.StartedAt.UTC(), a.UpdatedAt.UTC()
+	a.ResolvedAt, a.AckedAt, a.AckExpiresAt, a.LastNotifiedAt = utcPtr(n.resolved), utcPtr(n.acked), utcPtr(n.exp), utcPtr(n.notified)
+	return a
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func scanAlert(row pgx.Row) (alert.Alert, error) {
+	var n nullAlert
+	if err := row.Scan(n.dest()...); err != nil {
+		return alert.Alert{}, err
+	}
+	return n.alert(), nil
+}
+
+// AlertFilter selects alerts for a list. Empty fields do not filter.
+type AlertFilter struct {
+	// State is firing, acknowledged, resolved, suppressed, or "open" (any but resolved).
+	State    string
+	Severity string
+	DeviceID int64
+	RuleID   int64
+	// IncidentID lists the alerts under one incident.
+	IncidentID int64
+	// Before is the cursor: the id of the last alert of the previous page (newest first).
+	Before int64
+	// Limit is the page size (default 100, at most 1000).
+	Limit int
+}
+
+// ListAlerts returns one page of alerts, newest first, and the cursor of the next page (0 when
+// this is the last).
+func (s *Store) ListAlerts(ctx context.Context, f AlertFilter) ([]alert.Alert, int64, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	where, args := []string{"true"}, []any{}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	switch {
+	case f.State == "open":
+		where = append(where, "a.state <> 'resolved'")
+	case f.State != "":
+		add("a.state = ?", f.State)
+	}
+	if f.Severity != "" {
+		add("a.severity = ?", f.Severity)
+	}
+	if f.DeviceID != 0 {
+		add("a.device_id = ?", f.DeviceID)
+	}
+	if f.RuleID != 0 {
+		add("a.rule_id = ?", f.RuleID)
+	}
+	if f.IncidentID != 0 {
+		add("a.incident_id = ?", f.IncidentID)
+	}
+	if f.Before != 0 {
+		add("a.id < ?", f.Before)
+	}
+	args = append(args, f.Limit+1)
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT `+alertCols+` FROM alerts a WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY a.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list alerts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (alert.Alert, error) { return scanAlert(r) })
+	if err != nil {
+		return nil, 0, fmt.Errorf("list alerts: %w", err)
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// GetAlert reads one alert.
+func (s *Store) GetAlert(ctx context.Context, id int64) (alert.Alert, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	a, err := scanAlert(s.pool.QueryRow(ctx, `SELECT `+alertCols+` FROM alerts a WHERE a.id = $1`, id))
+	return a, mapErr(err, fmt.Sprintf("read alert %d", id))
+}
+
+// AlertEvent is one entry of an alert's history.
+type AlertEvent struct {
+	ID       int64          `json:"id"`
+	AlertID  int64          `json:"alert_id"`
+	At       time.Time      `json:"at"`
+	Kind     string         `json:"kind"`
+	From     string         `json:"from_state"`
+	To       string         `json:"to_state"`
+	Actor    string         `json:"actor,omitempty"`
+	Comment  string         `json:"comment,omitempty"`
+	Notified bool           `json:"notified"`
+	Detail   map[string]any `json:"detail"`
+}
+
+// AlertEvents returns the history of an alert, oldest first (ErrNotFound for an unknown alert).
+func (s *Store) AlertEvents(ctx context.Context, alertID int64) ([]AlertEvent, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `
+		SELECT e.id, e.alert_id, e.at, e.kind, e.from_state, e.to_state, e.actor, e.comment, e.notified, e.detail
+		FROM alerts a LEFT JOIN alert_events e ON e.alert_id = a.id
+		WHERE a.id = $1 ORDER BY e.at, e.id`, alertID)
+	if err != nil {
+		return nil, fmt.Errorf("read events of alert %d: %w", alertID, err)
+	}
+	var found bool
+	out := []AlertEvent{}
+	for rows.Next() {
+		found = true
+		var e AlertEvent
+		var id *int64
+		var at *time.Time
+		var kind, from, to, actor, comment *string
+		var notified *bool
+		if err := rows.Scan(&id, &e.AlertID, &at, &kind, &from, &to, &actor, &comment, &notified, &e.Detail); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read events of alert %d: %w", alertID, err)
+		}
+		if id == nil {
+			continue
+		}
+		e.ID, e.At, e.Kind, e.From, e.To, e.Actor, e.Comment, e.Notified = *id, at.UTC(), *kind, *from, *to, *actor, *comment, *notified
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events of alert %d: %w", alertID, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("read events of alert %d: %w", alertID, ErrNotFound)
+	}
+	return out, nil
+}
+
+const incidentCols = `id, root_device_id, root_name, branch, title, state, coalesce(alert_id, 0), affected_count,
+	opened_at, root_up_since, resolved_at, updated_at`
+
+func queryIncidents(ctx context.Context, q querier, tail string, args ...any) ([]alert.Incident, error) {
+	rows, err := q.Query(ctx, `SELECT `+incidentCols+` FROM incidents `+tail, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (alert.Incident, error) {
+		var i alert.Incident
+		err := r.Scan(&i.ID, &i.RootDeviceID, &i.RootName, &i.Branch, &i.Title, &i.State, &i.AlertID,
+			&i.AffectedCount, &i.OpenedAt, &i.RootUpSince, &i.ResolvedAt, &i.UpdatedAt)
+		i.OpenedAt, i.UpdatedAt = i.OpenedAt.UTC(), i.UpdatedAt.UTC()
+		i.RootUpSince, i.ResolvedAt = utcPtr(i.RootUpSince), utcPtr(i.ResolvedAt)
+		return i, err
+	})
+}
+
+// ListIncidents returns incidents newest first: state "open", "resolved" or "" for both; before
+// is the cursor (id of the last incident of the previous page, 0 for the first page).
+func (s *Store) ListIncidents(ctx context.Context, state string, before int64, limit int) ([]alert.Incident, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	out, err := queryIncidents(ctx, s.pool, `WHERE ($1 = '' OR state = $1) AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`,
+		state, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	return out, nil
+}
+
+// GetIncident reads one incident.
+func (s *Store) GetIncident(ctx context.Context, id int64) (alert.Incident, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	out, err := queryIncidents(ctx, s.pool, `WHERE id = $1`, id)
+	if err != nil {
+		return alert.Incident{}, fmt.Errorf("read incident %d: %w", id, err)
+	}
+	if len(out) == 0 {
+		return alert.Incident{}, fmt.Errorf("read incident %d: %w", id, ErrNotFound)
+	}
+	return out[0], nil
+}
