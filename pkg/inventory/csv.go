@@ -54,19 +54,23 @@ func ParseCSV(r io.Reader) (rows []ImportRow, errs []LineError) {
 		return nil, []LineError{*herr}
 	}
 	names := map[string]int{}
+	line := 1
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			errs = append(errs, LineError{Line: line, Reason: errText(err)})
-			if _, ok := err.(*csv.ParseError); ok {
+			// FieldPos panics when the first field itself is malformed: the error knows the line
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				errs = append(errs, LineError{Line: pe.StartLine, Reason: errText(err)})
 				continue
 			}
+			errs = append(errs, LineError{Line: line + 1, Reason: errText(err)}) // a read error: after the last record
 			break
 		}
+		line, _ = cr.FieldPos(0)
 		if len(rows)+len(errs) >= MaxImportRows {
 			errs = append(errs, LineError{Line: line, Reason: fmt.Sprintf("more than %d rows; split the file", MaxImportRows)})
 			break
