@@ -134,22 +134,22 @@ func (a stateSig) same(b stateSig) bool { return a == b }
 
 // pass is one evaluation in progress.
 type pass struct {
-	in      *PassInput
-	now     time.Time
-	nowMS   int64
-	snap    *Snapshot
-	devIdx  map[int64]int32
-	scopes  *scopeIndex
-	states  map[Key]*entry
+	in     *PassInput
+	now    time.Time
+	nowMS  int64
+	snap   *Snapshot
+	devIdx map[int64]int32
+	scopes *scopeIndex
+	states map[Key]*entry
 	// devStates indexes the subject-less entries by rule and device: int64 keys hash faster
 	// than Key, and per-device rules are most of the lookups.
 	devStates map[int64]map[int64]*entry
 	perRule   map[int64]int
-	rules   map[int64]*Rule
-	maint   map[int32]int64
-	parents *parentInfo
-	ifByDev map[int64][]*Interface
-	res     *Result
+	rules     map[int64]*Rule
+	maint     map[int32]int64
+	parents   *parentInfo
+	ifByDev   map[int64][]*Interface
+	res       *Result
 }
 
 // Evaluate runs one pass of every enabled rule of in.Source over in.Snapshot. It is pure: all

@@ -41,7 +41,9 @@ type Sealer interface {
 }
 
 // secretsAAD binds sealed secrets to their channel: copied to another row they do not open.
-func secretsAAD(id int64) []byte { return []byte("wardops:channel:" + strconv.FormatInt(id, 10) + ":secrets") }
+func secretsAAD(id int64) []byte {
+	return []byte("wardops:channel:" + strconv.FormatInt(id, 10) + ":secrets")
+}
 
 // openSecrets decrypts a channel's secrets ("" sealed: none).
 func openSecrets(s Sealer, ch *Channel) (Secrets, error) {

@@ -129,7 +129,9 @@ func (s *Service) List(ctx context.Context) ([]Channel, error) {
 }
 
 // Delete removes a channel.
-func (s *Service) Delete(ctx context.Context, id int64) error { return s.p.Channels.DeleteChannel(ctx, id) }
+func (s *Service) Delete(ctx context.Context, id int64) error {
+	return s.p.Channels.DeleteChannel(ctx, id)
+}
 
 func scrub(c Channel) Channel {
 	c.Sealed = ""

@@ -192,13 +192,13 @@ func deleteStates(ctx context.Context, tx pgx.Tx, res *alert.Result, skip map[al
 
 // stateCols are the column arrays of a state upsert.
 type stateCols struct {
-	n                       int
-	rule, dev               []int64
-	subj, changes           []string
-	bad, good, version      []int32
-	active, flap, latched   []bool
-	alert                   []*int64
-	value                   []*float64
+	n                     int
+	rule, dev             []int64
+	subj, changes         []string
+	bad, good, version    []int32
+	active, flap, latched []bool
+	alert                 []*int64
+	value                 []*float64
 }
 
 func (c *stateCols) add(st *alert.State) {
