@@ -10,17 +10,22 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
+	"github.com/labstack/echo/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/daemon"
 	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/pkg/tsdb"
 )
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -77,11 +82,20 @@ func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int
 	client := asynq.NewClientFromRedisClient(d.rdb)
 	inspector := asynq.NewInspectorFromRedisClient(d.rdb)
 	mon := asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: d.redisOpt})
+	querier, err := tsdb.NewQuerier(cfg.VMURL, nil)
+	if err != nil {
+		logger.Error("victoriametrics url", "err", err)
+		return 1
+	}
+	spool := tsdb.NewSpool(d.store.Pool(), int64(cfg.SpoolMaxSamples))
+	reg := selfmetrics.New("api")
+	defer reg.Start(ctx, "off", cfg.MetricsPushURL, logger)()
+	reg.QueueGauges(inspector, []string{tasks.QueueCritical, tasks.QueueDefault, tasks.QueueNotify, tasks.QueueLow})
 	started := time.Now()
 	checker := health.NewChecker(map[string]health.Check{
 		"database":        health.Ping("database", d.store.Pool(), 500*time.Millisecond),
 		"redis":           health.Ping("redis", redisPinger{d.rdb}, 200*time.Millisecond),
-		"victoriametrics": health.HTTP("victoriametrics", cfg.VMURL+"/health", 500*time.Millisecond),
+		"victoriametrics": vmCheck(querier, spool),
 		"workers":         health.Workers(inspector, health.WorkerThresholds{MinWorkers: cfg.MinWorkers, DegradedPending: 1000, CriticalPending: 5000}),
 		"disk_space":      health.Disk(cfg.DiskPath, 15, 5),
 		"api": func(context.Context) health.Component {
@@ -89,7 +103,8 @@ func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int
 		},
 	}, 2*time.Second)
 	srv := api.New(api.Params{Store: d.store, Redis: d.rdb, Client: client, Tasks: inspector, Health: checker,
-		Logger: logger, Monitoring: mon})
+		Logger: logger, Monitoring: mon, Series: querier, Metrics: reg.Handler(),
+		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()}})
 	hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
@@ -114,6 +129,21 @@ func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int
 	_ = inspector.Close()
 	_ = client.Close()
 	return 0
+}
+
+// vmCheck is the victoriametrics health line: reachability plus the outage spool (degraded
+// while samples wait, critical when the spool is full and drops the oldest).
+func vmCheck(q *tsdb.Querier, spool *tsdb.Spool) health.Check {
+	return func(ctx context.Context) health.Component {
+		st, err := spool.Status(ctx)
+		if err != nil {
+			return health.Component{Level: health.Degraded, Reason: fmt.Sprintf("spool status unavailable: %v", err)}
+		}
+		line := tsdb.Health(st, q.Ping(ctx))
+		level, reason, _ := strings.Cut(line, ": ")
+		return health.Component{Level: level, Reason: reason, Detail: map[string]any{
+			"spooled_samples": st.Samples, "spool_oldest_s": st.OldestAge.Seconds(), "dropped": st.Dropped}}
+	}
 }
 
 type redisPinger struct{ rdb redis.UniversalClient }

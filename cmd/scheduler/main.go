@@ -12,6 +12,7 @@ import (
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/daemon"
 	"github.com/wardops/wardops/pkg/schedule"
+	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/tasks"
 )
 
@@ -35,10 +36,14 @@ func run() int {
 	client := asynq.NewClientFromRedisClient(rdb)
 	defer client.Close()
 
+	reg := selfmetrics.New("scheduler")
+	defer reg.Start(ctx, cfg.MetricsAddr, cfg.MetricsPushURL, logger)()
 	s := schedule.New(schedule.Params{
 		Redis: rdb, Client: client, Jobs: Jobs(cfg),
 		Owner: daemon.Owner("scheduler"), LeaderTTL: cfg.LeaderTTL, Logger: logger,
+		OnEnqueued: func(j schedule.Job, _ int64) { reg.SlotEmitted(j.TaskType) },
 	})
+	reg.Leader(s.IsLeader)
 	logger.Info("scheduler started", "ping_interval", cfg.Ping.Interval, "snmp_interval", cfg.SNMP.Interval, "snmp", cfg.SNMPEnabled)
 	// Run returns when SIGINT/SIGTERM cancels ctx, after releasing the lease so the standby
 	// takes over at once instead of after the lease expiry.

@@ -15,7 +15,9 @@ import (
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/daemon"
 	"github.com/wardops/wardops/pkg/probe"
+	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tsdb"
 	"github.com/wardops/wardops/pkg/worker"
 )
 
@@ -56,10 +58,27 @@ func run() int {
 		logger.Error("create ping partitions", "err", err)
 		return 1
 	}
-	mux := worker.NewMux(worker.Deps{Store: st, Redis: rdb, Client: client, Logger: logger, Pinger: pinger,
+	reg := selfmetrics.New("worker")
+	sink, err := tsdb.NewSink(tsdb.SinkParams{URL: cfg.VMURL, Spool: tsdb.NewSpool(pool, int64(cfg.SpoolMaxSamples)),
+		Metrics: reg.Set(), Logger: logger.With("component", "tsdb")})
+	if err != nil {
+		logger.Error("victoriametrics sink", "err", err)
+		return 1
+	}
+	// the drain runs until shutdown; samples written meanwhile are spooled if VictoriaMetrics is away
+	go func() { _ = sink.Run(ctx) }()
+	defer reg.Start(ctx, cfg.MetricsAddr, cfg.MetricsPushURL, logger)()
+	inspector := asynq.NewInspectorFromRedisClient(rdb)
+	defer inspector.Close()
+	reg.QueueGauges(inspector, config.QueueNames(cfg.Queues))
+
+	mux := worker.NewMux(worker.Deps{Store: st, Redis: rdb, Client: client, Logger: logger, Pinger: pinger, Samples: sink,
 		Ping:          probe.Options{Count: cfg.Ping.Count, Spacing: cfg.Ping.Spacing, Timeout: cfg.Ping.Timeout},
 		PingBatchSize: cfg.Ping.BatchSize,
+		Skipped:       func(typ string) { reg.SlotSkipped(typ) },
+		CycleLag:      func(d time.Duration) { reg.ObserveCycleLag("ping", d) },
 	})
+	mux.Use(reg.TaskMiddleware())
 	srv := worker.NewServer(worker.ServerParams{Redis: rdb, Concurrency: cfg.Concurrency, Queues: cfg.Queues,
 		ShutdownTimeout: cfg.ShutdownTimeout, Logger: logger})
 	if err := srv.Start(mux); err != nil {

@@ -38,6 +38,8 @@ type Params struct {
 	Tasks  TaskReader
 	Health HealthChecker
 	Logger *slog.Logger
+	// Series reads graph series (nil: the series route answers 503).
+	Series SeriesReader
 	// Monitoring is the asynqmon handler mounted at /monitoring (nil: not mounted).
 	Monitoring http.Handler
 	// Metrics serves /metrics (nil: not mounted).
@@ -92,6 +94,7 @@ func (s *Server) routes() {
 	g.PATCH("/devices/:id", s.patchDevice)
 	g.DELETE("/devices/:id", s.deleteDevice)
 	g.GET("/devices/:id/events", s.deviceEvents)
+	g.GET("/devices/:id/series", s.deviceSeries)
 	g.POST("/devices/:id/ping", s.pingDevice)
 	g.GET("/tasks/:queue/:id", s.getTask)
 	g.GET("/events", s.liveEvents)

@@ -35,6 +35,7 @@ const (
 	DefaultLeaderTTL         = 10 * time.Second
 	DefaultMinWorkers        = 1
 	DefaultDiskPath          = "/"
+	DefaultSpoolMaxSamples   = 10_000_000
 )
 
 // Env reads variables from the process environment.
@@ -61,19 +62,23 @@ type Common struct {
 	SecretKey string
 	// MetricsPushURL: WARDOPS_METRICS_PUSH_URL, optional push of self-metrics (default none).
 	MetricsPushURL string
+	// SpoolMaxSamples: WARDOPS_TSDB_SPOOL_MAX_SAMPLES, bound of the VictoriaMetrics outage spool
+	// (default 10,000,000 samples, about 60 MB in PostgreSQL).
+	SpoolMaxSamples int
 }
 
 func loadCommon(r *reader, maxConns int) Common {
 	return Common{
-		DatabaseURL:    r.url("WARDOPS_DATABASE_URL", DefaultDatabaseURL, "postgres", "postgresql"),
-		DBMaxConns:     r.integer("WARDOPS_DB_MAX_CONNS", maxConns, 2, 1000),
-		QueryTimeout:   r.duration("WARDOPS_QUERY_TIMEOUT", DefaultQueryTimeout, 100*time.Millisecond, 10*time.Minute),
-		RedisURL:       r.url("WARDOPS_REDIS_URL", DefaultRedisURL, "redis", "rediss", "redis-sentinel"),
-		VMURL:          r.url("WARDOPS_VM_URL", DefaultVMURL, "http", "https"),
-		LogLevel:       r.oneOf("WARDOPS_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
-		LogFormat:      r.oneOf("WARDOPS_LOG_FORMAT", "text", "text", "json"),
-		SecretKey:      r.str("WARDOPS_SECRET_KEY", ""),
-		MetricsPushURL: r.str("WARDOPS_METRICS_PUSH_URL", ""),
+		DatabaseURL:     r.url("WARDOPS_DATABASE_URL", DefaultDatabaseURL, "postgres", "postgresql"),
+		DBMaxConns:      r.integer("WARDOPS_DB_MAX_CONNS", maxConns, 2, 1000),
+		QueryTimeout:    r.duration("WARDOPS_QUERY_TIMEOUT", DefaultQueryTimeout, 100*time.Millisecond, 10*time.Minute),
+		RedisURL:        r.url("WARDOPS_REDIS_URL", DefaultRedisURL, "redis", "rediss", "redis-sentinel"),
+		VMURL:           r.url("WARDOPS_VM_URL", DefaultVMURL, "http", "https"),
+		LogLevel:        r.oneOf("WARDOPS_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		LogFormat:       r.oneOf("WARDOPS_LOG_FORMAT", "text", "text", "json"),
+		SecretKey:       r.str("WARDOPS_SECRET_KEY", ""),
+		MetricsPushURL:  r.str("WARDOPS_METRICS_PUSH_URL", ""),
+		SpoolMaxSamples: r.integer("WARDOPS_TSDB_SPOOL_MAX_SAMPLES", DefaultSpoolMaxSamples, 1, 1_000_000_000),
 	}
 }
 

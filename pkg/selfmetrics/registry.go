@@ -83,3 +83,18 @@ func name(base string, kv ...string) string {
 }
 
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+// SlotEmitted counts cycle slots a scheduler emitted: wardops_scheduler_slots_emitted_total{task}.
+func (r *Registry) SlotEmitted(taskType string) {
+	r.set.GetOrCreateCounter(name("wardops_scheduler_slots_emitted_total", "task", taskType)).Inc()
+}
+
+// Leader exports wardops_scheduler_leader (1 while isLeader reports true).
+func (r *Registry) Leader(isLeader func() bool) {
+	r.set.GetOrCreateGauge("wardops_scheduler_leader", func() float64 {
+		if isLeader() {
+			return 1
+		}
+		return 0
+	})
+}
