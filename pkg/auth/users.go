@@ -123,6 +123,14 @@ func (e *ThrottledError) Error() string {
 // disabled account.
 var ErrInvalidCredentials = errors.New("invalid username or password")
 
+// CheckPassword verifies a username and password exactly as the login endpoint does
+// (throttled per user and per client address addr, failures audited); it returns nil,
+// ErrInvalidCredentials, a *ThrottledError or an infrastructure error.
+func (s *Service) CheckPassword(ctx context.Context, username, password, addr string) error {
+	_, err := s.checkCredentials(ctx, username, password, addr)
+	return err
+}
+
 // checkCredentials runs one throttled sign-in attempt. Unknown users cost one argon2id
 // verification against a dummy hash, like known ones, so timing does not tell them apart.
 func (s *Service) checkCredentials(ctx context.Context, username, password, addr string) (store.User, error) {
