@@ -139,9 +139,16 @@ func (s *Scheduler) runJob(ctx context.Context, j Job) {
 	}
 }
 
-// SlotStart is the start of the slot containing t.
+// SlotStart is the start of the slot containing t: a multiple of interval since the Unix epoch,
+// plus offset. (time.Truncate would align to the year 1 instead, which differs for intervals
+// that do not divide a day, e.g. 7s, and would break SlotNumber(start)*interval == start.)
 func SlotStart(t time.Time, interval, offset time.Duration) time.Time {
-	return t.Add(-offset).Truncate(interval).Add(offset).UTC()
+	n := t.Add(-offset).UnixNano()
+	r := n % int64(interval)
+	if r < 0 {
+		r += int64(interval)
+	}
+	return time.Unix(0, n-r).Add(offset).UTC()
 }
 
 // SlotNumber is the number of the slot starting at start.
