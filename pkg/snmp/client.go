@@ -94,5 +94,8 @@ func dialGoSNMP(ctx context.Context, t Target) (session, error) {
 	if err := g.Connect(); err != nil {
 		return nil, classify(err, t)
 	}
+	if s.Version == Version3 {
+		return newV3Session(g), nil
+	}
 	return g, nil
 }

@@ -138,8 +138,11 @@ func isTimeout(err error) bool {
 
 func timeoutDetail(t Target) string {
 	s := fmt.Sprintf("no answer from %s within %d attempt(s) of %s", t.Address(), t.Settings.Retries+1, t.Settings.timeout())
-	if t.Settings.Version == Version2c {
+	switch {
+	case t.Settings.Version == Version2c:
 		s += " (SNMPv2c: a wrong community also times out, agents drop such requests silently)"
+	case t.Settings.SecurityLevel == AuthPriv:
+		s += " (SNMPv3 authPriv: a wrong privacy password also times out, the agent cannot decrypt the request)"
 	}
 	return s
 }

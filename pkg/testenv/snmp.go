@@ -182,6 +182,13 @@ func NewBlackhole(t testing.TB) *Blackhole {
 	return b
 }
 
+// FreeUDPPort returns a loopback UDP port with nothing listening (bound then closed): a
+// request to it gets ICMP port unreachable.
+func FreeUDPPort(t testing.TB) int {
+	t.Helper()
+	return freeUDPPort(t)
+}
+
 func freeUDPPort(t testing.TB) int {
 	t.Helper()
 	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
