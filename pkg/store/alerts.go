@@ -150,14 +150,15 @@ type AlertEvent struct {
 	Detail   map[string]any `json:"detail"`
 }
 
-// AlertEvents returns the history of an alert, oldest first (ErrNotFound for an unknown alert).
+// AlertEvents returns the history of an alert in the order it was recorded (ErrNotFound for an
+// unknown alert).
 func (s *Store) AlertEvents(ctx context.Context, alertID int64) ([]AlertEvent, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `
 		SELECT e.id, e.alert_id, e.at, e.kind, e.from_state, e.to_state, e.actor, e.comment, e.notified, e.detail
 		FROM alerts a LEFT JOIN alert_events e ON e.alert_id = a.id
-		WHERE a.id = $1 ORDER BY e.at, e.id`, alertID)
+		WHERE a.id = $1 ORDER BY e.id`, alertID)
 	if err != nil {
 		return nil, fmt.Errorf("read events of alert %d: %w", alertID, err)
 	}
