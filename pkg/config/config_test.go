@@ -25,13 +25,14 @@ func env(m map[string]string) config.Getenv {
 
 func defaultCommon(maxConns int) config.Common {
 	return config.Common{
-		DatabaseURL:  config.DefaultDatabaseURL,
-		DBMaxConns:   maxConns,
-		QueryTimeout: config.DefaultQueryTimeout,
-		RedisURL:     config.DefaultRedisURL,
-		VMURL:        config.DefaultVMURL,
-		LogLevel:     "info",
-		LogFormat:    "text",
+		DatabaseURL:     config.DefaultDatabaseURL,
+		DBMaxConns:      maxConns,
+		QueryTimeout:    config.DefaultQueryTimeout,
+		RedisURL:        config.DefaultRedisURL,
+		VMURL:           config.DefaultVMURL,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		SpoolMaxSamples: config.DefaultSpoolMaxSamples,
 	}
 }
 
@@ -130,25 +131,26 @@ var allVars = []string{
 // lands in its field (trimmed, log level case-folded).
 func TestValuesAreRead(t *testing.T) {
 	m := map[string]string{
-		"WARDOPS_DATABASE_URL":       "postgresql://postgres@127.0.0.1:5433/other",
-		"WARDOPS_DB_MAX_CONNS":       " 80 ",
-		"WARDOPS_QUERY_TIMEOUT":      "3s",
-		"WARDOPS_REDIS_URL":          "redis-sentinel://127.0.0.1:26379/2?master=mymaster",
-		"WARDOPS_VM_URL":             "https://127.0.0.1:8429",
-		"WARDOPS_LOG_LEVEL":          "DEBUG",
-		"WARDOPS_LOG_FORMAT":         "json",
-		"WARDOPS_SECRET_KEY":         "a2V5",
-		"WARDOPS_METRICS_PUSH_URL":   "http://127.0.0.1:8428/api/v1/import/prometheus",
-		"WARDOPS_PING_INTERVAL":      "10s",
-		"WARDOPS_PING_COUNT":         "5",
-		"WARDOPS_PING_TIMEOUT":       "2s",
-		"WARDOPS_PING_SPACING":       "20ms",
-		"WARDOPS_PING_BATCH_SIZE":    "250",
-		"WARDOPS_PING_ENGINE":        "probing",
-		"WARDOPS_WORKER_CONCURRENCY": "120",
-		"WARDOPS_QUEUE_PRIORITIES":   " critical = 9 , low=2 ",
-		"WARDOPS_METRICS_ADDR":       "off",
-		"WARDOPS_SHUTDOWN_TIMEOUT":   "40s",
+		"WARDOPS_DATABASE_URL":           "postgresql://postgres@127.0.0.1:5433/other",
+		"WARDOPS_DB_MAX_CONNS":           " 80 ",
+		"WARDOPS_QUERY_TIMEOUT":          "3s",
+		"WARDOPS_REDIS_URL":              "redis-sentinel://127.0.0.1:26379/2?master=mymaster",
+		"WARDOPS_VM_URL":                 "https://127.0.0.1:8429",
+		"WARDOPS_LOG_LEVEL":              "DEBUG",
+		"WARDOPS_LOG_FORMAT":             "json",
+		"WARDOPS_SECRET_KEY":             "a2V5",
+		"WARDOPS_METRICS_PUSH_URL":       "http://127.0.0.1:8428/api/v1/import/prometheus",
+		"WARDOPS_TSDB_SPOOL_MAX_SAMPLES": "5000",
+		"WARDOPS_PING_INTERVAL":          "10s",
+		"WARDOPS_PING_COUNT":             "5",
+		"WARDOPS_PING_TIMEOUT":           "2s",
+		"WARDOPS_PING_SPACING":           "20ms",
+		"WARDOPS_PING_BATCH_SIZE":        "250",
+		"WARDOPS_PING_ENGINE":            "probing",
+		"WARDOPS_WORKER_CONCURRENCY":     "120",
+		"WARDOPS_QUEUE_PRIORITIES":       " critical = 9 , low=2 ",
+		"WARDOPS_METRICS_ADDR":           "off",
+		"WARDOPS_SHUTDOWN_TIMEOUT":       "40s",
 	}
 	got, err := config.LoadWorker(env(m))
 	if err != nil {
@@ -157,7 +159,7 @@ func TestValuesAreRead(t *testing.T) {
 	want := config.Worker{
 		Common: config.Common{DatabaseURL: "postgresql://postgres@127.0.0.1:5433/other", DBMaxConns: 80, QueryTimeout: 3 * time.Second,
 			RedisURL: "redis-sentinel://127.0.0.1:26379/2?master=mymaster", VMURL: "https://127.0.0.1:8429", LogLevel: "debug",
-			LogFormat: "json", SecretKey: "a2V5", MetricsPushURL: "http://127.0.0.1:8428/api/v1/import/prometheus"},
+			LogFormat: "json", SecretKey: "a2V5", MetricsPushURL: "http://127.0.0.1:8428/api/v1/import/prometheus", SpoolMaxSamples: 5000},
 		Ping:        config.Ping{Interval: 10 * time.Second, Count: 5, Timeout: 2 * time.Second, Spacing: 20 * time.Millisecond, BatchSize: 250, Engine: "probing"},
 		Concurrency: 120, Queues: map[string]int{"critical": 9, "low": 2}, MetricsAddr: "off", ShutdownTimeout: 40 * time.Second,
 	}
