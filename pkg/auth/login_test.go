@@ -23,6 +23,7 @@ func (f *fixture) tryLogin(c *client, user, pw string) (loginResult, response) {
 }
 
 func TestLoginSameAnswerForUnknownUserAndWrongPassword(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.anon()
 	_, wrong := f.tryLogin(c, "operator", "not the password!")
@@ -57,6 +58,7 @@ func mustUserID(t *testing.T, f *fixture, name string) int64 {
 func ptr[T any](v T) *T { return &v }
 
 func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.anon()
 	unauth := loginResult{http.StatusUnauthorized, "invalid_credentials"}
@@ -104,6 +106,7 @@ func TestLoginThrottle(t *testing.T) {
 }
 
 func TestLoginThrottlePerAddress(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.anon()
 	// one address spraying many user names is stopped by the address counter

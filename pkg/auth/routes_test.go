@@ -16,6 +16,7 @@ import (
 // TestRouteTable is the route audit of the fixture app: the same check the API's own
 // route-audit test runs over every registered route.
 func TestRouteTable(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	authtest.CheckRoutes(t, f.svc, f.e, map[auth.RouteKey]string{
 		{"GET", "/api/v1/health"}:          "public",
@@ -48,6 +49,7 @@ type route struct{ method, path string }
 // TestRoleRouteMatrix calls every guarded route over real HTTP as each kind of caller, with a
 // session (and its CSRF token) and with a bearer token, and checks the guard's verdict.
 func TestRoleRouteMatrix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	callers := map[string]*client{"anonymous": f.anon()}
 	for _, r := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
@@ -96,6 +98,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 }
 
 func TestUnguardedRouteFailsClosed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	resp := f.login("admin").do(http.MethodGet, "/api/v1/unguarded", nil)
 	if resp.status != http.StatusForbidden || resp.errCode() != "no_access_rule" {
@@ -107,6 +110,7 @@ func TestUnguardedRouteFailsClosed(t *testing.T) {
 }
 
 func TestForgottenHookFailsClosed(t *testing.T) {
+	t.Parallel()
 	svc := authtest.NewService(t, auth.Params{})
 	e := echo.New() // no e.OnAddRoute = svc.OnAddRoute
 	e.Use(svc.Authenticate)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	admin := f.login("admin")
 	token := f.withToken(authtest.Token(t, f.svc, auth.RoleAdmin))
@@ -65,6 +66,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestLoginRefusesCrossSiteAndForms(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.anon()
 	c.header.Set("Sec-Fetch-Site", "cross-site")
@@ -83,6 +85,7 @@ func TestLoginRefusesCrossSiteAndForms(t *testing.T) {
 }
 
 func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	resp := f.anon().do(http.MethodPost, "/api/v1/auth/login", map[string]string{"username": "viewer", "password": authtest.Password})
 	if resp.status != http.StatusOK {
@@ -107,6 +110,7 @@ func TestSessionCookieFlags(t *testing.T) {
 }
 
 func TestSecureCookieName(t *testing.T) {
+	t.Parallel()
 	svc := authtest.NewService(t, auth.Params{CookieSecure: true})
 	authtest.User(t, svc, "alice", auth.RoleViewer)
 	e := echo.New()
@@ -131,6 +135,7 @@ func TestSecureCookieName(t *testing.T) {
 }
 
 func TestSessionIdleAndAbsoluteExpiry(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	me := func(c *client) int { return c.do(http.MethodGet, "/api/v1/auth/me", nil).status }
 
@@ -162,6 +167,7 @@ func TestSessionIdleAndAbsoluteExpiry(t *testing.T) {
 }
 
 func TestLogoutEndsSessionServerSide(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.login("operator")
 	u, _ := url.Parse(f.srv.URL)
@@ -177,6 +183,7 @@ func TestLogoutEndsSessionServerSide(t *testing.T) {
 }
 
 func TestUserChangesEndSessions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	admin := f.login("admin")
 	tests := []struct {
@@ -204,6 +211,7 @@ func TestUserChangesEndSessions(t *testing.T) {
 }
 
 func TestChangeOwnPassword(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.login("viewer")
 	other := f.login("viewer")

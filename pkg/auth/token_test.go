@@ -11,6 +11,7 @@ import (
 )
 
 func TestTokenLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	admin := f.login("admin")
 	resp := admin.do(http.MethodPost, "/api/v1/tokens", map[string]any{"name": "ci", "role": "operator",
@@ -50,6 +51,7 @@ func TestTokenLifecycle(t *testing.T) {
 }
 
 func TestTokenRefusals(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	operatorSecret := authtest.Token(t, f.svc, auth.RoleOperator)
 	viewerUser := authtest.User(t, f.svc, "vw", auth.RoleViewer)
