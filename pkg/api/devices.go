@@ -230,15 +230,6 @@ func deviceFilter(c *echo.Context) (store.DeviceFilter, error) {
 	return f, nil
 }
 
-// standaloneList serves every device with its latest status (the original system's endpoint).
-func (s *Server) standaloneList(c *echo.Context) error {
-	rows, err := s.p.Store.StandaloneList(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"devices": rows, "count": len(rows)})
-}
-
 func (s *Server) deviceEvents(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {

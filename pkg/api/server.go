@@ -55,6 +55,7 @@ type Server struct {
 	// V1 is the /api/v1 group, for packages that add their own routes (auth, alerts, …).
 	V1 *echo.Group
 
+	list      listCache
 	closing   chan struct{}
 	closeOnce sync.Once
 }

@@ -1,0 +1,154 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/wardops/wardops/pkg/store"
+)
+
+// standaloneTTL is how long one built standalone list is served. Statuses change once per ping
+// cycle (30 s) and the dashboard gets changes live over SSE, so a second of reuse costs nothing
+// in freshness and turns a burst of requests into one query.
+const standaloneTTL = time.Second
+
+// listCache holds the last standalone list, encoded and gzipped.
+type listCache struct {
+	group singleflight.Group
+	mu    sync.Mutex
+	built time.Time
+	plain []byte
+	gz    []byte
+}
+
+func (lc *listCache) get(ctx context.Context, st *store.Store) (plain, gz []byte, err error) {
+	lc.mu.Lock()
+	if time.Since(lc.built) < standaloneTTL {
+		plain, gz = lc.plain, lc.gz
+		lc.mu.Unlock()
+		return plain, gz, nil
+	}
+	lc.mu.Unlock()
+	_, err, _ = lc.group.Do("list", func() (any, error) {
+		rows, err := st.StandaloneList(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		p := encodeStandalone(rows)
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		_, _ = zw.Write(p)
+		_ = zw.Close()
+		lc.mu.Lock()
+		lc.plain, lc.gz, lc.built = p, buf.Bytes(), time.Now()
+		lc.mu.Unlock()
+		return nil, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	return lc.plain, lc.gz, nil
+}
+
+// standaloneList serves every device with its latest status (the original system's endpoint),
+// gzipped when the client accepts it.
+func (s *Server) standaloneList(c *echo.Context) error {
+	plain, gz, err := s.list.get(c.Request().Context(), s.p.Store)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Add("Vary", "Accept-Encoding")
+	if strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
+		h.Set("Content-Encoding", "gzip")
+		return c.Blob(http.StatusOK, "application/json", gz)
+	}
+	return c.Blob(http.StatusOK, "application/json", plain)
+}
+
+// encodeStandalone writes {"devices":[…],"count":N} by hand: at 100,000 devices reflection-
+// based encoding dominated the request.
+func encodeStandalone(rows []store.StandaloneRow) []byte {
+	b := make([]byte, 0, 64+len(rows)*260)
+	b = append(b, `{"devices":[`...)
+	for i := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendStandaloneRow(b, &rows[i])
+	}
+	b = append(b, `],"count":`...)
+	b = strconv.AppendInt(b, int64(len(rows)), 10)
+	return append(b, '}', '\n')
+}
+
+func appendStandaloneRow(b []byte, r *store.StandaloneRow) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, r.ID, 10)
+	b = appendStr(append(b, `,"name":`...), r.Name)
+	b = appendStr(append(b, `,"ip":`...), r.IP)
+	b = appendStr(append(b, `,"branch":`...), r.Branch)
+	b = appendStr(append(b, `,"region":`...), r.Region)
+	b = appendStr(append(b, `,"type":`...), r.Type)
+	b = append(b, `,"parent_id":`...)
+	if r.ParentID != nil {
+		b = strconv.AppendInt(b, *r.ParentID, 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = appendStr(append(b, `,"status":`...), r.Status)
+	b = appendNum(append(b, `,"rtt_ms":`...), r.RTTMS)
+	b = appendNum(append(b, `,"loss_pct":`...), r.LossPct)
+	b = appendNum(append(b, `,"jitter_ms":`...), r.JitterMS)
+	b = append(b, `,"last_seen":`...)
+	if r.LastSeen != nil {
+		b = appendTime(b, *r.LastSeen)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = appendTime(append(b, `,"last_change":`...), r.LastChange)
+	return append(b, '}')
+}
+
+func appendNum(b []byte, v *float64) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendFloat(b, *v, 'f', -1, 64)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// appendStr appends s as a JSON string, escaping what JSON and HTML-safe output need.
+func appendStr(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			b = append(b, `\u00`...)
+			b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `go tool task bench:api -- [SIZES]`: latency of GET /api/v1/devices/standalone/list and
+# GET /api/v1/devices?limit=100 with wrk on loopback, beside /api/v1/openapi.yaml (a static
+# answer: the HTTP baseline) in the same run, at each fleet size (default: 875 10000 100000).
+# Each size gets a fresh database wardops_bench_api, N devices imported through the API and a
+# latest-status row per device filled as the ping pipeline would.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES=${*:-875 10000 100000}
+RUN_DIR=${WARDOPS_RUN_DIR:-$PWD/run}
+DUR=${BENCH_DURATION:-10s}
+CONNS=${BENCH_CONNECTIONS:-4}
+command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || { echo "install wrk" >&2; exit 1; }; }
+bash scripts/services.sh "$RUN_DIR" >/dev/null
+mkdir -p "$RUN_DIR/bin"
+go build -o "$RUN_DIR/bin/" ./cmd/api
+PORT=5098
+DB=wardops_bench_api
+export WARDOPS_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable"
+export WARDOPS_REDIS_URL="redis://127.0.0.1:6379/14" WARDOPS_HTTP_ADDR="127.0.0.1:$PORT" WARDOPS_LOG_LEVEL=warn
+printf '| devices | route | requests | p50 ms | p99 ms | req/s |\n|---|---|---|---|---|---|\n'
+for n in $SIZES; do
+	psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
+	"$RUN_DIR/bin/api" >"$RUN_DIR/bench-api.log" 2>&1 &
+	api=$!
+	trap 'kill $api 2>/dev/null || true' EXIT
+	for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/openapi.yaml" 2>/dev/null && break; sleep 0.1; done
+	awk -v n="$n" 'BEGIN{print "name,ip,branch,region,type"; for(i=0;i<n;i++) printf "dev-%06d,127.%d.%d.%d,branch-%03d,region-%d,router\n", i, 100+int(i/62500), int(i/250)%250, i%250+1, int(i/20)%500, int(i/20)%8}' >"$RUN_DIR/bench-api.csv"
+	curl -fsS -o /dev/null -H 'Content-Type: text/csv' --data-binary @"$RUN_DIR/bench-api.csv" "http://127.0.0.1:$PORT/api/v1/devices/import"
+	psql -h 127.0.0.1 -U postgres -d "$DB" -qc "UPDATE device_status SET status = CASE WHEN device_id % 97 = 0 THEN 'down' ELSE 'up' END,
+		rtt_min_ms = 0.1 + random(), rtt_avg_ms = 0.2 + random(), rtt_max_ms = 0.3 + random(), jitter_ms = random() / 10,
+		loss_pct = 0, last_seen = now(), last_change = now() - interval '1 hour', last_slot = now()" >/dev/null
+	for route in "/api/v1/openapi.yaml" "/api/v1/devices/standalone/list" "/api/v1/devices?limit=100"; do
+		out=$(wrk -t2 -c"$CONNS" -d"$DUR" --latency "http://127.0.0.1:$PORT$route")
+		p50=$(awk '/^ +50%/{print $2}' <<<"$out") p99=$(awk '/^ +99%/{print $2}' <<<"$out")
+		reqs=$(awk '/requests in/{print $1}' <<<"$out") rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+		ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us/,"",v); printf "%.2f", v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v); printf "%.2f", v} else {sub(/s/,"",v); printf "%.0f", v*1000} }'; }
+		printf '| %s | `%s` | %s | %s | %s | %s |\n' "$n" "$route" "$reqs" "$(ms "$p50")" "$(ms "$p99")" "$rps"
+	done
+	kill $api; wait $api 2>/dev/null || true
+	trap - EXIT
+done
+psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+echo
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u +%F); wrk -t2 -c$CONNS -d$DUR"
