@@ -86,7 +86,10 @@ func TestPollErrorsAreClear(t *testing.T) {
 			`rejected the authentication password or protocol of user "wardops"`},
 		{"wrong v3 auth protocol", mod(func(s *snmp.Settings) { s.AuthProtocol = snmp.AuthSHA }), snmp.ErrAuthFailure, "authentication password"},
 		{"unknown v3 user", mod(func(s *snmp.Settings) { s.Username = "nobody-here" }), snmp.ErrUnknownUser, `does not know user "nobody-here"`},
-		{"wrong v3 privacy password", mod(func(s *snmp.Settings) { s.PrivPassword = snmp.NewSecret("wrong-priv-pass"); s.Timeout = 300 * time.Millisecond }),
+		{"wrong v3 privacy password", mod(func(s *snmp.Settings) {
+			s.PrivPassword = snmp.NewSecret("wrong-priv-pass")
+			s.Timeout = 300 * time.Millisecond
+		}),
 			snmp.ErrTimeout, "a wrong privacy password also times out"},
 		{"agent that never answers", snmp.Settings{Version: snmp.Version2c, Community: snmp.NewSecret("public"), Port: hole.Port,
 			Timeout: 200 * time.Millisecond, Retries: 1}, snmp.ErrTimeout, "within 2 attempt(s) of 200ms"},
@@ -117,4 +120,3 @@ func TestPollClosedPortIsRefused(t *testing.T) {
 		t.Fatalf("error = %v, want ErrRefused", err)
 	}
 }
-

@@ -413,4 +413,3 @@ func TestProfileSettingsAndExtraOIDs(t *testing.T) {
 		t.Errorf("profile settings JSON %s", b)
 	}
 }
-

@@ -1,0 +1,240 @@
+// Command snmpbench measures one worker's SNMP polling against simulated devices (snmpsim,
+// see scripts/bench-snmp.sh): the WardOps poller with 50 devices at a time, then the same
+// walks done by net-snmp's command-line tools, 50 devices in parallel and one at a time, as the
+// yardstick. It prints devices per second, the wall time of the cycle and the CPU spent.
+//
+//	go run ./pkg/snmp/snmpbench -devices 1000 -endpoints 127.0.0.1:11262,127.0.0.1:11263
+//
+// The net-snmp run asks exactly the poller's OIDs with the same max-repetitions: one snmpget
+// for the system group, then one snmpbulkwalk per table column (snmpbulkwalk walks one
+// subtree per process), plus the 32-bit octet columns for devices without ifXTable.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/wardops/wardops/pkg/snmp"
+	"github.com/wardops/wardops/pkg/snmp/simdata"
+)
+
+type config struct {
+	devices     int
+	concurrency int
+	endpoints   []string
+	maxRep      int
+	timeout     time.Duration
+	seqSample   int
+	netsnmp     bool
+}
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	var c config
+	var eps string
+	flag.IntVar(&c.devices, "devices", 1000, "simulated devices to poll (communities sim-0001...)")
+	flag.IntVar(&c.concurrency, "concurrency", 50, "devices polled at once (one worker's concurrency)")
+	flag.StringVar(&eps, "endpoints", "127.0.0.1:11262", "snmpsimd endpoints, comma separated; devices are spread over them")
+	flag.IntVar(&c.maxRep, "max-repetitions", snmp.DefaultMaxRepetitions, "GetBulk max-repetitions")
+	flag.DurationVar(&c.timeout, "timeout", 10*time.Second, "per-request timeout")
+	flag.IntVar(&c.seqSample, "sequential-sample", 50, "devices walked one at a time by net-snmp (extrapolated to -devices)")
+	flag.BoolVar(&c.netsnmp, "netsnmp", true, "also run the net-snmp yardstick")
+	flag.Parse()
+	c.endpoints = strings.Split(eps, ",")
+	fmt.Printf("SNMP benchmark: %d simulated devices (%d interfaces each) on %d snmpsimd endpoint(s), max-repetitions %d, concurrency %d\n",
+		c.devices, simdata.DefaultInterfaces, len(c.endpoints), c.maxRep, c.concurrency)
+
+	// Warm-up: every device once (snmpsimd opens its data files on first use).
+	if _, err := pollAll(c, c.devices); err != nil {
+		fmt.Fprintln(os.Stderr, "snmpbench: warm-up:", err)
+		return 1
+	}
+	res, err := pollAll(c, c.devices)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "snmpbench:", err)
+		return 1
+	}
+	res.print("wardops poller (gosnmp)", c.devices)
+	if !c.netsnmp {
+		return 0
+	}
+	if _, err := exec.LookPath("snmpbulkwalk"); err != nil {
+		fmt.Fprintln(os.Stderr, "snmpbench: snmpbulkwalk not found (scripts/snmp.sh install)")
+		return 1
+	}
+	netsnmpAll(c, c.devices, c.concurrency).print(fmt.Sprintf("net-snmp snmpbulkwalk, %d in parallel", c.concurrency), c.devices)
+	n := min(c.seqSample, c.devices)
+	netsnmpAll(c, n, 1).print(fmt.Sprintf("net-snmp snmpbulkwalk, sequential (%d devices, extrapolated)", n), c.devices)
+	return 0
+}
+
+// result is one measured run.
+type result struct {
+	devices  int
+	failed   int64
+	wall     time.Duration
+	cpu      time.Duration
+	requests int64
+	firstErr error
+}
+
+func (r result) print(name string, cycle int) {
+	rate := float64(r.devices) / r.wall.Seconds()
+	fmt.Printf("\n%s\n", name)
+	fmt.Printf("  polled %d devices in %.2f s = %.1f devices/s, failed %d", r.devices, r.wall.Seconds(), rate, r.failed)
+	if r.firstErr != nil {
+		fmt.Printf(" (first error: %v)", r.firstErr)
+	}
+	fmt.Printf("\n  %d-device cycle: %.1f s wall", cycle, float64(cycle)/rate)
+	fmt.Printf("; CPU %.2f s = %.2f ms per device", r.cpu.Seconds(), float64(r.cpu.Microseconds())/1000/float64(r.devices))
+	if r.requests > 0 {
+		fmt.Printf("; %.1f SNMP requests per device", float64(r.requests)/float64(r.devices))
+	}
+	fmt.Println()
+}
+
+func target(c config, i int) snmp.Target {
+	host, port, _ := net.SplitHostPort(c.endpoints[(i-1)%len(c.endpoints)])
+	p, _ := strconv.Atoi(port)
+	set := snmp.Settings{Version: snmp.Version2c, Community: snmp.NewSecret(simdata.Name("sim", i)), Host: host, Port: p,
+		Timeout: c.timeout, Retries: 1, MaxRepetitions: c.maxRep}
+	return snmp.TargetFor(netip.Addr{}, set)
+}
+
+// pollAll polls devices 1..n with the WardOps poller, c.concurrency at a time, and runs the
+// rate math on each reading as a worker does.
+func pollAll(c config, n int) (result, error) {
+	p := snmp.NewPoller()
+	res := result{devices: n}
+	var mu sync.Mutex
+	var failed, reqs atomic.Int64
+	sem := make(chan struct{}, c.concurrency)
+	var wg sync.WaitGroup
+	cpu0 := cpuTime(syscall.RUSAGE_SELF)
+	start := time.Now()
+	for i := 1; i <= n; i++ {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), snmp.DefaultDeviceBudget)
+			defer cancel()
+			r, err := p.Poll(ctx, target(c, i), nil)
+			if err != nil {
+				failed.Add(1)
+				mu.Lock()
+				if res.firstErr == nil {
+					res.firstErr = err
+				}
+				mu.Unlock()
+				return
+			}
+			snmp.Evaluate(nil, r)
+			reqs.Add(int64(r.Requests))
+		}(i)
+	}
+	wg.Wait()
+	res.wall = time.Since(start)
+	res.cpu = cpuTime(syscall.RUSAGE_SELF) - cpu0
+	res.failed, res.requests = failed.Load(), reqs.Load()
+	if res.failed == int64(n) {
+		return res, fmt.Errorf("every poll failed: %w (is snmpsim running? scripts/bench-snmp.sh starts it)", res.firstErr)
+	}
+	return res, nil
+}
+
+// Columns the poller walks (see pkg/snmp/mib.go), walked by net-snmp one per process.
+var columns = []string{
+	"1.3.6.1.2.1.2.2.1.2", "1.3.6.1.2.1.2.2.1.5", "1.3.6.1.2.1.2.2.1.7", "1.3.6.1.2.1.2.2.1.8",
+	"1.3.6.1.2.1.2.2.1.13", "1.3.6.1.2.1.2.2.1.14", "1.3.6.1.2.1.2.2.1.19", "1.3.6.1.2.1.2.2.1.20",
+	"1.3.6.1.2.1.31.1.1.1.1", "1.3.6.1.2.1.31.1.1.1.6", "1.3.6.1.2.1.31.1.1.1.10", "1.3.6.1.2.1.31.1.1.1.15",
+	"1.3.6.1.2.1.31.1.1.1.18", "1.3.6.1.2.1.31.1.1.1.19", "1.3.6.1.2.1.25.3.3.1.2", "1.3.6.1.2.1.25.2.3.1.2",
+	"1.3.6.1.2.1.25.2.3.1.4", "1.3.6.1.2.1.25.2.3.1.5", "1.3.6.1.2.1.25.2.3.1.6",
+}
+
+var legacyColumns = []string{"1.3.6.1.2.1.2.2.1.10", "1.3.6.1.2.1.2.2.1.16"}
+
+// netsnmpAll walks devices 1..n with net-snmp tools, par devices at a time.
+func netsnmpAll(c config, n, par int) result {
+	res := result{devices: n}
+	var failed atomic.Int64
+	var mu sync.Mutex
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	cpu0 := cpuTime(syscall.RUSAGE_CHILDREN)
+	start := time.Now()
+	for i := 1; i <= n; i++ {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := netsnmpDevice(c, i); err != nil {
+				failed.Add(1)
+				mu.Lock()
+				if res.firstErr == nil {
+					res.firstErr = err
+				}
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	res.wall = time.Since(start)
+	res.cpu = cpuTime(syscall.RUSAGE_CHILDREN) - cpu0
+	res.failed = failed.Load()
+	return res
+}
+
+func netsnmpDevice(c config, i int) error {
+	ep := c.endpoints[(i-1)%len(c.endpoints)]
+	community := simdata.Name("sim", i)
+	common := []string{"-On", "-v2c", "-c", community, "-t", strconv.FormatFloat(c.timeout.Seconds(), 'f', -1, 64), "-r", "1"}
+	get := append(append([]string{}, common...), ep, "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.3.0",
+		"1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.25.1.1.0")
+	if err := tool("snmpget", get); err != nil {
+		return err
+	}
+	cols := columns
+	if simdata.IsLegacy(i) {
+		cols = append(append([]string{}, columns...), legacyColumns...)
+	}
+	for _, col := range cols {
+		args := append(append([]string{}, common...), "-Cr"+strconv.Itoa(c.maxRep), ep, col)
+		if err := tool("snmpbulkwalk", args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tool(name string, args []string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "MIBS=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+func cpuTime(who int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

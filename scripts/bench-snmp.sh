@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `go tool task bench:snmp`: one worker's SNMP polling of N simulated devices (snmpsim, 20
+# interfaces each) — devices/s and the wall time of a 1,000-device cycle — against net-snmp's
+# snmpbulkwalk doing the same walks 50 in parallel and one at a time, in the same run.
+#
+#   scripts/bench-snmp.sh [RUN_DIR] [snmpbench flags...]
+#
+# Env: WARDOPS_BENCH_SNMP_DEVICES (1000), WARDOPS_BENCH_SNMP_PROCS (snmpsimd processes, 2: the
+# simulator is single-threaded Python and is the bottleneck), WARDOPS_BENCH_SNMP_PORT (11262),
+# WARDOPS_BENCH_KEEP=1 leaves the simulators running afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN_DIR=${1:-$PWD/run/bench-snmp}
+[ $# -gt 0 ] && shift
+N=${WARDOPS_BENCH_SNMP_DEVICES:-1000}
+PROCS=${WARDOPS_BENCH_SNMP_PROCS:-2}
+PORT=${WARDOPS_BENCH_SNMP_PORT:-11262}
+
+export WARDOPS_SNMPD_PORT=0 WARDOPS_SNMPSIM_PORT=$PORT WARDOPS_SNMPSIM_PROCS=$PROCS WARDOPS_SNMPSIM_DEVICES=$N
+bash scripts/snmp.sh start "$RUN_DIR"
+if [ "${WARDOPS_BENCH_KEEP:-0}" != 1 ]; then
+	trap 'bash scripts/snmp.sh stop "$RUN_DIR" >/dev/null' EXIT
+fi
+endpoints=""
+for ((i = 0; i < PROCS; i++)); do endpoints+="${endpoints:+,}127.0.0.1:$((PORT + i))"; done
+echo "machine: $(nproc) CPU(s), $(uname -sr); go $(go env GOVERSION)"
+go run ./pkg/snmp/snmpbench -devices "$N" -endpoints "$endpoints" "$@"
