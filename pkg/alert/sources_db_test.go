@@ -1,0 +1,75 @@
+package alert_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/wardops/wardops/pkg/alert"
+	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/pkg/testenv"
+)
+
+// TestSNMPPassReadsSNMPTables checks the snapshot query against the SNMP schema: an interface
+// down while admin up, high CPU, and an agent that stopped answering.
+func TestSNMPPassReadsSNMPTables(t *testing.T) {
+	e := newEnv(t)
+	e.webhookChannel("noc")
+	sw := e.device("sw1", "B", 0)
+	dead := e.device("sw2", "B", 0)
+	_, err := e.st.Pool().Exec(t.Context(), `
+		INSERT INTO device_snmp_state (device_id, cpu_pct, mem_pct, uptime_ticks, last_poll, last_success, last_error)
+		VALUES ($1, 97, 40, 9000000, now(), now(), ''), ($2, 10, 10, 9000000, now(), now() - interval '1 hour', 'timeout')`, sw, dead)
+	testenv.Must(t, "write snmp state", err)
+	_, err = e.st.Pool().Exec(t.Context(), `
+		INSERT INTO snmp_interfaces (device_id, if_index, name, admin_status, oper_status, speed_bps, in_bps, out_bps, polled_at)
+		VALUES ($1, 1, 'Gi0/1', 'up', 'up', 1000000000, 1e6, 2e6, now()),
+		       ($1, 2, 'Gi0/2', 'up', 'lowerLayerDown', 1000000000, NULL, NULL, now()),
+		       ($1, 3, '', 'down', 'down', 0, NULL, NULL, now()),
+		       ($2, 1, 'Gi0/1', 'up', 'down', 1000000000, NULL, NULL, now())`, sw, dead)
+	testenv.Must(t, "write interfaces", err)
+	var summaries []string
+	for range 3 {
+		res, err := e.ev.Run(t.Context(), alert.SourceSNMP, nil)
+		testenv.Must(t, "snmp pass", err)
+		if res.Stats.Rules != 7 {
+			t.Fatalf("snmp pass ran %d rules, want the 7 default SNMP rules", res.Stats.Rules)
+		}
+		e.now = e.now.Add(60e9)
+	}
+	for _, a := range e.alerts("open") {
+		summaries = append(summaries, a.Summary)
+	}
+	slices.Sort(summaries)
+	want := []string{"sw1 CPU 97% (>= 90%)", "sw1 Gi0/2 down (admin up)", "sw2 SNMP unreachable"}
+	if !slices.Equal(summaries, want) {
+		t.Fatalf("open alerts = %q, want %q (sw2's stale interface is not judged)", summaries, want)
+	}
+}
+
+func TestSystemPassThroughTheHandler(t *testing.T) {
+	e := newEnv(t)
+	e.webhookChannel("noc")
+	run := func(metrics map[string]float64) error {
+		p := alert.EvalPayload{EvalPayload: tasks.EvalPayload{Kind: "system"}, Metrics: metrics}
+		return e.ev.ProcessTask(t.Context(), asynq.NewTask(tasks.TypeAlertEval, tasks.Encode(p)))
+	}
+	testenv.Must(t, "system pass", run(map[string]float64{"workers": 0, "queue_pending": 20}))
+	open := e.alerts("firing")
+	if len(open) != 1 || open[0].Summary != "workers 0 (<= 0)" || open[0].DeviceID != 0 {
+		t.Fatalf("firing = %+v", open)
+	}
+	if k := e.rec.take(); len(k) != 1 {
+		t.Fatalf("deliveries = %v", k)
+	}
+	testenv.Must(t, "system pass", run(map[string]float64{"workers": 3}))
+	if k := e.rec.take(); len(k) != 1 || len(e.alerts("open")) != 0 {
+		t.Fatalf("recovery: deliveries %v", k)
+	}
+	bad := asynq.NewTask(tasks.TypeAlertEval, []byte(`{"kind":"smoke"}`))
+	if err := e.ev.ProcessTask(t.Context(), bad); !errors.Is(err, asynq.SkipRetry) {
+		t.Errorf("unknown kind: %v, want SkipRetry", err)
+	}
+}
