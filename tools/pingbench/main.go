@@ -1,0 +1,128 @@
+// Command pingbench pings the same N loopback targets (3 echoes each) with WardOps' engines and
+// with fping, one after the other in the same run, and prints targets per second, CPU seconds
+// and the median RTT of each: `go tool task bench:ping`.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wardops/wardops/pkg/probe"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	n := flag.Int("targets", 10000, "number of loopback targets (127.60.x.y)")
+	count := flag.Int("count", 3, "echo requests per target")
+	withProbing := flag.Bool("probing", false, "also run the pro-bing engine (a socket per target; slow at large N)")
+	flag.Parse()
+	targets := make([]probe.Target, *n)
+	for i := range targets {
+		targets[i] = probe.Target{ID: int64(i), Addr: netip.AddrFrom4([4]byte{127, 60 + byte(i/62500), byte(i / 250 % 250), byte(i%250 + 1)})}
+	}
+	opts := probe.Options{Count: *count, Spacing: 10 * time.Millisecond, Timeout: time.Second}
+	fmt.Printf("| engine | targets | wall s | targets/s | CPU s | replies | median RTT ms |\n|---|---|---|---|---|---|---|\n")
+	eng, err := probe.NewEngine(probe.EngineParams{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pingbench:", err)
+		return 1
+	}
+	report("wardops shared socket", len(targets), measure(func() []probe.Result { return eng.PingAll(context.Background(), targets, opts) }))
+	_ = eng.Close()
+	if *withProbing {
+		pb := probe.NewProBing(nil)
+		report("wardops pro-bing", len(targets), measure(func() []probe.Result { return pb.PingAll(context.Background(), targets, opts) }))
+	}
+	if err := runFping(targets, *count); err != nil {
+		fmt.Fprintln(os.Stderr, "pingbench: fping:", err)
+		return 1
+	}
+	fmt.Printf("\nmachine: %d cores; Go %s; %s\n", runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"))
+	return 0
+}
+
+type outcome struct {
+	wall, cpu time.Duration
+	rtts      []float64
+}
+
+func cpuTime(who int) time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(who, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func measure(f func() []probe.Result) outcome {
+	runtime.GC()
+	c0, t0 := cpuTime(syscall.RUSAGE_SELF), time.Now()
+	res := f()
+	o := outcome{wall: time.Since(t0), cpu: cpuTime(syscall.RUSAGE_SELF) - c0}
+	for _, r := range res {
+		for _, d := range r.RTTs {
+			o.rtts = append(o.rtts, float64(d)/float64(time.Millisecond))
+		}
+	}
+	return o
+}
+
+func report(name string, n int, o outcome) {
+	fmt.Printf("| %s | %d | %.2f | %.0f | %.2f | %d | %.3f |\n", name, n, o.wall.Seconds(), float64(n)/o.wall.Seconds(),
+		o.cpu.Seconds(), len(o.rtts), median(o.rtts))
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+// runFping runs fping on the same targets as fast as it allows (-i 0 as root), -C count.
+func runFping(targets []probe.Target, count int) error {
+	var in bytes.Buffer
+	for _, t := range targets {
+		in.WriteString(t.Addr.String() + "\n")
+	}
+	cmd := exec.Command("fping", "-C", strconv.Itoa(count), "-q", "-p", "10", "-t", "1000", "-i", "0", "-r", "0")
+	cmd.Stdin = &in
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	t0 := time.Now()
+	err := cmd.Run()
+	o := outcome{wall: time.Since(t0)}
+	if cmd.ProcessState == nil {
+		return err
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		o.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	sc := bufio.NewScanner(&errb)
+	for sc.Scan() {
+		_, vals, ok := strings.Cut(sc.Text(), " : ")
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Fields(vals) {
+			if v, err := strconv.ParseFloat(f, 64); err == nil {
+				o.rtts = append(o.rtts, v)
+			}
+		}
+	}
+	report("fping 5 (-i 0 -p 10)", len(targets), o)
+	return nil // fping exits 1 when any target is unreachable; the reply count says it
+}
