@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/wardops/wardops/pkg/store"
@@ -73,8 +74,8 @@ func (r *Recorder) toRecord(ctx context.Context, e Entry) (store.AuditRecord, er
 	if e.Actor != nil {
 		a = *e.Actor
 	}
-	rec := store.AuditRecord{At: r.now(), ActorName: a.Name, Via: a.Via, Action: e.Action,
-		TargetType: e.TargetType, TargetID: e.TargetID}
+	rec := store.AuditRecord{At: r.now(), ActorName: cleanText(a.Name), Via: a.Via, Action: cleanText(e.Action),
+		TargetType: cleanText(e.TargetType), TargetID: cleanText(e.TargetID)}
 	if a.UserID != 0 {
 		rec.ActorID = &a.UserID
 	}
@@ -95,4 +96,9 @@ func (r *Recorder) toRecord(ctx context.Context, e Entry) (store.AuditRecord, er
 		}
 	}
 	return rec, nil
+}
+
+// cleanText makes s storable as PostgreSQL text: valid UTF-8 without NUL bytes.
+func cleanText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }

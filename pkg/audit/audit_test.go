@@ -88,3 +88,22 @@ func TestMiddlewareSafetyNet(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestRecordStoresHostileText(t *testing.T) {
+	st := store.New(testenv.NewDB(t), 5*time.Second, nil)
+	rec := audit.New(st, nil, nil)
+	ctx := testenv.Ctx(t, 30*time.Second)
+	nul := "a\x00b\xffc"
+	err := rec.Record(ctx, audit.Entry{Action: "x.y" + nul, TargetType: nul, TargetID: nul,
+		After: map[string]any{"name" + nul: nul, "list": []string{nul}}})
+	testenv.Must(t, "record text with NUL and invalid UTF-8", err)
+	recs, _, err := st.ListAudit(ctx, store.AuditFilter{})
+	testenv.Must(t, "list", err)
+	want := "a\uFFFDb\uFFFDc"
+	if got := recs[0].TargetID; got != want {
+		t.Errorf("target id %q, want %q", got, want)
+	}
+	if got := jsonMap(t, recs[0].After)["name"+want]; got != want {
+		t.Errorf("after = %s", recs[0].After)
+	}
+}

@@ -129,6 +129,10 @@ func redactValue(v any) (any, bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
+			if ck := cleanText(k); ck != k { // jsonb refuses \u0000, even in keys
+				delete(x, k)
+				k, x[ck], changed = ck, val, true
+			}
 			if IsSecretKey(k) && val != nil && val != "" {
 				x[k], changed = Redacted, true
 				continue
@@ -146,7 +150,7 @@ func redactValue(v any) (any, bool) {
 		}
 		return x, changed
 	case string:
-		r := RedactString(x)
+		r := cleanText(RedactString(x))
 		return r, r != x
 	}
 	return v, false

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,4 +138,22 @@ func BenchmarkLogin(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestLoginHostileUsernames(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, name := range []string{"\x00", "admin\x00", strings.Repeat("a", 100000), "' OR 1=1 --", "ADMIN "} {
+		r, resp := f.tryLogin(f.anon(), name, "wrong password!!")
+		if r.Status != http.StatusUnauthorized {
+			t.Errorf("username %q: %d %s", clipName(name), r.Status, resp.body)
+		}
+	}
+}
+
+func clipName(s string) string {
+	if len(s) > 12 {
+		return s[:12] + "…"
+	}
+	return s
 }

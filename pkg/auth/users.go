@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/store"
@@ -142,9 +143,11 @@ func (s *Service) checkCredentials(ctx context.Context, username, password, addr
 	if wait > 0 {
 		return store.User{}, &ThrottledError{RetryAfter: wait}
 	}
-	u, err := s.store.UserByName(ctx, name)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return u, err
+	var u store.User
+	if plausibleUsername(name) { // anything else cannot exist; it still costs a dummy hash below
+		if u, err = s.store.UserByName(ctx, name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return u, err
+		}
 	}
 	ok, stale, verr := s.verify(ctx, u.PasswordHash, password) // "" → dummy hash
 	if verr != nil && !errors.Is(verr, errBadHash) {
@@ -160,7 +163,7 @@ func (s *Service) checkCredentials(ctx context.Context, username, password, addr
 		reason = "disabled"
 	}
 	if reason != "" {
-		s.record(ctx, audit.Entry{Action: "auth.login_failed", TargetType: "user", TargetID: name,
+		s.record(ctx, audit.Entry{Action: "auth.login_failed", TargetType: "user", TargetID: clip(name, 64),
 			Detail: map[string]string{"reason": reason}})
 		return u, ErrInvalidCredentials
 	}
@@ -171,6 +174,22 @@ func (s *Service) checkCredentials(ctx context.Context, username, password, addr
 		s.rehash(ctx, u, password)
 	}
 	return u, nil
+}
+
+// plausibleUsername reports whether name could be a stored username, so that arbitrary
+// sign-in input (NUL bytes, megabytes of text) never reaches a query.
+func plausibleUsername(name string) bool { return usernamePattern.MatchString(name) }
+
+// clip shortens s to at most n bytes on a rune boundary, for logging user-supplied names.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "?")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // rehash upgrades a hash made with older cost parameters.

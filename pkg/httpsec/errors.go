@@ -48,7 +48,7 @@ type Body struct {
 type BodyError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	Field   string `json:"field"`
+	Field   string `json:"field,omitempty"`
 }
 
 // MarshalJSON renders the API error shape.

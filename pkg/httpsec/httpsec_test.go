@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
 )
 
 func TestSecureHeaders(t *testing.T) {
@@ -104,6 +105,28 @@ func TestBodyLimit(t *testing.T) {
 				t.Errorf("status %d, want %d: %s", rec.Code, tc.want, rec.Body)
 			}
 		})
+	}
+}
+
+func TestDecodeUnderEchoBodyLimit(t *testing.T) {
+	e := echo.New()
+	e.Use(middleware.BodyLimit(16))
+	e.POST("/", func(c *echo.Context) error {
+		var v map[string]string
+		if err := Bind(c, &v); err != nil {
+			var he *Error
+			errors.As(err, &he)
+			return he.Write(c)
+		}
+		return c.NoContent(http.StatusNoContent)
+	})
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"a":"`+strings.Repeat("x", 64)+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = -1
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413: %s", rec.Code, rec.Body)
 	}
 }
 

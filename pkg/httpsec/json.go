@@ -38,11 +38,12 @@ func Bind(c *echo.Context, v any) error {
 // (including a key that only matches a field case-insensitively), the same key twice in one
 // object (case-insensitively, so {"role":"viewer","Role":"admin"} cannot smuggle a value past
 // a check), a value of the wrong type, nesting deeper than 32, anything after the value, and
-// bodies over DefaultMaxJSONBytes (413).
+// bodies over DefaultMaxJSONBytes or over a body-limit middleware's limit (413: this package's
+// BodyLimit or echo's).
 func DecodeJSON(r io.Reader, v any) error {
 	raw, err := io.ReadAll(io.LimitReader(r, DefaultMaxJSONBytes+1))
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || len(raw) > DefaultMaxJSONBytes {
+	if errors.As(err, &mbe) || echo.StatusCode(err) == http.StatusRequestEntityTooLarge || len(raw) > DefaultMaxJSONBytes {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Message: "request body is too large"}
 	}
 	if err != nil {
