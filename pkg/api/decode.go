@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v5"
@@ -18,12 +19,16 @@ const MaxBody = 1 << 20
 // decodeStrict reads one JSON object from the request into v: unknown fields, trailing data,
 // wrong types and oversized bodies are 4xx errors naming the field where possible.
 func decodeStrict(c *echo.Context, v any) error {
+	tooLarge := &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: fmt.Sprintf("request body over %d bytes", MaxBody)}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxBody+1))
+	if echo.StatusCode(err) == http.StatusRequestEntityTooLarge {
+		return tooLarge // a chunked body stopped by the BodyLimit middleware
+	}
 	if err != nil {
 		return badRequest("", "read body: %v", err)
 	}
 	if len(body) > MaxBody {
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: fmt.Sprintf("request body over %d bytes", MaxBody)}
+		return tooLarge
 	}
 	return DecodeJSON(body, v)
 }
@@ -52,6 +57,8 @@ func jsonError(err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &te) && te.Type == reflect.TypeFor[optID]():
+		return badRequest(te.Field, "%s must be a positive integer id or null", te.Field)
 	case errors.As(err, &se):
 		return badRequest("", "malformed JSON at byte %d: %v", se.Offset, err)
 	case errors.As(err, &te):

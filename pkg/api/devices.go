@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -29,7 +30,8 @@ func (o *optID) UnmarshalJSON(b []byte) error {
 	}
 	var v int64
 	if err := json.Unmarshal(b, &v); err != nil || v <= 0 {
-		return errors.New("must be a positive integer id or null")
+		// an UnmarshalTypeError gets the field's name from encoding/json (see jsonError)
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[optID]()}
 	}
 	o.ID = &v
 	return nil
