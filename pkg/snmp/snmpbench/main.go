@@ -5,9 +5,15 @@
 //
 //	go run ./pkg/snmp/snmpbench -devices 1000 -endpoints 127.0.0.1:11262,127.0.0.1:11263
 //
-// The net-snmp run asks exactly the poller's OIDs with the same max-repetitions: one snmpget
-// for the system group, then one snmpbulkwalk per table column (snmpbulkwalk walks one
-// subtree per process), plus the 32-bit octet columns for devices without ifXTable.
+// The net-snmp yardstick uses the same max-repetitions and one snmpget for the system group,
+// then (snmpbulkwalk walks one subtree per process), with -netsnmp-mode:
+//   - tables (default): one snmpbulkwalk per table — ifTable, ifXTable, hrProcessorLoad,
+//     hrStorageTable — the usual script; it fetches whole tables (more values than needed);
+//   - columns: one snmpbulkwalk per column the poller reads — exactly the same values, one
+//     process each.
+//
+// net-snmp runs on -netsnmp-devices devices (parallel) and -sequential-sample devices (one at a
+// time); their cycle times are extrapolated to -devices.
 package main
 
 import (
@@ -36,7 +42,9 @@ type config struct {
 	maxRep      int
 	timeout     time.Duration
 	seqSample   int
+	netsnmpN    int
 	netsnmp     bool
+	mode        string
 }
 
 func main() { os.Exit(run()) }
@@ -51,6 +59,8 @@ func run() int {
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Second, "per-request timeout")
 	flag.IntVar(&c.seqSample, "sequential-sample", 50, "devices walked one at a time by net-snmp (extrapolated to -devices)")
 	flag.BoolVar(&c.netsnmp, "netsnmp", true, "also run the net-snmp yardstick")
+	flag.IntVar(&c.netsnmpN, "netsnmp-devices", 200, "devices walked by net-snmp in parallel (extrapolated to -devices)")
+	flag.StringVar(&c.mode, "netsnmp-mode", "tables", "net-snmp walks: tables or columns")
 	flag.Parse()
 	c.endpoints = strings.Split(eps, ",")
 	fmt.Printf("SNMP benchmark: %d simulated devices (%d interfaces each) on %d snmpsimd endpoint(s), max-repetitions %d, concurrency %d\n",
@@ -74,9 +84,10 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "snmpbench: snmpbulkwalk not found (scripts/snmp.sh install)")
 		return 1
 	}
-	netsnmpAll(c, c.devices, c.concurrency).print(fmt.Sprintf("net-snmp snmpbulkwalk, %d in parallel", c.concurrency), c.devices)
-	n := min(c.seqSample, c.devices)
-	netsnmpAll(c, n, 1).print(fmt.Sprintf("net-snmp snmpbulkwalk, sequential (%d devices, extrapolated)", n), c.devices)
+	n := min(c.netsnmpN, c.devices)
+	netsnmpAll(c, n, c.concurrency).print(fmt.Sprintf("net-snmp snmpbulkwalk (%s), %d in parallel (%d devices, extrapolated)", c.mode, c.concurrency, n), c.devices)
+	n = min(c.seqSample, c.devices)
+	netsnmpAll(c, n, 1).print(fmt.Sprintf("net-snmp snmpbulkwalk (%s), sequential (%d devices, extrapolated)", c.mode, n), c.devices)
 	return 0
 }
 
@@ -167,6 +178,9 @@ var columns = []string{
 
 var legacyColumns = []string{"1.3.6.1.2.1.2.2.1.10", "1.3.6.1.2.1.2.2.1.16"}
 
+// tables are the subtrees a table-per-process script walks for the same data.
+var tables = []string{"1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1", "1.3.6.1.2.1.25.3.3.1.2", "1.3.6.1.2.1.25.2.3"}
+
 // netsnmpAll walks devices 1..n with net-snmp tools, par devices at a time.
 func netsnmpAll(c config, n, par int) result {
 	res := result{devices: n}
@@ -208,9 +222,12 @@ func netsnmpDevice(c config, i int) error {
 	if err := tool("snmpget", get); err != nil {
 		return err
 	}
-	cols := columns
-	if simdata.IsLegacy(i) {
-		cols = append(append([]string{}, columns...), legacyColumns...)
+	cols := tables
+	if c.mode == "columns" {
+		cols = columns
+		if simdata.IsLegacy(i) {
+			cols = append(append([]string{}, columns...), legacyColumns...)
+		}
 	}
 	for _, col := range cols {
 		args := append(append([]string{}, common...), "-Cr"+strconv.Itoa(c.maxRep), ep, col)
