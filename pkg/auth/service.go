@@ -34,7 +34,9 @@ const (
 // Params configures NewService. Store and Redis are required.
 type Params struct {
 	Store *store.Store
-	Redis *redis.Client
+	// Redis holds sessions and sign-in throttle counters (a single node: the throttle's Lua
+	// scripts touch two keys).
+	Redis redis.UniversalClient
 	// Logger defaults to a discarding logger.
 	Logger *slog.Logger
 	// Audit records sign-ins and user/token changes (default audit.New(Store, Logger, Now)).
@@ -97,7 +99,7 @@ func (p *Params) setDefaults() error {
 type Service struct {
 	p        Params
 	store    *store.Store
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	log      *slog.Logger
 	audit    *audit.Recorder
 	hashSem  chan struct{}

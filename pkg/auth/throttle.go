@@ -83,14 +83,14 @@ return 1
 `
 
 type throttle struct {
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	prefix  string
 	p       ThrottleParams
 	script  *redis.Script
 	release *redis.Script
 }
 
-func newThrottle(rdb *redis.Client, prefix string, p ThrottleParams) *throttle {
+func newThrottle(rdb redis.UniversalClient, prefix string, p ThrottleParams) *throttle {
 	return &throttle{rdb: rdb, prefix: prefix + "throttle:", p: p,
 		script: redis.NewScript(throttleScript), release: redis.NewScript(releaseScript)}
 }
