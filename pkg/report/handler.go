@@ -1,0 +1,58 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/wardops/wardops/pkg/httpsec"
+)
+
+// Handler serves GET …/reports/availability?range=1d|7d|30d (default 7d) as JSON, or with
+// format=csv one table (table=devices|branches|outages, default devices) as a CSV download.
+// now is the clock (nil: time.Now).
+func Handler(src Source, now func() time.Time, logger *slog.Logger) echo.HandlerFunc {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return func(c *echo.Context) error {
+		rng := c.QueryParam("range")
+		if rng == "" {
+			rng = "7d"
+		}
+		format, table := c.QueryParam("format"), c.QueryParam("table")
+		if format != "" && format != "json" && format != "csv" {
+			return httpsec.WriteError(c, http.StatusBadRequest, "invalid_format", "format must be json or csv", "format")
+		}
+		if table == "" {
+			table = TableDevices
+		}
+		r, err := Build(c.Request().Context(), src, rng, now())
+		if errors.Is(err, ErrRange) {
+			return httpsec.WriteError(c, http.StatusBadRequest, "invalid_range", ErrRange.Error(), "range")
+		}
+		if err != nil {
+			logger.ErrorContext(c.Request().Context(), "availability report failed", "range", rng, "err", err)
+			return httpsec.WriteError(c, http.StatusInternalServerError, "internal", "internal error; see the API log", "")
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		if format != "csv" {
+			return c.JSON(http.StatusOK, r)
+		}
+		var b bytes.Buffer
+		if err := r.WriteCSV(&b, table); errors.Is(err, ErrTable) {
+			return httpsec.WriteError(c, http.StatusBadRequest, "invalid_table", ErrTable.Error(), "table")
+		} else if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="availability-`+table+`-`+rng+`.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
+	}
+}

@@ -1,0 +1,116 @@
+// Alerts: firing, acknowledged and resolved alerts; open incidents with the suppressed alerts
+// of the devices behind the failed parent folded under them; acknowledge and close with a
+// comment. Live alert events refresh the page.
+import * as api from './api.js';
+import * as alerts from './alertsapi.js';
+import {open as dialog} from './dialog.js';
+import {h, clear, fmtTime, ago, errorBox, debounce} from './dom.js';
+
+const TABS = [['firing', 'Firing'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved']];
+
+export async function mount(view, {app, query}) {
+  const page = new AlertsPage(view, app, query.get('state') || 'firing');
+  await page.load();
+  return page;
+}
+
+class AlertsPage {
+  constructor(view, app, state) {
+    this.state = TABS.some(([s]) => s === state) ? state : 'firing';
+    this.tabs = h('div', {class: 'seg', role: 'tablist'}, TABS.map(([s, label]) =>
+      h('button', {type: 'button', role: 'tab', dataset: {state: s}, class: s === this.state ? 'on' : '', onclick: () => this.setState(s)}, label)));
+    this.incEl = h('div', {id: 'incidents-list'});
+    this.listEl = h('div', {id: 'alerts-list', class: 'alert-list'});
+    view.append(h('div', {class: 'alerts-page'}, h('div', {class: 'page-head'}, h('h1', null, 'Alerts'), this.tabs),
+      h('section', {class: 'card', id: 'incidents-card'}, h('h2', null, 'Open incidents'), this.incEl),
+      h('section', {class: 'card'}, this.listEl)));
+    const refresh = debounce(() => this.load(), 400);
+    app.alertListeners.add(refresh);
+    this.off = () => app.alertListeners.delete(refresh);
+  }
+
+  unmount() { this.off(); }
+
+  setState(s) {
+    this.state = s;
+    for (const b of this.tabs.children) b.className = b.dataset.state === s ? 'on' : '';
+    history.replaceState(null, '', `#/alerts?state=${s}`);
+    this.load();
+  }
+
+  async load() {
+    try {
+      const [inc, res] = await Promise.all([alerts.incidents('open'), alerts.list({state: this.state, limit: 500})]);
+      if (res === null) {
+        clear(this.listEl).append(h('p', {class: 'muted', id: 'alerts-unavailable'}, 'Alerting is not available on this API yet: the alert routes are not registered.'));
+        document.getElementById('incidents-card').hidden = true;
+        return;
+      }
+      document.getElementById('incidents-card').hidden = this.state !== 'firing';
+      this.renderIncidents((inc && inc.incidents) || []);
+      const list = (res.alerts || []).filter((a) => !(this.state === 'firing' && a.incident_id && this.incidentAlert(a)));
+      clear(this.listEl).append(...(list.length ? list.map((a) => this.alertRow(a)) : [h('p', {class: 'muted'}, `No ${this.state} alerts.`)]));
+    } catch (e) {
+      clear(this.listEl).append(errorBox(`Alerts could not be loaded: ${e.message}`));
+    }
+  }
+
+  // incidentAlert reports whether a is the root alert of an open incident (shown in that card).
+  incidentAlert(a) {
+    return (this.incidentAlertIds || new Set()).has(a.id);
+  }
+
+  renderIncidents(list) {
+    this.incidentAlertIds = new Set(list.map((i) => i.alert_id).filter(Boolean));
+    clear(this.incEl);
+    if (!list.length) { this.incEl.append(h('p', {class: 'muted'}, 'No open incidents.')); return; }
+    for (const i of list) {
+      const children = h('div', {class: 'children'}, h('p', {class: 'muted'}, 'loading…'));
+      const det = h('details', {class: 'incident-box', dataset: {incident: i.id}},
+        h('summary', null, h('b', null, i.title), ' ', h('span', {class: 'muted'}, `${i.affected_count} suppressed · opened ${ago(i.opened_at)}`)),
+        children);
+      det.addEventListener('toggle', () => { if (det.open) this.loadChildren(i, children); }, {once: true});
+      this.incEl.append(det);
+    }
+  }
+
+  async loadChildren(inc, el) {
+    try {
+      const res = await alerts.list({incident_id: inc.id, limit: 1000});
+      const list = (res && res.alerts) || [];
+      clear(el).append(...(list.length ? list.map((a) => this.alertRow(a)) : [h('p', {class: 'muted'}, 'No alerts under this incident.')]));
+    } catch (e) {
+      clear(el).append(errorBox(e.message));
+    }
+  }
+
+  alertRow(a) {
+    const acts = h('span', {class: 'actions'});
+    if (api.can('operator') && a.state === 'firing') {
+      acts.append(h('button', {type: 'button', class: 'btn small', dataset: {act: 'ack'}, onclick: () => this.act(a, 'ack')}, 'Acknowledge'));
+    }
+    if (api.can('operator') && a.state !== 'resolved') {
+      acts.append(h('button', {type: 'button', class: 'btn small', dataset: {act: 'close'}, onclick: () => this.act(a, 'close')}, 'Close'));
+    }
+    const who = a.acked_by ? h('span', {class: 'muted'}, `acknowledged by ${a.acked_by}${a.ack_comment ? ': “' + a.ack_comment + '”' : ''}`) : null;
+    const closed = a.closed_by ? h('span', {class: 'muted'}, `closed by ${a.closed_by}${a.close_comment ? ': “' + a.close_comment + '”' : ''}`) : null;
+    return h('div', {class: `alert-row sev-${a.severity}`, dataset: {alert: a.id, state: a.state}},
+      h('span', {class: `sev sev-${a.severity}`}, a.severity),
+      h('span', {class: `state state-${a.state}`}, a.flapping ? `${a.state}, flapping` : a.state),
+      h('span', {class: 'alert-main'}, h('b', null, a.summary || a.rule), ' ',
+        a.device_id ? h('a', {href: `#/devices/${a.device_id}`}, a.device || `device ${a.device_id}`) : h('span', {class: 'muted'}, 'system'),
+        a.subject ? h('span', {class: 'muted'}, ` · ${a.subject}`) : null, who, closed),
+      h('span', {class: 'muted', title: fmtTime(a.started_at)}, a.resolved_at ? `resolved ${ago(a.resolved_at)}` : `since ${ago(a.started_at)}`),
+      acts);
+  }
+
+  async act(a, kind) {
+    const ok = await dialog({
+      title: kind === 'ack' ? `Acknowledge: ${a.summary || a.rule}` : `Close: ${a.summary || a.rule}`,
+      text: kind === 'ack' ? 'Notifications stop repeating while it is acknowledged.' : 'Closing resolves it by hand; the resolve is sent where the firing went.',
+      comment: true, expiry: kind === 'ack', okText: kind === 'ack' ? 'Acknowledge' : 'Close alert',
+      action: ({comment, minutes}) => (kind === 'ack' ? alerts.ack(a.id, comment, minutes) : alerts.close(a.id, comment)),
+    });
+    if (ok) this.load();
+  }
+}

@@ -1,0 +1,156 @@
+// The REST client: every request of the dashboard goes through here. It sends the session's
+// CSRF token on writes (X-CSRF-Token), turns error answers into ApiError, and tells the app
+// when the session is gone (401) so that it shows the sign-in form.
+
+const BASE = '/api/v1';
+
+// session is what GET /auth/me said: {user:{username, role}, csrf_token} or null. auth is
+// 'on' (the API has sign-in), 'off' (it has none: /auth/me does not exist) or 'unknown'.
+export const session = {info: null, auth: 'unknown', onUnauthorized: () => {}};
+
+// ApiError carries the HTTP status and the API's {"error":{code,message,field}} (and, for a
+// CSV import, its line errors).
+export class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = e.code || '';
+    this.field = e.field || '';
+    this.body = body;
+  }
+}
+
+function csrfToken() {
+  if (session.info && session.info.csrf_token) return session.info.csrf_token;
+  const m = document.cookie.match(/(?:^|;\s*)wardops_csrf=([^;]+)/);
+  return m ? decodeURIComponent(m[1]) : '';
+}
+
+// headers for a request of method with an optional content type.
+export function writeHeaders(method, contentType) {
+  const hd = {'Accept': 'application/json'};
+  if (contentType) hd['Content-Type'] = contentType;
+  if (method !== 'GET' && method !== 'HEAD') {
+    const t = csrfToken();
+    if (t) hd['X-CSRF-Token'] = t;
+  }
+  return hd;
+}
+
+// request sends method path (relative to /api/v1) with an optional JSON body and returns the
+// decoded answer (null for 204).
+export async function request(method, path, body, opts = {}) {
+  const init = {method, headers: writeHeaders(method, body === undefined ? '' : 'application/json'),
+    credentials: 'same-origin', signal: opts.signal};
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const resp = await fetch(BASE + path, init);
+  return decode(resp, opts);
+}
+
+async function decode(resp, opts) {
+  if (resp.status === 204) return null;
+  const text = await resp.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = {error: {message: text.slice(0, 200)}}; }
+  }
+  if (!resp.ok) {
+    const err = new ApiError(resp.status, data);
+    if (resp.status === 401 && !opts.quiet401) session.onUnauthorized(err);
+    throw err;
+  }
+  return data;
+}
+
+export const get = (path, opts) => request('GET', path, undefined, opts);
+export const post = (path, body, opts) => request('POST', path, body, opts);
+export const patch = (path, body) => request('PATCH', path, body);
+export const del = (path) => request('DELETE', path);
+
+// qs builds "?a=1&b=2" from an object, leaving out empty values.
+export function qs(obj) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined && v !== null && v !== '') p.set(k, v);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+// whoAmI asks who is signed in: sets session and returns 'ok', 'login' (401) or 'off' (no auth).
+export async function whoAmI() {
+  try {
+    session.info = await get('/auth/me', {quiet401: true});
+    session.auth = 'on';
+    return 'ok';
+  } catch (e) {
+    if (e.status === 401) { session.auth = 'on'; session.info = null; return 'login'; }
+    if (e.status === 404 || e.status === 405) { session.auth = 'off'; session.info = null; return 'off'; }
+    throw e;
+  }
+}
+
+export async function login(username, password) {
+  session.info = await post('/auth/login', {username, password}, {quiet401: true});
+  session.auth = 'on';
+  return session.info;
+}
+
+export async function logout() {
+  try { await post('/auth/logout'); } finally { session.info = null; }
+}
+
+// can tells whether the signed-in user has at least role (viewer < operator < admin). Without
+// sign-in (auth off) the API decides, so everything is shown.
+export function can(role) {
+  if (session.auth !== 'on') return true;
+  const rank = {viewer: 1, operator: 2, admin: 3};
+  const have = session.info && session.info.user ? rank[session.info.user.role] || 0 : 0;
+  return have >= rank[role];
+}
+
+// Device and fleet endpoints.
+export const devices = {
+  all: () => get('/devices/standalone/list'),
+  one: (id) => get(`/devices/${id}`),
+  create: (body) => post('/devices', body),
+  update: (id, body) => patch(`/devices/${id}`, body),
+  remove: (id) => del(`/devices/${id}`),
+  events: (id, limit = 100) => get(`/devices/${id}/events${qs({limit})}`),
+  series: (id, metric, range, iface) => get(`/devices/${id}/series${qs({metric, range, interface: iface})}`),
+  ping: (id) => post(`/devices/${id}/ping`),
+  search: (q, limit = 20) => get(`/devices${qs({q, limit})}`),
+};
+
+export const task = (queue, id) => get(`/tasks/${encodeURIComponent(queue)}/${encodeURIComponent(id)}`);
+export const health = () => request('GET', '/health').catch((e) => {
+  if (e.status === 503 && e.body && e.body.components) return e.body; // critical still has the document
+  throw e;
+});
+export const availability = (range) => get(`/reports/availability${qs({range})}`);
+export const availabilityCSV = (range, table) => `${BASE}/reports/availability${qs({range, table, format: 'csv'})}`;
+
+// importCSV uploads a CSV file with XHR (fetch cannot report upload progress), calling
+// onProgress(fraction). It resolves with the answer or rejects with ApiError (422: line errors).
+export function importCSV(file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `${BASE}/devices/import`);
+    for (const [k, v] of Object.entries(writeHeaders('POST', 'text/csv'))) xhr.setRequestHeader(k, v);
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+    xhr.onload = () => {
+      let data = null;
+      try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch { data = {error: {message: xhr.responseText.slice(0, 200)}}; }
+      if (xhr.status >= 200 && xhr.status < 300) { onProgress(1); resolve(data); return; }
+      const err = new ApiError(xhr.status, data);
+      if (xhr.status === 401) session.onUnauthorized(err);
+      reject(err);
+    };
+    xhr.onerror = () => reject(new ApiError(0, {error: {message: 'network error: the API did not answer'}}));
+    xhr.send(file);
+  });
+}
+
+// exists tells whether GET path answers anything but 404/405 (an optional API is wired).
+export async function exists(path) {
+  try { await get(path, {quiet401: true}); return true; } catch (e) { return e.status !== 404 && e.status !== 405 && e.status !== 0; }
+}

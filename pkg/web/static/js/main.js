@@ -1,0 +1,140 @@
+// Boot and routing. Pages are addressed by the URL fragment (#/devices/12) so that the API
+// serves one shell at "/". The overview module is preloaded; the other pages load on first use.
+import * as api from './api.js';
+import {Fleet} from './fleet.js';
+import {Live} from './live.js';
+import {clear, parseHash, errorBox} from './dom.js';
+import * as overview from './overview.js';
+
+const PAGES = {
+  '': () => Promise.resolve(overview),
+  wall: () => Promise.resolve(overview),
+  devices: () => import('./devices.js'),
+  device: () => import('./device.js'),
+  alerts: () => import('./alerts.js'),
+  reports: () => import('./reports.js'),
+  admin: () => import('./admin.js'),
+};
+
+const app = {
+  fleet: new Fleet(),
+  live: null,
+  page: null,
+  alertListeners: new Set(),
+  started: false,
+};
+
+const view = document.getElementById('view');
+
+function liveState(state) {
+  const el = document.getElementById('live');
+  el.dataset.state = state;
+  el.textContent = {live: '● live', connecting: 'connecting…', reconnecting: '◌ reconnecting…', offline: '✕ offline, retrying'}[state] || state;
+  el.title = state === 'live' ? 'Receiving live updates' : 'Live updates interrupted; the page reconnects by itself';
+}
+
+function onEvent(ev) {
+  if (ev.type === 'status' && ev.data) {
+    if (!app.fleet.applyStatus(ev.data)) reloadSoon();
+  } else if (ev.type === 'alert') {
+    for (const fn of app.alertListeners) fn(ev.data);
+  }
+}
+
+let reloadTimer = 0;
+function reloadSoon() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => app.fleet.load().catch(() => {}), 500);
+}
+
+// start loads the fleet and opens the live stream once signed in (or when there is no sign-in).
+function start() {
+  if (app.started) return;
+  app.started = true;
+  app.live = new Live({onEvent, onState: liveState, onReconnect: reloadSoon});
+  app.live.start();
+  app.fleetReady = app.fleet.load();
+  app.fleetReady.catch(() => {});
+  // metrics (RTT, loss) are not pushed live: refresh them on the ping cadence
+  setInterval(() => { if (!document.hidden) app.fleet.load().catch(() => {}); }, 30000);
+  route();
+}
+
+async function route() {
+  const {parts, query} = parseHash();
+  let name = parts[0] || '';
+  if (name === 'devices' && parts[1]) name = 'device';
+  document.body.classList.toggle('wall', name === 'wall');
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === (name === 'device' ? 'devices' : name || 'overview'));
+  const load = PAGES[name];
+  if (app.page && app.page.unmount) app.page.unmount();
+  app.page = null;
+  clear(view);
+  if (!load) { view.append(errorBox(`No page "${name}".`)); return; }
+  try {
+    const mod = await load();
+    app.page = await mod.mount(view, {app, parts, query, wall: name === 'wall'});
+  } catch (e) {
+    clear(view).append(errorBox(`This page failed to load: ${e.message}`));
+  }
+}
+
+function showLogin(msg) {
+  const box = document.getElementById('login');
+  box.hidden = false;
+  document.body.classList.add('signed-out');
+  const err = document.getElementById('login-error');
+  err.hidden = !msg;
+  err.textContent = msg || '';
+  document.getElementById('login-user').focus();
+}
+
+function signedIn() {
+  document.getElementById('login').hidden = true;
+  document.body.classList.remove('signed-out');
+  const who = document.getElementById('who');
+  const out = document.getElementById('logout');
+  const info = api.session.info;
+  who.hidden = out.hidden = !info;
+  if (info) who.textContent = `${info.user.username} (${info.user.role})`;
+  for (const a of document.querySelectorAll('[data-role]')) a.hidden = !api.can(a.dataset.role);
+  start();
+}
+
+async function onLogin(e) {
+  e.preventDefault();
+  const user = document.getElementById('login-user').value;
+  const pass = document.getElementById('login-pass');
+  try {
+    await api.login(user, pass.value);
+    pass.value = '';
+    signedIn();
+    if (app.started) route();
+  } catch (err) {
+    showLogin(err.status === 401 ? 'Wrong user name or password.' : err.message);
+  }
+}
+
+async function onLogout() {
+  await api.logout().catch(() => {});
+  location.reload();
+}
+
+async function boot() {
+  let who;
+  try {
+    who = await api.whoAmI();
+  } catch (e) {
+    clear(view).append(errorBox(`The API is not answering (${e.message}). Retrying…`));
+    setTimeout(boot, 3000);
+    return;
+  }
+  if (who === 'login') showLogin();
+  else signedIn();
+}
+
+api.session.onUnauthorized = () => showLogin('Your session has ended; please sign in again.');
+document.getElementById('login-form').addEventListener('submit', onLogin);
+document.getElementById('logout').addEventListener('click', onLogout);
+window.addEventListener('hashchange', () => { if (app.started) route(); });
+boot();

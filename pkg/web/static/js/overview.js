@@ -1,0 +1,198 @@
+// Overview: counts by status, health strip, firing incidents and regions → branch tiles with
+// the worst status inside. Live status events update the counts and the one tile concerned.
+// Wall mode (#/wall) is the same page, dark and large, with a clock and no controls.
+import * as api from './api.js';
+import * as alerts from './alertsapi.js';
+import {summarize, branchKey} from './fleet.js';
+import {h, clear, statusBadge, statusIcon, STATUSES, STATUS_TEXT, ago, fmtTime, errorBox, section} from './dom.js';
+
+const HEALTH_ORDER = ['api', 'database', 'redis', 'victoriametrics', 'workers', 'disk_space'];
+
+export async function mount(view, {app, wall}) {
+  const page = new Overview(view, app, wall);
+  await page.first();
+  return page;
+}
+
+class Overview {
+  constructor(view, app, wall) {
+    this.view = view;
+    this.app = app;
+    this.wall = wall;
+    this.tiles = new Map();   // branch key → {el, branch}
+    this.regionEls = new Map();
+    this.timers = [];
+    this.pending = false;
+    this.unsub = app.fleet.subscribe((ev) => this.onFleet(ev));
+    const onAlert = () => this.loadAlerts();
+    app.alertListeners.add(onAlert);
+    this.offAlert = () => app.alertListeners.delete(onAlert);
+  }
+
+  async first() {
+    const v = this.view;
+    this.countsEl = h('div', {class: 'counts', id: 'counts'});
+    this.healthEl = h('div', {class: 'health', id: 'health'}, h('span', {class: 'muted'}, 'checking health…'));
+    this.alertsEl = h('div', {class: 'incidents', id: 'incidents'}, h('p', {class: 'muted'}, 'loading alerts…'));
+    this.regionsEl = h('div', {class: 'regions', id: 'regions'});
+    const head = this.wall ? h('div', {class: 'wall-head'}, h('span', {class: 'wall-title'}, 'WardOps — network status'),
+      this.clock = h('span', {class: 'clock'})) : null;
+    v.append(h('div', {class: 'overview'}, head, this.countsEl, this.healthEl,
+      section('Firing incidents', this.alertsEl), h('h2', {class: 'regions-title'}, 'Regions and branches'), this.regionsEl));
+    if (this.wall) this.tick();
+    this.timers.push(setInterval(() => this.loadHealth(), 15000), setInterval(() => this.loadAlerts(), 30000));
+    const fleet = this.app.fleet;
+    const ready = fleet.loaded ? Promise.resolve() : this.app.fleetReady;
+    await Promise.all([
+      ready.then(() => this.renderAll(), (e) => this.regionsEl.replaceChildren(errorBox(`Devices could not be loaded: ${e.message}`))),
+      this.loadHealth(), this.loadAlerts(),
+    ]);
+    await Promise.race([this.app.live.opened, new Promise((r) => setTimeout(r, 3000))]);
+    markRendered();
+  }
+
+  unmount() {
+    this.unsub();
+    this.offAlert();
+    this.timers.forEach(clearInterval);
+    clearTimeout(this.clockTimer);
+  }
+
+  tick() {
+    if (!this.clock) return;
+    this.clock.textContent = new Date().toLocaleTimeString();
+    this.clockTimer = setTimeout(() => this.tick(), 1000);
+  }
+
+  onFleet(ev) {
+    if (ev.type === 'reload') { this.renderAll(); return; }
+    if (ev.type === 'status') {
+      this.renderCounts();
+      const t = this.tiles.get(branchKey(ev.device));
+      if (t) this.updateTile(t);
+      else this.renderAll();
+    }
+  }
+
+  renderAll() {
+    this.renderCounts();
+    const regions = this.app.fleet.regions();
+    this.tiles.clear();
+    this.regionEls.clear();
+    const frag = document.createDocumentFragment();
+    for (const r of regions) frag.append(this.regionSection(r));
+    clear(this.regionsEl).append(frag);
+    if (regions.length === 0) this.regionsEl.append(h('p', {class: 'muted'}, 'No devices yet. Add some in Admin.'));
+  }
+
+  renderCounts() {
+    const c = this.app.fleet.counts();
+    const total = this.app.fleet.devices.length;
+    const cards = [h('a', {class: 'count total', href: '#/devices', dataset: {status: 'total'}},
+      h('span', {class: 'count-n'}, total.toLocaleString()), h('span', {class: 'count-label'}, 'Devices'))];
+    for (const st of STATUSES) {
+      cards.push(h('a', {class: `count st-${st}${c[st] ? '' : ' zero'}`, href: `#/devices?status=${st}`, dataset: {status: st}},
+        h('span', {class: 'count-n'}, c[st].toLocaleString()), h('span', {class: 'count-label'}, statusIcon(st), STATUS_TEXT[st])));
+    }
+    this.countsEl.replaceChildren(...cards);
+  }
+
+  regionSection(r) {
+    const all = r.branches.flatMap((b) => b.devices);
+    const sum = summarize(all);
+    const tiles = h('div', {class: 'tiles'});
+    for (const b of r.branches) {
+      const t = {branch: b, el: h('a', {class: 'tile', href: `#/devices?region=${encodeURIComponent(b.region)}&branch=${encodeURIComponent(b.name)}`})};
+      this.tiles.set(b.key, t);
+      this.updateTile(t);
+      tiles.append(t.el);
+    }
+    const head = h('h3', {class: 'region-head'}, statusBadge(sum.worst), h('span', {class: 'region-name'}, r.name),
+      h('span', {class: 'muted'}, `${r.branches.length} branches · ${sum.n} devices${problems(sum)}`));
+    return h('section', {class: 'region', dataset: {region: r.name}}, head, tiles);
+  }
+
+  updateTile(t) {
+    const b = t.branch;
+    const sum = summarize(b.devices);
+    t.el.className = `tile st-${sum.worst}`;
+    t.el.dataset.branch = b.name;
+    t.el.dataset.region = b.region;
+    t.el.dataset.worst = sum.worst;
+    t.el.title = `${b.name}: ${STATUSES.map((s) => `${sum.counts[s]} ${s}`).join(', ')}`;
+    t.el.replaceChildren(h('span', {class: 'tile-name'}, b.name), statusBadge(sum.worst),
+      h('span', {class: 'tile-sub'}, `${sum.n} device${sum.n === 1 ? '' : 's'}${problems(sum)}`));
+  }
+
+  async loadHealth() {
+    try {
+      const rep = await api.health();
+      const comps = Object.entries(rep.components || {}).sort((a, b) => order(a[0]) - order(b[0]));
+      this.healthEl.replaceChildren(h('span', {class: `chip lvl-${rep.status}`, title: `checked ${fmtTime(rep.checked_at)}`},
+        levelIcon(rep.status), `System ${rep.status}`),
+      ...comps.map(([name, line]) => {
+        const level = String(line).split(':')[0];
+        return h('span', {class: `chip lvl-${level}`, title: line, dataset: {component: name}}, levelIcon(level),
+          h('b', null, name.replace('_', ' ')), ' ', String(line).slice(level.length + 1).trim());
+      }));
+    } catch (e) {
+      this.healthEl.replaceChildren(h('span', {class: 'chip lvl-critical'}, levelIcon('critical'), `Health unavailable: ${e.message}`));
+    }
+  }
+
+  async loadAlerts() {
+    try {
+      const [inc, firing] = await Promise.all([alerts.incidents('open', 50), alerts.list({state: 'firing', limit: 50})]);
+      if (inc === null && firing === null) {
+        this.alertsEl.replaceChildren(h('p', {class: 'muted'}, 'Alerting is not available on this API yet.'));
+        return;
+      }
+      this.alertsEl.replaceChildren(...incidentItems(inc, firing));
+    } catch (e) {
+      this.alertsEl.replaceChildren(errorBox(`Alerts could not be loaded: ${e.message}`));
+    }
+  }
+}
+
+function incidentItems(inc, firing) {
+  const items = [];
+  const incidents = (inc && inc.incidents) || [];
+  const inIncident = new Set(incidents.map((i) => i.alert_id).filter(Boolean));
+  for (const i of incidents) {
+    items.push(h('a', {class: 'incident sev-critical', href: '#/alerts'}, statusIcon('down'),
+      h('span', {class: 'inc-title'}, i.title), h('span', {class: 'muted'}, `${i.affected_count} affected · opened ${ago(i.opened_at)}`)));
+  }
+  for (const a of ((firing && firing.alerts) || [])) {
+    if (inIncident.has(a.id) || a.incident_id) continue;
+    items.push(h('a', {class: `incident sev-${a.severity}`, href: a.device_id ? `#/devices/${a.device_id}` : '#/alerts'},
+      h('span', {class: `sev sev-${a.severity}`}, a.severity), h('span', {class: 'inc-title'}, a.summary || `${a.rule} ${a.device || ''}`),
+      h('span', {class: 'muted'}, `since ${ago(a.started_at)}`)));
+  }
+  if (items.length === 0) items.push(h('p', {class: 'ok-note'}, statusIcon('up'), ' No firing alerts.'));
+  return items.slice(0, 30);
+}
+
+function problems(sum) {
+  const parts = [];
+  if (sum.counts.down) parts.push(`${sum.counts.down} down`);
+  if (sum.counts.degraded) parts.push(`${sum.counts.degraded} degraded`);
+  if (sum.counts.maintenance) parts.push(`${sum.counts.maintenance} in maintenance`);
+  return parts.length ? ` · ${parts.join(', ')}` : '';
+}
+
+function order(name) {
+  const i = HEALTH_ORDER.indexOf(name);
+  return i < 0 ? 99 : i;
+}
+
+function levelIcon(level) {
+  return statusIcon({healthy: 'up', degraded: 'degraded', critical: 'down'}[level] || 'unknown');
+}
+
+// markRendered records the benchmark's mark once per page load: the overview is drawn with the
+// fleet, health and alerts loaded and the live stream open.
+function markRendered() {
+  if (document.body.dataset.rendered) return;
+  performance.mark('wardops-rendered');
+  document.body.dataset.rendered = '1';
+}
