@@ -21,6 +21,7 @@ type fakeAgent struct {
 	repeatFirst bool
 	err         error
 	requests    []string
+	varbinds    int // values returned by GetBulk
 }
 
 var _ session = (*fakeAgent)(nil)
@@ -90,6 +91,7 @@ func (a *fakeAgent) GetBulk(oids []string, _ uint8, maxRep uint32) (*gosnmp.Snmp
 		cur[i] = MustOID(s)
 	}
 	var out []gosnmp.SnmpPDU
+	defer func() { a.varbinds += len(out) }()
 	for r := 0; r < int(maxRep); r++ {
 		for i := range cur {
 			if a.maxVarbinds > 0 && len(out) >= a.maxVarbinds {
@@ -135,6 +137,7 @@ func pdu(oid string, typ gosnmp.Asn1BER, v any) gosnmp.SnmpPDU {
 // 30%, and RAM 25% used.
 func routerMIB(n int, legacy bool, octets uint64) []gosnmp.SnmpPDU {
 	p := []gosnmp.SnmpPDU{
+		pdu("1.3.6.1.2.1.2.1.0", gosnmp.Integer, n),
 		pdu("1.3.6.1.2.1.1.1.0", gosnmp.OctetString, []byte("Test router")),
 		pdu("1.3.6.1.2.1.1.2.0", gosnmp.ObjectIdentifier, ".1.3.6.1.4.1.9.1.1"),
 		pdu("1.3.6.1.2.1.1.3.0", gosnmp.TimeTicks, uint32(500000)),

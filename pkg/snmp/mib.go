@@ -8,6 +8,7 @@ var (
 	oidSysUpTime      = MustOID("1.3.6.1.2.1.1.3.0")
 	oidSysName        = MustOID("1.3.6.1.2.1.1.5.0")
 	oidHrSystemUptime = MustOID("1.3.6.1.2.1.25.1.1.0")
+	oidIfNumber       = MustOID("1.3.6.1.2.1.2.1.0")
 
 	oidHrStorageRAM = MustOID("1.3.6.1.2.1.25.2.1.2")
 )

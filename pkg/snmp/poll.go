@@ -78,6 +78,8 @@ type Reading struct {
 
 	Interfaces []IfReading
 	Extra      []ExtraValue
+
+	ifNumber int // sizes the interface walk
 }
 
 // Uptime is the uptime used for reboot detection, in hundredths of a second, and its source:
@@ -119,7 +121,8 @@ func (p *Poller) Poll(ctx context.Context, t Target, extra []ExtraOID) (*Reading
 	hr := &hrTables{}
 	extraRows := make([][]float64, len(walks))
 	roots := append(baseColumns[:], extraRoots(walks)...)
-	n, err := walkColumns(ctx, s, t, roots, t.Settings.MaxRepetitions, func(col int, idx OID, v gosnmp.SnmpPDU) {
+	plan := walkPlan{roots: roots, maxRep: t.Settings.MaxRepetitions, expectRows: r.ifNumber}
+	n, err := walkColumns(ctx, s, t, plan, func(col int, idx OID, v gosnmp.SnmpPDU) {
 		switch {
 		case col < colHrProcessorLoad:
 			setIfColumn(ifs, col, idx, v)
@@ -149,7 +152,8 @@ func (p *Poller) Poll(ctx context.Context, t Target, extra []ExtraOID) (*Reading
 
 // readSystem GETs the system group and the extra "get" OIDs in one request.
 func (p *Poller) readSystem(s session, t Target, r *Reading, gets []ExtraOID) error {
-	oids := []string{oidSysDescr.dotted(), oidSysObjectID.dotted(), oidSysUpTime.dotted(), oidSysName.dotted(), oidHrSystemUptime.dotted()}
+	oids := []string{oidSysDescr.dotted(), oidSysObjectID.dotted(), oidSysUpTime.dotted(), oidSysName.dotted(),
+		oidHrSystemUptime.dotted(), oidIfNumber.dotted()}
 	for _, e := range gets {
 		oids = append(oids, "."+e.OID)
 	}
@@ -176,8 +180,11 @@ func (p *Poller) readSystem(s session, t Target, r *Reading, gets []ExtraOID) er
 	if up, ok := toUint(vals[4]); ok {
 		r.HostUpTime, r.HasHostUpTime = uint32(up), true
 	}
+	if n, ok := toUint(vals[5]); ok && n < 1<<20 {
+		r.ifNumber = int(n)
+	}
 	for i, e := range gets {
-		f, ok := toFloat(vals[5+i])
+		f, ok := toFloat(vals[6+i])
 		r.Extra = append(r.Extra, ExtraValue{ExtraOID: e, Value: f * scaleOf(e), OK: ok})
 	}
 	return nil
@@ -196,7 +203,8 @@ func (p *Poller) readLegacyOctets(ctx context.Context, s session, t Target, ifs 
 	if !need {
 		return nil
 	}
-	n, err := walkColumns(ctx, s, t, []OID{oidIfInOctets, oidIfOutOctets}, t.Settings.MaxRepetitions, func(col int, idx OID, v gosnmp.SnmpPDU) {
+	plan := walkPlan{roots: []OID{oidIfInOctets, oidIfOutOctets}, maxRep: t.Settings.MaxRepetitions, expectRows: len(ifs)}
+	n, err := walkColumns(ctx, s, t, plan, func(col int, idx OID, v gosnmp.SnmpPDU) {
 		i, ok := ifAt(ifs, idx)
 		if !ok {
 			return

@@ -34,6 +34,11 @@ func TestPollReadsEverything(t *testing.T) {
 		{"HC counters, 20 rows in 3 round trips", newFakeAgent(routerMIB(20, false, 5000)...), 10, 3, 64, "e7", 1_000_000_000},
 		{"legacy device falls back to 32-bit", newFakeAgent(routerMIB(20, true, 5000)...), 10, 3 + 3, 32, "eth7", 100_000_000},
 		{"agent truncating to 25 varbinds", func() *fakeAgent { a := newFakeAgent(routerMIB(20, false, 5000)...); a.maxVarbinds = 25; return a }(), 10, 0, 64, "e7", 1_000_000_000},
+		{"ifNumber understated", func() *fakeAgent {
+			a := newFakeAgent(routerMIB(20, false, 5000)...)
+			a.set(pdu("1.3.6.1.2.1.2.1.0", gosnmp.Integer, 5))
+			return a
+		}(), 10, 3, 64, "e7", 1_000_000_000},
 		{"agent answering tooBig above 40", func() *fakeAgent { a := newFakeAgent(routerMIB(20, false, 5000)...); a.tooBigAbove = 40; return a }(), 10, 0, 64, "e7", 1_000_000_000},
 	}
 	for _, tc := range tests {
@@ -66,6 +71,27 @@ func TestPollReadsEverything(t *testing.T) {
 				t.Errorf("cpu %v memory %v, want 20 and 25", r.CPUPercent, r.MemoryPercent)
 			}
 		})
+	}
+}
+
+// TestWalkSizedByIfNumber: the last request of a 20-row walk asks one row per column, not a
+// whole page of the next column.
+func TestWalkSizedByIfNumber(t *testing.T) {
+	a := newFakeAgent(routerMIB(20, false, 1)...)
+	if _, err := pollFake(t, a, 10, nil); err != nil {
+		t.Fatal(err)
+	}
+	sized := a.varbinds
+	b := newFakeAgent(routerMIB(20, false, 1)...)
+	b.set(pdu("1.3.6.1.2.1.2.1.0", gosnmp.Integer, 0)) // unknown size
+	if _, err := pollFake(t, b, 10, nil); err != nil {
+		t.Fatal(err)
+	}
+	// 19 columns × 10 rows; the 10 interface columns the fake has × 10 rows; then 10 × 1
+	// instead of 10 × 10 to see the end.
+	const withHint, without = 19*10 + 10*10 + 10*1, 19*10 + 10*10 + 10*10
+	if sized != withHint || b.varbinds != without {
+		t.Errorf("values fetched: %d with ifNumber (want %d), %d without (want %d)", sized, withHint, b.varbinds, without)
 	}
 }
 
@@ -123,7 +149,7 @@ func TestPollErrors(t *testing.T) {
 
 func TestWalkEmptyAnswerIsAnError(t *testing.T) {
 	empty := &emptyAgent{} // answers every GetBulk with no varbinds: the walker must not spin
-	_, err := walkColumns(context.Background(), empty, Target{Host: "h"}, []OID{MustOID("1.3.6.1.2.1.2.2.1.2")}, 10, func(int, OID, gosnmp.SnmpPDU) {})
+	_, err := walkColumns(context.Background(), empty, Target{Host: "h"}, walkPlan{roots: []OID{MustOID("1.3.6.1.2.1.2.2.1.2")}, maxRep: 10}, func(int, OID, gosnmp.SnmpPDU) {})
 	if !errors.Is(err, ErrProtocol) {
 		t.Fatalf("error = %v, want ErrProtocol", err)
 	}
