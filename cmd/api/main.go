@@ -19,9 +19,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardops/wardops/pkg/api"
+	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/daemon"
 	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
@@ -53,11 +55,11 @@ func run(args []string) int {
 		}
 		return 0
 	}
-	if len(args) > 0 {
-		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate)\n", args[0])
+	if len(args) > 0 && args[0] != "user" && args[0] != "token" {
+		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token)\n%s", args[0], auth.CLIUsage)
 		return 2
 	}
-	if cfg.MigrateOnStart {
+	if cfg.MigrateOnStart || len(args) > 0 {
 		if err := store.Migrate(ctx, pool, logger); err != nil {
 			logger.Error("migrate", "err", err)
 			return 1
@@ -69,13 +71,43 @@ func run(args []string) int {
 		return 1
 	}
 	defer rdb.Close()
-	return serve(ctx, cfg, logger, deps{store: store.New(pool, cfg.QueryTimeout, logger), rdb: rdb, redisOpt: redisOpt})
+	st := store.New(pool, cfg.QueryTimeout, logger)
+	svc, err := auth.NewService(auth.Params{Store: st, Redis: rdb, Logger: logger, SessionIdle: cfg.SessionIdle,
+		SessionAbsolute: cfg.SessionAbsolute, CookieSecure: cfg.CookieSecure || cfg.TLSCertFile != ""})
+	if err != nil {
+		logger.Error("auth service", "err", err)
+		return 1
+	}
+	if len(args) > 0 { // api user … / api token …
+		return runCLI(ctx, args, svc)
+	}
+	if created, err := svc.Bootstrap(ctx, cfg.AdminPassword); err != nil {
+		logger.Error("create the first admin", "err", err)
+		return 1
+	} else if created {
+		logger.Info("created user admin from WARDOPS_ADMIN_PASSWORD")
+	}
+	return serve(ctx, cfg, logger, deps{store: st, rdb: rdb, redisOpt: redisOpt, auth: svc})
+}
+
+func runCLI(ctx context.Context, args []string, svc *auth.Service) int {
+	err := auth.RunCLI(ctx, args, svc, os.Stdin, os.Stdout)
+	switch {
+	case errors.Is(err, auth.ErrUsage):
+		fmt.Fprintf(os.Stderr, "api: %v\n%s", err, auth.CLIUsage)
+		return 2
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "api: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 type deps struct {
 	store    *store.Store
 	rdb      redis.UniversalClient
 	redisOpt asynq.RedisConnOpt
+	auth     *auth.Service
 }
 
 func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int {
@@ -103,12 +135,17 @@ func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int
 		},
 	}, 2*time.Second)
 	srv := api.New(api.Params{Store: d.store, Redis: d.rdb, Client: client, Tasks: inspector, Health: checker,
-		Logger: logger, Monitoring: mon, Series: querier, Metrics: reg.Handler(),
+		Logger: logger, Monitoring: mon, Series: querier, Metrics: reg.Handler(), Auth: d.auth,
+		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
 		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()}})
-	hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 60 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	hs, err := httpsec.NewServer(httpsec.ServerParams{Addr: cfg.HTTPAddr, Handler: srv,
+		TLSCertFile: cfg.TLSCertFile, TLSKeyFile: cfg.TLSKeyFile, Logger: logger})
+	if err != nil {
+		logger.Error("http server", "err", err)
+		return 1
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ListenAndServe() }()
+	go func() { errc <- httpsec.ListenAndServe(hs) }()
 	logger.Info("api listening", "addr", cfg.HTTPAddr, "url", "http://127.0.0.1"+portOf(cfg.HTTPAddr)+"/")
 	select {
 	case err := <-errc:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 
 	"github.com/hibiken/asynq"
@@ -11,7 +12,9 @@ import (
 	"github.com/labstack/echo/v5/middleware"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -30,14 +33,21 @@ type HealthChecker interface {
 	Run(ctx context.Context) health.Report
 }
 
-// Params are the API's dependencies. Store, Redis, Client, Tasks and Health are required.
+// Params are the API's dependencies. Store, Redis, Client, Tasks, Health and Auth are required.
 type Params struct {
-	Store  *store.Store
-	Redis  redis.UniversalClient
-	Client Enqueuer
-	Tasks  TaskReader
-	Health HealthChecker
-	Logger *slog.Logger
+	// Auth authenticates every request and guards every route; a route without a guard answers
+	// 403, so a forgotten guard fails closed.
+	Auth *auth.Service
+	// TrustedProxies may set the client address through X-Forwarded-For (default: none).
+	TrustedProxies []netip.Prefix
+	// MetricsAllow are client networks that may read /metrics without a token.
+	MetricsAllow []netip.Prefix
+	Store        *store.Store
+	Redis        redis.UniversalClient
+	Client       Enqueuer
+	Tasks        TaskReader
+	Health       HealthChecker
+	Logger       *slog.Logger
 	// Series reads graph series (nil: the series route answers 503).
 	Series SeriesReader
 	// Monitoring is the asynqmon handler mounted at /monitoring (nil: not mounted).
@@ -65,17 +75,33 @@ func New(p Params) *Server {
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := echo.NewWithConfig(echo.Config{Logger: p.Logger, HTTPErrorHandler: errorHandler(p.Logger)})
+	e := echo.NewWithConfig(echo.Config{Logger: p.Logger, HTTPErrorHandler: errorHandler(p.Logger),
+		OnAddRoute: p.Auth.OnAddRoute, IPExtractor: httpsec.IPExtractor(p.TrustedProxies)})
+	// Order: recover from panics, security headers on every answer (errors too), metrics,
+	// body limits, then who is calling (and CSRF), then the audit safety net for writes.
 	e.Use(middleware.Recover())
+	e.Use(httpsec.SecureHeaders(httpsec.HeadersParams{}))
 	e.Use(p.Middleware...)
-	// 1 MiB for every body but CSV imports, which get MaxImportBody on their own route
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{LimitBytes: MaxBody,
-		Skipper: func(c *echo.Context) bool { return c.Path() == importPath }}))
+	e.Use(httpsec.BodyLimit(MaxBody, map[string]int64{importPath: MaxImportBody}))
+	e.Use(p.Auth.Authenticate)
+	e.Use(p.Auth.Audit().Middleware)
 	s := &Server{p: p, echo: e, closing: make(chan struct{})}
 	s.V1 = e.Group("/api/v1")
 	s.routes()
+	p.Auth.Register(s.V1)
 	return s
 }
+
+// Guards for the route families (docs/SECURITY.md).
+func (s *Server) viewer() echo.MiddlewareFunc   { return s.p.Auth.Require(auth.RoleViewer) }
+func (s *Server) operator() echo.MiddlewareFunc { return s.p.Auth.Require(auth.RoleOperator) }
+func (s *Server) admin() echo.MiddlewareFunc    { return s.p.Auth.Require(auth.RoleAdmin) }
+
+// Guard returns the guard of a role, for packages that add routes to V1.
+func (s *Server) Guard(r auth.Role) echo.MiddlewareFunc { return s.p.Auth.Require(r) }
+
+// Public marks a route public (health, login page, static assets).
+func (s *Server) Public() echo.MiddlewareFunc { return s.p.Auth.Public() }
 
 // Echo returns the app, e.g. to serve it or walk its routes.
 func (s *Server) Echo() *echo.Echo { return s.echo }
@@ -85,26 +111,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 
 func (s *Server) routes() {
 	g := s.V1
-	g.GET("/health", s.health)
-	g.GET("/openapi.yaml", s.openAPI)
-	g.GET("/devices", s.listDevices)
-	g.POST("/devices", s.createDevice)
-	g.GET("/devices/standalone/list", s.standaloneList)
-	g.POST("/devices/import", s.importDevices, middleware.BodyLimit(MaxImportBody))
-	g.GET("/devices/:id", s.getDevice)
-	g.PATCH("/devices/:id", s.patchDevice)
-	g.DELETE("/devices/:id", s.deleteDevice)
-	g.GET("/devices/:id/events", s.deviceEvents)
-	g.GET("/devices/:id/series", s.deviceSeries)
-	g.POST("/devices/:id/ping", s.pingDevice)
-	g.GET("/tasks/:queue/:id", s.getTask)
-	g.GET("/events", s.liveEvents)
+	g.GET("/health", s.health, s.Public())
+	g.GET("/openapi.yaml", s.openAPI, s.viewer())
+	g.GET("/devices", s.listDevices, s.viewer())
+	g.POST("/devices", s.createDevice, s.admin())
+	g.GET("/devices/standalone/list", s.standaloneList, s.viewer())
+	g.POST("/devices/import", s.importDevices, s.admin())
+	g.GET("/devices/:id", s.getDevice, s.viewer())
+	g.PATCH("/devices/:id", s.patchDevice, s.admin())
+	g.DELETE("/devices/:id", s.deleteDevice, s.admin())
+	g.GET("/devices/:id/events", s.deviceEvents, s.viewer())
+	g.GET("/devices/:id/series", s.deviceSeries, s.viewer())
+	g.POST("/devices/:id/ping", s.pingDevice, s.operator())
+	g.GET("/tasks/:queue/:id", s.getTask, s.viewer())
+	g.GET("/events", s.liveEvents, s.viewer())
 	if s.p.Monitoring != nil {
-		h := echo.WrapHandler(s.p.Monitoring)
-		s.echo.Any("/monitoring", h)
-		s.echo.Any("/monitoring/*", h)
+		// asynqmon: operators read, admins act (retry, delete, pause…)
+		h, guard := echo.WrapHandler(s.p.Monitoring), s.p.Auth.RequireMethods(auth.RoleOperator, auth.RoleAdmin)
+		s.echo.Any("/monitoring", h, guard)
+		s.echo.Any("/monitoring/*", h, guard)
 	}
 	if s.p.Metrics != nil {
-		s.echo.GET("/metrics", echo.WrapHandler(s.p.Metrics))
+		s.echo.GET("/metrics", echo.WrapHandler(s.p.Metrics), s.p.Auth.RequireOrAllowIP(auth.RoleViewer, s.p.MetricsAllow))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/events"
+	"github.com/wardops/wardops/pkg/httpsec"
 )
 
 // sseHeartbeat keeps idle streams open through proxies and lets a client notice a dead API.
@@ -29,7 +30,7 @@ func (s *Server) liveEvents(c *echo.Context) error {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
+	_ = httpsec.ClearWriteDeadline(w) // a stream outlives the server's write timeout
 	if _, err := fmt.Fprint(w, "retry: 2000\n: connected\n\n"); err != nil {
 		return nil
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -22,6 +23,18 @@ type API struct {
 	AdminPassword string
 	// ShutdownTimeout: WARDOPS_SHUTDOWN_TIMEOUT to drain connections (default 25s).
 	ShutdownTimeout time.Duration
+	// SessionIdle: WARDOPS_SESSION_IDLE, dashboard session idle expiry (default 30m).
+	SessionIdle time.Duration
+	// SessionAbsolute: WARDOPS_SESSION_ABSOLUTE, dashboard session absolute expiry (default 12h).
+	SessionAbsolute time.Duration
+	// CookieSecure: WARDOPS_COOKIE_SECURE marks cookies Secure (default false; true under TLS).
+	CookieSecure bool
+	// TLSCertFile and TLSKeyFile: WARDOPS_TLS_CERT_FILE / WARDOPS_TLS_KEY_FILE serve HTTPS (default none).
+	TLSCertFile, TLSKeyFile string
+	// TrustedProxies: WARDOPS_TRUSTED_PROXIES, addresses/CIDRs allowed to set X-Forwarded-For (default none).
+	TrustedProxies []netip.Prefix
+	// MetricsAllow: WARDOPS_METRICS_ALLOW, CIDRs that may read /metrics without a token (default none).
+	MetricsAllow []netip.Prefix
 }
 
 // LoadAPI reads the API's configuration; the error names every bad variable.
@@ -37,6 +50,19 @@ func LoadAPI(get Getenv) (API, error) {
 		DiskPath:        r.str("WARDOPS_DISK_PATH", DefaultDiskPath),
 		AdminPassword:   r.str("WARDOPS_ADMIN_PASSWORD", ""),
 		ShutdownTimeout: r.duration("WARDOPS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second, 10*time.Minute),
+		SessionIdle:     r.duration("WARDOPS_SESSION_IDLE", DefaultSessionIdle, time.Minute, 7*24*time.Hour),
+		SessionAbsolute: r.duration("WARDOPS_SESSION_ABSOLUTE", DefaultSessionAbsolute, time.Minute, 30*24*time.Hour),
+		CookieSecure:    r.boolean("WARDOPS_COOKIE_SECURE", false),
+		TLSCertFile:     r.str("WARDOPS_TLS_CERT_FILE", ""),
+		TLSKeyFile:      r.str("WARDOPS_TLS_KEY_FILE", ""),
+		TrustedProxies:  r.prefixes("WARDOPS_TRUSTED_PROXIES"),
+		MetricsAllow:    r.prefixes("WARDOPS_METRICS_ALLOW"),
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		r.fail("WARDOPS_TLS_KEY_FILE", c.TLSKeyFile, "set both WARDOPS_TLS_CERT_FILE and WARDOPS_TLS_KEY_FILE, or neither")
+	}
+	if c.SessionIdle > c.SessionAbsolute {
+		r.fail("WARDOPS_SESSION_IDLE", c.SessionIdle.String(), "must not exceed WARDOPS_SESSION_ABSOLUTE")
 	}
 	if err := r.err(); err != nil {
 		return c, err

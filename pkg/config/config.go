@@ -36,6 +36,8 @@ const (
 	DefaultMinWorkers        = 1
 	DefaultDiskPath          = "/"
 	DefaultSpoolMaxSamples   = 10_000_000
+	DefaultSessionIdle       = 30 * time.Minute
+	DefaultSessionAbsolute   = 12 * time.Hour
 )
 
 // Env reads variables from the process environment.

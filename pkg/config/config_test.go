@@ -84,7 +84,8 @@ func TestDefaultsAreTheDocumentedConstants(t *testing.T) {
 			}
 			want := config.API{Common: defaultCommon(config.DefaultAPIMaxConns), Ping: defaultPing(), SNMP: defaultSNMP(),
 				HTTPAddr: config.DefaultHTTPAddr, MigrateOnStart: true, MinWorkers: config.DefaultMinWorkers,
-				DiskPath: config.DefaultDiskPath, ShutdownTimeout: config.DefaultShutdownTimeout}
+				DiskPath: config.DefaultDiskPath, ShutdownTimeout: config.DefaultShutdownTimeout,
+				SessionIdle: config.DefaultSessionIdle, SessionAbsolute: config.DefaultSessionAbsolute}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("LoadAPI defaults (-want +got):\n%s", diff)
 			}

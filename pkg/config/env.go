@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -118,4 +119,30 @@ func (r *reader) oneOf(key, def string, allowed ...string) string {
 	}
 	r.fail(key, v, "must be one of "+strings.Join(allowed, ", "))
 	return def
+}
+
+// prefixes reads a comma-separated list of addresses or CIDRs (an address is its /32 or /128).
+func (r *reader) prefixes(key string) []netip.Prefix {
+	v := r.str(key, "")
+	if v == "" {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			r.fail(key, v, fmt.Sprintf("%q is not an address or CIDR", f))
+			return nil
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out
 }

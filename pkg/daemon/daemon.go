@@ -13,10 +13,12 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/config"
 )
 
-// NewLogger builds the process logger from WARDOPS_LOG_LEVEL and WARDOPS_LOG_FORMAT.
+// NewLogger builds the process logger from WARDOPS_LOG_LEVEL and WARDOPS_LOG_FORMAT, with
+// secrets redacted.
 func NewLogger(w io.Writer, c config.Common, binary string) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(c.LogLevel)) // validated by config
@@ -25,7 +27,8 @@ func NewLogger(w io.Writer, c config.Common, binary string) *slog.Logger {
 	if c.LogFormat == "json" {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(h).With("bin", binary)
+	// secret-looking attributes (communities, passwords, tokens…) never reach the log
+	return slog.New(audit.NewRedactingHandler(h)).With("bin", binary)
 }
 
 // SignalContext returns a context cancelled by SIGINT or SIGTERM.

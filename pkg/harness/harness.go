@@ -17,6 +17,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardops/wardops/pkg/api"
+	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/schedule"
@@ -44,10 +46,15 @@ type Options struct {
 	Extra func(s *api.Server)
 	// NoScheduler leaves the scheduler out (the test emits slots itself).
 	NoScheduler bool
+	// Series serves the graph route (nil: 503).
+	Series api.SeriesReader
 }
 
 // System is a running WardOps.
 type System struct {
+	// Auth is the API's auth service; Token is an admin bearer token that Do sends.
+	Auth   *auth.Service
+	Token  string
 	Store  *store.Store
 	Redis  *redis.Client
 	Client *asynq.Client
@@ -106,7 +113,10 @@ func Start(t testing.TB, o Options) *System {
 		"database": health.Ping("database", pool, time.Second),
 		"workers":  health.Workers(insp, health.DefaultWorkerThresholds),
 	}, 2*time.Second)
-	sys.API = api.New(api.Params{Store: st, Redis: rdb, Client: client, Tasks: insp, Health: checker, Logger: logger})
+	sys.Auth = authtest.NewService(t, auth.Params{Store: st, Redis: rdb, Logger: logger})
+	sys.Token = authtest.Token(t, sys.Auth, auth.RoleAdmin)
+	sys.API = api.New(api.Params{Store: st, Redis: rdb, Client: client, Tasks: insp, Health: checker, Logger: logger,
+		Auth: sys.Auth, Series: o.Series})
 	if o.Extra != nil {
 		o.Extra(sys.API)
 	}
@@ -129,7 +139,11 @@ func (s *System) Do(t testing.TB, method, path, body string, v any) int {
 	testenv.Must(t, "build request", err)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+		if !strings.HasPrefix(strings.TrimSpace(body), "{") && !strings.HasPrefix(strings.TrimSpace(body), "[") {
+			req.Header.Set("Content-Type", "text/csv")
+		}
 	}
+	req.Header.Set("Authorization", "Bearer "+s.Token)
 	resp, err := http.DefaultClient.Do(req)
 	testenv.Must(t, fmt.Sprintf("%s %s", method, path), err)
 	defer resp.Body.Close()
