@@ -13,6 +13,17 @@ export WARDOPS_HTTP_ADDR=${WARDOPS_HTTP_ADDR:-:5001}
 port=${WARDOPS_HTTP_ADDR##*:}
 "$RUN_DIR/bin/api" migrate
 
+# demo admin: a random password kept in the run directory, set on every start so that it
+# always matches what is printed (the first start creates the user from it)
+if [ ! -s "$RUN_DIR/admin-password" ]; then
+	(umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=' | head -c 24 > "$RUN_DIR/admin-password")
+fi
+export WARDOPS_ADMIN_PASSWORD
+WARDOPS_ADMIN_PASSWORD=$(cat "$RUN_DIR/admin-password")
+if ! "$RUN_DIR/bin/api" user passwd admin --password-env WARDOPS_ADMIN_PASSWORD >/dev/null 2>&1; then
+	"$RUN_DIR/bin/api" user add admin --role admin --password-env WARDOPS_ADMIN_PASSWORD >/dev/null
+fi
+
 if [ "$(id -u)" -eq 0 ]; then bash scripts/demo-netns.sh up; else echo "not root: the namespace demo device is left out" >&2; fi
 
 pids=()
@@ -28,7 +39,9 @@ pids+=($!)
 for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/openapi.yaml" 2>/dev/null && break; sleep 0.2; done
 echo "loading the demo inventory" >&2
 bash scripts/demo-inventory.sh > "$RUN_DIR/demo.csv"
-curl -fsS -H 'Content-Type: text/csv' --data-binary @"$RUN_DIR/demo.csv" "http://127.0.0.1:$port/api/v1/devices/import" >&2 || true
+token=$("$RUN_DIR/bin/api" token create --name "demo-import-$(date +%s)" --role admin --user admin --expires-in-days 1 | tail -n 1)
+curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: text/csv' --data-binary @"$RUN_DIR/demo.csv" \
+	"http://127.0.0.1:$port/api/v1/devices/import" >&2 || echo "demo import failed; see $RUN_DIR/log/api.log" >&2
 echo >&2
 "$RUN_DIR/bin/worker" 2>&1 | tee -a "$RUN_DIR/log/worker.log" &
 pids+=($!)
@@ -37,6 +50,7 @@ pids+=($!)
 cat >&2 <<MSG
 
   WardOps is running:  http://127.0.0.1:$port/
+  Sign in:             admin / $WARDOPS_ADMIN_PASSWORD   (kept in $RUN_DIR/admin-password)
   API:                 http://127.0.0.1:$port/api/v1/devices/standalone/list
   Queues (asynqmon):   http://127.0.0.1:$port/monitoring
   Logs:                $RUN_DIR/log/
