@@ -21,8 +21,8 @@ const MaxBody = 1 << 20
 func decodeStrict(c *echo.Context, v any) error {
 	tooLarge := &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: fmt.Sprintf("request body over %d bytes", MaxBody)}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxBody+1))
-	if echo.StatusCode(err) == http.StatusRequestEntityTooLarge {
-		return tooLarge // a chunked body stopped by the BodyLimit middleware
+	if bodyTooLarge(err) {
+		return tooLarge // a chunked body stopped by a body-limit middleware
 	}
 	if err != nil {
 		return badRequest("", "read body: %v", err)
@@ -31,6 +31,13 @@ func decodeStrict(c *echo.Context, v any) error {
 		return tooLarge
 	}
 	return DecodeJSON(body, v)
+}
+
+// bodyTooLarge reports whether a body read failed because a body-limit middleware stopped it
+// (http.MaxBytesReader, or echo's BodyLimit).
+func bodyTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe) || echo.StatusCode(err) == http.StatusRequestEntityTooLarge
 }
 
 // DecodeJSON decodes exactly one JSON value into v, rejecting unknown fields and trailing data.

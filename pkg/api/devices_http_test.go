@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/wardops/wardops/pkg/api"
+	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/testenv"
 )
 
 var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
@@ -143,12 +146,10 @@ func TestBadCreateBodies(t *testing.T) {
 			jsonCall(t, sys, http.MethodPost, "/api/v1/devices", tc.body).wantError(t, tc.name, tc.status, tc.code, tc.field)
 		})
 	}
-	var l struct {
-		Count int `json:"count"`
-	}
-	jsonCall(t, sys, http.MethodGet, "/api/v1/devices/standalone/list", "").decode(t, &l)
-	if l.Count != 0 {
-		t.Errorf("%d devices exist after refused creates", l.Count)
+	var l listPage
+	jsonCall(t, sys, http.MethodGet, "/api/v1/devices", "").decode(t, &l)
+	if len(l.Devices) != 0 {
+		t.Errorf("%d devices exist after refused creates", len(l.Devices))
 	}
 }
 
@@ -185,19 +186,33 @@ func TestBodyLimit(t *testing.T) {
 	}
 }
 
-// TestStandaloneListShape checks the SPEC's standalone list keys and count.
-func TestStandaloneListShape(t *testing.T) {
+// TestStandaloneList checks the SPEC's standalone list: its keys, RFC 3339 UTC timestamps, and
+// values equal to the store's rows (the API encodes it by hand, so names with quotes,
+// backslashes and non-ASCII text must survive).
+func TestStandaloneList(t *testing.T) {
 	sys := startAPI(t)
-	createDevice(t, sys, `{"name":"a","ip":"127.50.2.1"}`)
-	createDevice(t, sys, `{"name":"b","ip":"127.50.2.2","branch":"zrh"}`)
+	a := createDevice(t, sys, `{"name":"a","ip":"127.50.2.1"}`)
+	createDevice(t, sys, fmt.Sprintf(`{"name":"o\"brien\\<b>&ü ","ip":"::1","branch":"zürich","region":"n\"1","type":"atm","parent_id":%d}`, a.ID))
+	createDevice(t, sys, `{"name":"c","ip":"127.50.2.3"}`)
+	slot := time.Now().UTC().Truncate(time.Second)
+	rtt, jit := 1.25, 0.125
+	_, err := sys.Store.WritePingResults(context.Background(), []store.PingResult{
+		{DeviceID: a.ID, SlotAt: slot, MeasuredAt: slot.Add(123456789), Sent: 3, Received: 3, RTTMinMS: &rtt, RTTAvgMS: &rtt,
+			RTTMaxMS: &rtt, JitterMS: &jit, Status: "up"}})
+	testenv.Must(t, "write status", err)
+	time.Sleep(1100 * time.Millisecond) // the list is rebuilt at most once a second
+
+	ans := jsonCall(t, sys, http.MethodGet, "/api/v1/devices/standalone/list", "")
+	if ans.Status != http.StatusOK {
+		t.Fatalf("HTTP %d %s", ans.Status, ans.Body)
+	}
 	var raw struct {
 		Devices []map[string]any `json:"devices"`
 		Count   int              `json:"count"`
 	}
-	a := jsonCall(t, sys, http.MethodGet, "/api/v1/devices/standalone/list", "")
-	a.decode(t, &raw)
-	if a.Status != http.StatusOK || raw.Count != 2 || len(raw.Devices) != 2 {
-		t.Fatalf("HTTP %d, count %d, %d devices", a.Status, raw.Count, len(raw.Devices))
+	ans.decode(t, &raw)
+	if raw.Count != 3 || len(raw.Devices) != 3 {
+		t.Fatalf("count %d, %d devices, want 3", raw.Count, len(raw.Devices))
 	}
 	wantKeys := []string{"branch", "id", "ip", "jitter_ms", "last_change", "last_seen", "loss_pct", "name", "parent_id", "region",
 		"rtt_ms", "status", "type"}
@@ -209,9 +224,23 @@ func TestStandaloneListShape(t *testing.T) {
 		if diff := cmp.Diff(wantKeys, keys, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 			t.Errorf("keys of %v (-want +got):\n%s", d["name"], diff)
 		}
-		lc, _ := d["last_change"].(string)
-		if ts, err := time.Parse(time.RFC3339, lc); err != nil || !strings.HasSuffix(lc, "Z") || ts.IsZero() {
-			t.Errorf("last_change %q is not RFC 3339 UTC", lc)
+		for _, k := range []string{"last_change", "last_seen"} {
+			s, ok := d[k].(string)
+			if !ok {
+				continue // last_seen is null until a device answers
+			}
+			if _, err := time.Parse(time.RFC3339Nano, s); err != nil || !strings.HasSuffix(s, "Z") {
+				t.Errorf("%s %q of %v is not RFC 3339 UTC", k, s, d["name"])
+			}
 		}
+	}
+	var typed struct {
+		Devices []store.StandaloneRow `json:"devices"`
+	}
+	ans.decode(t, &typed)
+	want, err := sys.Store.StandaloneList(context.Background())
+	testenv.Must(t, "store list", err)
+	if diff := cmp.Diff(want, typed.Devices); diff != "" {
+		t.Errorf("API list vs store rows (-store +api):\n%s", diff)
 	}
 }

@@ -70,8 +70,8 @@ func importBody(c *echo.Context) ([]byte, error) {
 	}
 	tooLarge := &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: "import over 32 MiB; split the file", Field: "file"}
 	body, err := io.ReadAll(io.LimitReader(src, MaxImportBody+1))
-	if echo.StatusCode(err) == http.StatusRequestEntityTooLarge {
-		return nil, tooLarge // a chunked body stopped by the BodyLimit middleware
+	if bodyTooLarge(err) {
+		return nil, tooLarge // a chunked body stopped by a body-limit middleware
 	}
 	if err != nil {
 		return nil, badRequest("file", "read upload: %v", err)
