@@ -21,7 +21,13 @@ bash scripts/snmp.sh start "$RUN_DIR"
 if [ "${WARDOPS_BENCH_KEEP:-0}" != 1 ]; then
 	trap 'bash scripts/snmp.sh stop "$RUN_DIR" >/dev/null' EXIT
 fi
-endpoints=""
-for ((i = 0; i < PROCS; i++)); do endpoints+="${endpoints:+,}127.0.0.1:$((PORT + i))"; done
+endpoints="" pids=""
+for ((i = 0; i < PROCS; i++)); do
+	endpoints+="${endpoints:+,}127.0.0.1:$((PORT + i))"
+	f="$RUN_DIR/snmpsim/snmpsimd.$i.pid"
+	[ -f "$f" ] && pids+="${pids:+,}$(cat "$f")"
+done
 echo "machine: $(nproc) CPU(s), $(uname -sr); go $(go env GOVERSION)"
-go run ./pkg/snmp/snmpbench -devices "$N" -endpoints "$endpoints" "$@"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+go run ./pkg/snmp/snmpbench -devices "$N" -endpoints "$endpoints" -sim-pids "$pids" "$@"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -282,3 +282,23 @@ func (s *Store) CountSealedSNMPSecrets(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// SNMPDeviceIDs returns the enabled devices that have SNMP settings (their own or their
+// profile's credentials), in id order: the fan-out of an SNMP cycle.
+func (s *Store) SNMPDeviceIDs(ctx context.Context) ([]int64, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `
+		SELECT d.id FROM devices d
+		WHERE d.enabled AND (EXISTS (SELECT 1 FROM device_snmp ds WHERE ds.device_id = d.id)
+			OR EXISTS (SELECT 1 FROM profile_snmp p WHERE p.profile_id = d.profile_id AND p.version IS NOT NULL))
+		ORDER BY d.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list SNMP devices: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("list SNMP devices: %w", err)
+	}
+	return ids, nil
+}

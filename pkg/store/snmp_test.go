@@ -66,6 +66,11 @@ func TestSNMPConfigRoundTripAndResolution(t *testing.T) {
 	if err := json.Unmarshal(c2.ExtraOIDs, &extra); err != nil || len(extra) != 1 || extra[0]["name"] != "cpu" {
 		t.Errorf("extra OIDs %s (%v)", c2.ExtraOIDs, err)
 	}
+	ids, err := st.SNMPDeviceIDs(ctx)
+	testenv.Must(t, "SNMP device ids", err)
+	if diff := cmp.Diff([]int64{d.ID, other.ID}, ids); diff != "" {
+		t.Errorf("SNMP device ids (-want +got):\n%s", diff)
+	}
 	n, err := st.CountSealedSNMPSecrets(ctx)
 	testenv.Must(t, "count secrets", err)
 	if n != 2 {

@@ -45,6 +45,7 @@ type config struct {
 	netsnmpN    int
 	netsnmp     bool
 	mode        string
+	simPIDs     []int
 }
 
 func main() { os.Exit(run()) }
@@ -61,8 +62,14 @@ func run() int {
 	flag.BoolVar(&c.netsnmp, "netsnmp", true, "also run the net-snmp yardstick")
 	flag.IntVar(&c.netsnmpN, "netsnmp-devices", 200, "devices walked by net-snmp in parallel (extrapolated to -devices)")
 	flag.StringVar(&c.mode, "netsnmp-mode", "tables", "net-snmp walks: tables or columns")
+	pids := flag.String("sim-pids", "", "snmpsimd process ids, comma separated: reports the simulator's CPU too")
 	flag.Parse()
 	c.endpoints = strings.Split(eps, ",")
+	for _, p := range strings.Split(*pids, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(p)); err == nil {
+			c.simPIDs = append(c.simPIDs, n)
+		}
+	}
 	fmt.Printf("SNMP benchmark: %d simulated devices (%d interfaces each) on %d snmpsimd endpoint(s), max-repetitions %d, concurrency %d\n",
 		c.devices, simdata.DefaultInterfaces, len(c.endpoints), c.maxRep, c.concurrency)
 
@@ -97,6 +104,7 @@ type result struct {
 	failed   int64
 	wall     time.Duration
 	cpu      time.Duration
+	simCPU   time.Duration
 	requests int64
 	firstErr error
 }
@@ -112,6 +120,9 @@ func (r result) print(name string, cycle int) {
 	fmt.Printf("; CPU %.2f s = %.2f ms per device", r.cpu.Seconds(), float64(r.cpu.Microseconds())/1000/float64(r.devices))
 	if r.requests > 0 {
 		fmt.Printf("; %.1f SNMP requests per device", float64(r.requests)/float64(r.devices))
+	}
+	if r.simCPU > 0 {
+		fmt.Printf("\n  simulator (snmpsimd) CPU %.2f s = %.2f ms per device", r.simCPU.Seconds(), float64(r.simCPU.Microseconds())/1000/float64(r.devices))
 	}
 	fmt.Println()
 }
@@ -133,7 +144,7 @@ func pollAll(c config, n int) (result, error) {
 	var failed, reqs atomic.Int64
 	sem := make(chan struct{}, c.concurrency)
 	var wg sync.WaitGroup
-	cpu0 := cpuTime(syscall.RUSAGE_SELF)
+	cpu0, sim0 := cpuTime(syscall.RUSAGE_SELF), procsCPU(c.simPIDs)
 	start := time.Now()
 	for i := 1; i <= n; i++ {
 		sem <- struct{}{}
@@ -159,7 +170,7 @@ func pollAll(c config, n int) (result, error) {
 	}
 	wg.Wait()
 	res.wall = time.Since(start)
-	res.cpu = cpuTime(syscall.RUSAGE_SELF) - cpu0
+	res.cpu, res.simCPU = cpuTime(syscall.RUSAGE_SELF)-cpu0, procsCPU(c.simPIDs)-sim0
 	res.failed, res.requests = failed.Load(), reqs.Load()
 	if res.failed == int64(n) {
 		return res, fmt.Errorf("every poll failed: %w (is snmpsim running? scripts/bench-snmp.sh starts it)", res.firstErr)
@@ -188,7 +199,7 @@ func netsnmpAll(c config, n, par int) result {
 	var mu sync.Mutex
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
-	cpu0 := cpuTime(syscall.RUSAGE_CHILDREN)
+	cpu0, sim0 := cpuTime(syscall.RUSAGE_CHILDREN), procsCPU(c.simPIDs)
 	start := time.Now()
 	for i := 1; i <= n; i++ {
 		sem <- struct{}{}
@@ -208,7 +219,7 @@ func netsnmpAll(c config, n, par int) result {
 	}
 	wg.Wait()
 	res.wall = time.Since(start)
-	res.cpu = cpuTime(syscall.RUSAGE_CHILDREN) - cpu0
+	res.cpu, res.simCPU = cpuTime(syscall.RUSAGE_CHILDREN)-cpu0, procsCPU(c.simPIDs)-sim0
 	res.failed = failed.Load()
 	return res
 }
@@ -254,4 +265,24 @@ func cpuTime(who int) time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procsCPU sums user+system CPU of processes from /proc/<pid>/stat (clock ticks of 10 ms).
+func procsCPU(pids []int) time.Duration {
+	var total time.Duration
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields from 3 (state) on
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(ut+st) * 10 * time.Millisecond
+	}
+	return total
 }
