@@ -2,7 +2,6 @@ package snmp
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/wardops/wardops/pkg/store"
@@ -10,50 +9,21 @@ import (
 )
 
 // SampleWriter receives the time series of each batch (the VictoriaMetrics writer of
-// pkg/tsdb implements it; it is expected to retry on its own).
+// pkg/tsdb implements it; it is expected to retry on its own). The series are the SNMP ones
+// of pkg/tsdb (tsdb.MetricIfInBits ... tsdb.MetricSNMPExtra, see docs/METRICS.md), stamped
+// with the time the device's counters were read.
 type SampleWriter interface {
 	Write(ctx context.Context, samples []tsdb.Sample) error
 }
 
-// Series written per poll. Interface series carry the device labels plus ifName.
-const (
-	MetricIfInBps        = "wardops_if_in_bits_per_second"
-	MetricIfOutBps       = "wardops_if_out_bits_per_second"
-	MetricIfInErrorsPS   = "wardops_if_in_errors_per_second"
-	MetricIfOutErrorsPS  = "wardops_if_out_errors_per_second"
-	MetricIfInDiscardsPS = "wardops_if_in_discards_per_second"
-	MetricIfOutDiscardPS = "wardops_if_out_discards_per_second"
-	// MetricIfOperStatus is 1 when ifOperStatus is up, 0 otherwise.
-	MetricIfOperStatus = "wardops_if_oper_status"
-	MetricCPUPercent   = "wardops_cpu_percent"
-	MetricMemPercent   = "wardops_memory_percent"
-	MetricUptime       = "wardops_uptime_seconds"
-	// MetricSNMPUp is 1 when the device answered the poll, 0 when it failed.
-	MetricSNMPUp = "wardops_snmp_up"
-	// MetricExtra carries the profile's gauge OIDs, labelled name=<extra OID name>.
-	MetricExtra = "wardops_snmp_extra_value"
-)
-
-// deviceLabels are the labels every series of a device carries.
-func deviceLabels(d store.Device) []tsdb.Label {
-	return []tsdb.Label{
-		{Name: "device", Value: d.Name},
-		{Name: "device_id", Value: strconv.FormatInt(d.ID, 10)},
-		{Name: "branch", Value: d.Branch},
-		{Name: "region", Value: d.Region},
-		{Name: "type", Value: d.Type},
-	}
-}
-
-func withLabel(base []tsdb.Label, name, value string) []tsdb.Label {
-	out := make([]tsdb.Label, len(base), len(base)+1)
-	copy(out, base)
-	return append(out, tsdb.Label{Name: name, Value: value})
+func deviceLabels(d store.Device) tsdb.DeviceLabels {
+	return tsdb.DeviceLabels{ID: d.ID, Name: d.Name, Branch: d.Branch, Region: d.Region, Type: d.Type}
 }
 
 // pollSamples are the series of a successful poll.
 func pollSamples(d store.Device, r *Reading, o Outcome) []tsdb.Sample {
-	base := deviceLabels(d)
+	dl := deviceLabels(d)
+	base := dl.Labels()
 	out := make([]tsdb.Sample, 0, 4+len(r.Extra)+7*len(o.Interfaces))
 	add := func(metric string, labels []tsdb.Label, v *float64) {
 		if v != nil {
@@ -61,33 +31,33 @@ func pollSamples(d store.Device, r *Reading, o Outcome) []tsdb.Sample {
 		}
 	}
 	ticks, _ := r.Uptime()
-	add(MetricSNMPUp, base, ptr(1.0))
-	add(MetricUptime, base, ptr(float64(ticks)/ticksPerSecond))
-	add(MetricCPUPercent, base, r.CPUPercent)
-	add(MetricMemPercent, base, r.MemoryPercent)
+	add(tsdb.MetricSNMPUp, base, ptr(1.0))
+	add(tsdb.MetricUptime, base, ptr(float64(ticks)/ticksPerSecond))
+	add(tsdb.MetricCPU, base, r.CPUPercent)
+	add(tsdb.MetricMemory, base, r.MemoryPercent)
 	for _, e := range r.Extra {
 		if e.OK && e.Role == RoleGauge {
-			add(MetricExtra, withLabel(base, "name", e.Name), ptr(e.Value))
+			add(tsdb.MetricSNMPExtra, dl.Labels(tsdb.Label{Name: "name", Value: e.Name}), ptr(e.Value))
 		}
 	}
 	for _, i := range o.Interfaces {
-		l := withLabel(base, "ifName", i.Label())
+		l := dl.Labels(tsdb.Label{Name: tsdb.LabelIfName, Value: i.Label()})
 		up := 0.0
 		if i.OperStatus == IfUp {
 			up = 1
 		}
-		add(MetricIfOperStatus, l, &up)
-		add(MetricIfInBps, l, i.InBps)
-		add(MetricIfOutBps, l, i.OutBps)
-		add(MetricIfInErrorsPS, l, i.InErrorsPS)
-		add(MetricIfOutErrorsPS, l, i.OutErrorsPS)
-		add(MetricIfInDiscardsPS, l, i.InDiscardsPS)
-		add(MetricIfOutDiscardPS, l, i.OutDiscardsPS)
+		add(tsdb.MetricIfOperStatus, l, &up)
+		add(tsdb.MetricIfInBits, l, i.InBps)
+		add(tsdb.MetricIfOutBits, l, i.OutBps)
+		add(tsdb.MetricIfInErrors, l, i.InErrorsPS)
+		add(tsdb.MetricIfOutErrors, l, i.OutErrorsPS)
+		add(tsdb.MetricIfInDiscards, l, i.InDiscardsPS)
+		add(tsdb.MetricIfOutDiscards, l, i.OutDiscardsPS)
 	}
 	return out
 }
 
 // failureSamples is the series of a failed poll: wardops_snmp_up 0.
 func failureSamples(d store.Device, at time.Time) []tsdb.Sample {
-	return []tsdb.Sample{{Metric: MetricSNMPUp, Labels: deviceLabels(d), Value: 0, At: at}}
+	return []tsdb.Sample{deviceLabels(d).Sample(tsdb.MetricSNMPUp, at, 0)}
 }

@@ -172,18 +172,18 @@ func assertSeries(t *testing.T, samples []tsdb.Sample, d store.Device) {
 	byMetric := map[string]int{}
 	for _, s := range samples {
 		byMetric[s.Metric]++
-		if s.Metric == snmp.MetricIfInBps && labelValue(s, "device_id") == "" {
+		if s.Metric == tsdb.MetricIfInBits && labelValue(s, "device_id") == "" {
 			t.Errorf("sample without device_id: %+v", s)
 		}
 	}
-	for _, m := range []string{snmp.MetricIfInBps, snmp.MetricIfOutBps, snmp.MetricIfInErrorsPS, snmp.MetricIfOutErrorsPS,
-		snmp.MetricIfOperStatus, snmp.MetricCPUPercent, snmp.MetricMemPercent, snmp.MetricUptime, snmp.MetricSNMPUp} {
+	for _, m := range []string{tsdb.MetricIfInBits, tsdb.MetricIfOutBits, tsdb.MetricIfInErrors, tsdb.MetricIfOutErrors,
+		tsdb.MetricIfOperStatus, tsdb.MetricCPU, tsdb.MetricMemory, tsdb.MetricUptime, tsdb.MetricSNMPUp} {
 		if byMetric[m] == 0 {
 			t.Errorf("no %s sample (got %v)", m, byMetric)
 		}
 	}
 	for _, s := range samples {
-		if s.Metric == snmp.MetricIfInBps && labelValue(s, "device") == d.Name {
+		if s.Metric == tsdb.MetricIfInBits && labelValue(s, "device") == d.Name {
 			want := map[string]string{"device": d.Name, "branch": "HQ", "region": "North", "type": "router"}
 			for k, v := range want {
 				if labelValue(s, k) != v {
