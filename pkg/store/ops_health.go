@@ -153,3 +153,40 @@ func (s *Store) WorkerHealthSince(ctx context.Context, since time.Time, limit in
 	}
 	return out, nil
 }
+
+// AppConns counts the server connections of one application (application_name: wardops-api,
+// wardops-worker, …) to this database, by state.
+type AppConns struct {
+	App string `json:"app"`
+	// Total connections, of which Active run a statement, Idle wait for one, and
+	// IdleInTransaction hold a transaction open between statements (a leak when it persists).
+	Total             int `json:"total"`
+	Active            int `json:"active"`
+	Idle              int `json:"idle"`
+	IdleInTransaction int `json:"idle_in_transaction"`
+	// OldestXactS is the age of the oldest open transaction, in seconds.
+	OldestXactS float64 `json:"oldest_xact_s"`
+}
+
+// DBConnections reads pg_stat_activity for this database, one row per application.
+func (s *Store) DBConnections(ctx context.Context) ([]AppConns, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT coalesce(nullif(application_name, ''), '(none)'), count(*),
+			count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE state = 'idle'),
+			count(*) FILTER (WHERE state LIKE 'idle in transaction%'),
+			coalesce(extract(epoch FROM max(now() - xact_start)), 0)::float8
+		FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'
+		GROUP BY 1 ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("read connections: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AppConns, error) {
+		var a AppConns
+		return a, r.Scan(&a.App, &a.Total, &a.Active, &a.Idle, &a.IdleInTransaction, &a.OldestXactS)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read connections: %w", err)
+	}
+	return out, nil
+}
