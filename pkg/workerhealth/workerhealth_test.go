@@ -131,7 +131,9 @@ type fakeReader struct {
 	err error
 }
 
-func (f fakeReader) LatestWorkerHealth(context.Context) (store.WorkerHealth, error) { return f.w, f.err }
+func (f fakeReader) LatestWorkerHealth(context.Context) (store.WorkerHealth, error) {
+	return f.w, f.err
+}
 
 // TestCheck: the live verdict stands; a stale stored sample degrades a healthy one; no sample
 // yet (a fresh install) or an unreadable one does not.
