@@ -91,7 +91,7 @@ func Build(ctx context.Context, src Source, rng string, now time.Time) (Report, 
 	if !ok {
 		return Report{}, fmt.Errorf("availability report %q: %w", rng, ErrRange)
 	}
-	to := now.UTC().Truncate(time.Second)
+	to := now.UTC()
 	r := Report{Range: rng, From: to.Add(-d), To: to, Branches: []Branch{}, Devices: []Device{}, Outages: []Outage{}}
 	rows, err := src.Availability(ctx, r.From, r.To)
 	if err != nil {

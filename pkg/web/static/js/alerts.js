@@ -40,44 +40,47 @@ class AlertsPage {
 
   async load() {
     try {
-      const [inc, res] = await Promise.all([alerts.incidents('open'), alerts.list({state: this.state, limit: 500})]);
+      const firingTab = this.state === 'firing';
+      const [inc, res] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list({state: this.state, limit: 500})]);
       if (res === null) {
         clear(this.listEl).append(h('p', {class: 'muted', id: 'alerts-unavailable'}, 'Alerting is not available on this API yet: the alert routes are not registered.'));
         document.getElementById('incidents-card').hidden = true;
         return;
       }
-      document.getElementById('incidents-card').hidden = this.state !== 'firing';
-      this.renderIncidents((inc && inc.incidents) || []);
-      const list = (res.alerts || []).filter((a) => !(this.state === 'firing' && a.incident_id && this.incidentAlert(a)));
-      clear(this.listEl).append(...(list.length ? list.map((a) => this.alertRow(a)) : [h('p', {class: 'muted'}, `No ${this.state} alerts.`)]));
+      const list = res.alerts || [];
+      const incidents = (inc && inc.incidents) || [];
+      document.getElementById('incidents-card').hidden = !firingTab;
+      if (firingTab) this.renderIncidents(incidents, list);
+      const shown = new Set(incidents.map((i) => i.id));
+      const rest = list.filter((a) => !(firingTab && a.incident_id && shown.has(a.incident_id)));
+      clear(this.listEl).append(h('h2', null, firingTab ? 'Other firing alerts' : `${this.state[0].toUpperCase()}${this.state.slice(1)} alerts`),
+        ...(rest.length ? rest.map((a) => this.alertRow(a)) : [h('p', {class: 'muted'}, `No ${firingTab ? 'other firing' : this.state} alerts.`)]));
     } catch (e) {
       clear(this.listEl).append(errorBox(`Alerts could not be loaded: ${e.message}`));
     }
   }
 
-  // incidentAlert reports whether a is the root alert of an open incident (shown in that card).
-  incidentAlert(a) {
-    return (this.incidentAlertIds || new Set()).has(a.id);
-  }
-
-  renderIncidents(list) {
-    this.incidentAlertIds = new Set(list.map((i) => i.alert_id).filter(Boolean));
+  // renderIncidents shows each open incident with its root alert (acknowledge/close act on it)
+  // and, folded, the suppressed alerts of the devices behind it.
+  renderIncidents(incidents, list) {
     clear(this.incEl);
-    if (!list.length) { this.incEl.append(h('p', {class: 'muted'}, 'No open incidents.')); return; }
-    for (const i of list) {
+    if (!incidents.length) { this.incEl.append(h('p', {class: 'muted'}, 'No open incidents.')); return; }
+    const byId = new Map(list.map((a) => [a.id, a]));
+    for (const i of incidents) {
+      const root = byId.get(i.alert_id);
       const children = h('div', {class: 'children'}, h('p', {class: 'muted'}, 'loading…'));
-      const det = h('details', {class: 'incident-box', dataset: {incident: i.id}},
-        h('summary', null, h('b', null, i.title), ' ', h('span', {class: 'muted'}, `${i.affected_count} suppressed · opened ${ago(i.opened_at)}`)),
-        children);
-      det.addEventListener('toggle', () => { if (det.open) this.loadChildren(i, children); }, {once: true});
-      this.incEl.append(det);
+      const fold = h('details', {class: 'fold'}, h('summary', null, `${i.affected_count} suppressed alert${i.affected_count === 1 ? '' : 's'} of devices behind ${i.root_name}`), children);
+      fold.addEventListener('toggle', () => { if (fold.open) this.loadChildren(i, children); }, {once: true});
+      this.incEl.append(h('div', {class: 'incident-box', dataset: {incident: i.id}},
+        h('div', {class: 'inc-head'}, h('b', null, i.title), ' ', h('span', {class: 'muted'}, `opened ${ago(i.opened_at)}${i.branch ? ' · branch ' + i.branch : ''}`)),
+        root ? this.alertRow(root) : h('p', {class: 'muted'}, 'The root alert is not firing (acknowledged or resolved).'), fold));
     }
   }
 
   async loadChildren(inc, el) {
     try {
       const res = await alerts.list({incident_id: inc.id, limit: 1000});
-      const list = (res && res.alerts) || [];
+      const list = ((res && res.alerts) || []).filter((a) => a.id !== inc.alert_id);
       clear(el).append(...(list.length ? list.map((a) => this.alertRow(a)) : [h('p', {class: 'muted'}, 'No alerts under this incident.')]));
     } catch (e) {
       clear(el).append(errorBox(e.message));

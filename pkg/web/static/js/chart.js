@@ -28,6 +28,8 @@ export function lineChart(container, {series, unit, from, to, stepMs = 0, area =
       if (d) svg.append(s('path', {d, class: 'chart-area', fill: color}));
     }
     svg.append(s('path', {d: segs.map(line).join(''), class: 'chart-line', stroke: color, dataset: {series: ser.name}}));
+    // a sample with no neighbour draws no line: show it as a dot
+    for (const seg of segs) if (seg.length === 1) svg.append(s('circle', {cx: x(seg[0][0]), cy: y(seg[0][1]), r: 2, class: 'chart-point', fill: color}));
   });
   if (pts.length === 0) svg.append(s('text', {x: width / 2, y: H / 2, class: 'chart-empty', 'text-anchor': 'middle'}, 'no data in this range'));
   const legend = series.length > 1 ? h('div', {class: 'legend'}, series.map((ser, i) =>

@@ -1,5 +1,5 @@
 // Small DOM helpers shared by every page. No framework: pages build elements with h() and
-// update them in place; text always goes through textContent, never innerHTML, so data from
+// update them in place; text always goes through text nodes (never parsed as HTML), so data from
 // the API cannot inject markup.
 
 const SVGNS = 'http://www.w3.org/2000/svg';

@@ -65,6 +65,7 @@ async function route() {
   let name = parts[0] || '';
   if (name === 'devices' && parts[1]) name = 'device';
   document.body.classList.toggle('wall', name === 'wall');
+  document.getElementById('tooltip').hidden = true;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === (name === 'device' ? 'devices' : name || 'overview'));
   const load = PAGES[name];
   if (app.page && app.page.unmount) app.page.unmount();

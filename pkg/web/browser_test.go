@@ -1,0 +1,258 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hibiken/asynq"
+
+	"github.com/wardops/wardops/pkg/api"
+	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/pkg/report"
+	"github.com/wardops/wardops/pkg/web"
+)
+
+const chromiumHint = "browser tests need Debian's chromium: `apt-get install chromium` (scripts/services.sh installs it), or set WARDOPS_CHROMIUM"
+
+// chromiumPath is WARDOPS_CHROMIUM or chromium on PATH.
+func chromiumPath(tb testing.TB) string {
+	tb.Helper()
+	if p := os.Getenv("WARDOPS_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	tb.Fatalf("no chromium found: %s", chromiumHint)
+	return ""
+}
+
+// browser is a headless chromium of one test with a fresh profile.
+type browser struct {
+	tb  testing.TB
+	ctx context.Context // the browser's first tab
+	mu  sync.Mutex
+	bad []string // exceptions and CSP violations seen in any tab
+}
+
+func newBrowser(tb testing.TB) *browser {
+	tb.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(tb)),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(tb.TempDir()), chromedp.WindowSize(1440, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	tb.Cleanup(func() { cancel(); cancelA() })
+	b := &browser{tb: tb, ctx: ctx}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int]("1")); err != nil {
+		tb.Fatalf("start chromium: %v (%s)", err, chromiumHint)
+	}
+	b.watch(ctx)
+	tb.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, m := range b.bad {
+			tb.Errorf("browser reported: %s", m)
+		}
+	})
+	return b
+}
+
+// tab opens another tab of the same browser (shared cookies).
+func (b *browser) tab() context.Context {
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.tb.Cleanup(cancel)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int]("1")); err != nil {
+		b.tb.Fatalf("open tab: %v", err)
+	}
+	b.watch(ctx)
+	return ctx
+}
+
+// watch records uncaught exceptions and Content-Security-Policy violations of a tab: either
+// means the dashboard is broken for a real user.
+func (b *browser) watch(ctx context.Context) {
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			text := m.String()
+			if m.IsException() || strings.Contains(text, "Content Security Policy") || strings.Contains(text, "Refused to") {
+				b.mu.Lock()
+				b.bad = append(b.bad, fmt.Sprintf("%s (%s:%d)", text, m.URL, m.Line))
+				b.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// do runs steps in ctx, failing the test with what on error.
+func (b *browser) do(ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.tb.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.tb.Fatalf("%s: %v", what, err)
+	}
+}
+
+// wait polls a JavaScript predicate until it is truthy.
+func (b *browser) wait(ctx context.Context, what, expr string, limit time.Duration) {
+	b.tb.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(limit), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		b.tb.Fatalf("wait for %s (%s) within %s: %v", what, expr, limit, err)
+	}
+}
+
+// eval evaluates a JavaScript expression.
+func eval[T any](b *browser, ctx context.Context, expr string) T {
+	b.tb.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.tb.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// shot writes a full-page PNG of the tab to the artifacts folder.
+func (b *browser) shot(ctx context.Context, name string) {
+	b.tb.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.tb.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(artifactsDir(b.tb), name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		b.tb.Fatalf("write screenshot: %v", err)
+	}
+	b.tb.Logf("screenshot %s", p)
+}
+
+// artifactsDir is $WARDOPS_ARTIFACTS/web or <module root>/test-artifacts/web.
+func artifactsDir(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv("WARDOPS_ARTIFACTS")
+	if base == "" {
+		dir, err := os.Getwd()
+		if err != nil {
+			tb.Fatalf("working directory: %v", err)
+		}
+		for dir != "/" {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				break
+			}
+			dir = filepath.Dir(dir)
+		}
+		base = filepath.Join(dir, "test-artifacts")
+	}
+	out := filepath.Join(base, "web")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		tb.Fatalf("create artifacts folder: %v", err)
+	}
+	return out
+}
+
+// front is an API replica like cmd/api's for the browser: the harness's store, Redis and auth
+// service (so sign-in, CSRF and the CSP are the real ones), the series reader, the dashboard,
+// the report route and whatever extra routes the test adds. It can be restarted on the same
+// address.
+type front struct {
+	tb     testing.TB
+	sys    *harness.System
+	series api.SeriesReader
+	extra  func(*api.Server)
+	addr   string
+	srv    *api.Server
+	hs     *http.Server
+}
+
+func startFront(tb testing.TB, sys *harness.System, series api.SeriesReader, extra func(*api.Server)) *front {
+	tb.Helper()
+	f := &front{tb: tb, sys: sys, series: series, extra: extra, addr: "127.0.0.1:0"}
+	f.start()
+	tb.Cleanup(f.stop)
+	return f
+}
+
+func (f *front) URL() string { return "http://" + f.addr }
+
+func (f *front) start() {
+	f.tb.Helper()
+	insp := asynq.NewInspectorFromRedisClient(f.sys.Redis)
+	f.tb.Cleanup(func() { _ = insp.Close() })
+	checker := health.NewChecker(map[string]health.Check{
+		"database": health.Ping("database", f.sys.Store.Pool(), time.Second),
+		"workers":  health.Workers(insp, health.DefaultWorkerThresholds),
+	}, 2*time.Second)
+	f.srv = api.New(api.Params{Auth: f.sys.Auth, Store: f.sys.Store, Redis: f.sys.Redis, Client: f.sys.Client, Tasks: insp,
+		Health: checker, Logger: f.sys.Logger, Series: f.series})
+	if err := web.Register(f.srv.Echo(), f.srv.Public()); err != nil {
+		f.tb.Fatalf("register dashboard: %v", err)
+	}
+	f.srv.V1.GET("/reports/availability", report.Handler(f.sys.Store, nil, f.sys.Logger), f.srv.Guard(auth.RoleViewer))
+	if f.extra != nil {
+		f.extra(f.srv)
+	}
+	var ln net.Listener
+	var err error
+	for i := 0; i < 50; i++ { // a restart takes the same port back
+		if ln, err = net.Listen("tcp", f.addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		f.tb.Fatalf("listen %s: %v", f.addr, err)
+	}
+	f.addr = ln.Addr().String()
+	f.hs = &http.Server{Handler: f.srv, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = f.hs.Serve(ln) }()
+}
+
+// stop ends live streams and the server, as cmd/api does on shutdown.
+func (f *front) stop() {
+	if f.hs == nil {
+		return
+	}
+	f.srv.CloseStreams()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = f.hs.Shutdown(ctx)
+	f.hs = nil
+}
+
+// restart stops the API and starts a new one on the same address.
+func (f *front) restart() {
+	f.tb.Helper()
+	f.stop()
+	f.start()
+}
+
+// get GETs path from the front API with the harness's admin token.
+func (f *front) get(path string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, f.URL()+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+f.sys.Token)
+	return http.DefaultClient.Do(req)
+}
