@@ -39,7 +39,7 @@ func (f *fakeSource) Outages(_ context.Context, _, _ time.Time, _ int) ([]store.
 
 var now = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
-func fp(v float64) *float64 { return &v }
+func fp(v float64) *float64     { return &v }
 func tp(t time.Time) *time.Time { return &t }
 
 func source() *fakeSource {
