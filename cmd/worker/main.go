@@ -16,7 +16,9 @@ import (
 	"github.com/wardops/wardops/pkg/daemon"
 	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/selfmetrics"
+	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/tsdb"
 	"github.com/wardops/wardops/pkg/worker"
 )
@@ -72,11 +74,31 @@ func run() int {
 	defer inspector.Close()
 	reg.QueueGauges(inspector, config.QueueNames(cfg.Queues))
 
+	box, err := daemon.SecretBox(cfg.SecretKey)
+	if err != nil {
+		logger.Error("secret key", "err", err)
+		return 2
+	}
+	if err := snmp.CheckSecretKey(ctx, st, box); err != nil {
+		logger.Error("refusing to start without WARDOPS_SECRET_KEY", "err", err)
+		return 2
+	}
+	snmpSvc, err := snmp.New(snmp.Params{Devices: st, Store: st, Samples: sink, Secrets: box,
+		Logger: logger.With("component", "snmp"), Metrics: reg.Set()})
+	if err != nil {
+		logger.Error("snmp service", "err", err)
+		return 1
+	}
 	mux := worker.NewMux(worker.Deps{Store: st, Redis: rdb, Client: client, Logger: logger, Pinger: pinger, Samples: sink,
 		Ping:          probe.Options{Count: cfg.Ping.Count, Spacing: cfg.Ping.Spacing, Timeout: cfg.Ping.Timeout},
 		PingBatchSize: cfg.Ping.BatchSize,
-		Skipped:       func(typ string) { reg.SlotSkipped(typ) },
-		CycleLag:      func(d time.Duration) { reg.ObserveCycleLag("ping", d) },
+		SNMPBatchSize: cfg.SNMP.BatchSize,
+		Handlers: map[string]asynq.Handler{
+			tasks.TypeSNMPBatch: snmpSvc.BatchHandler(),
+			tasks.TypeSNMPTest:  snmpSvc.TestHandler(),
+		},
+		Skipped:  func(typ string) { reg.SlotSkipped(typ) },
+		CycleLag: func(d time.Duration) { reg.ObserveCycleLag("ping", d) },
 	})
 	mux.Use(reg.TaskMiddleware())
 	srv := worker.NewServer(worker.ServerParams{Redis: rdb, Concurrency: cfg.Concurrency, Queues: cfg.Queues,

@@ -59,7 +59,11 @@ func LoadAPI(get Getenv) (API, error) {
 		MetricsAllow:    r.prefixes("WARDOPS_METRICS_ALLOW"),
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
-		r.fail("WARDOPS_TLS_KEY_FILE", c.TLSKeyFile, "set both WARDOPS_TLS_CERT_FILE and WARDOPS_TLS_KEY_FILE, or neither")
+		missing := "WARDOPS_TLS_KEY_FILE"
+		if c.TLSCertFile == "" {
+			missing = "WARDOPS_TLS_CERT_FILE"
+		}
+		r.fail(missing, "", "is required with its pair: set both WARDOPS_TLS_CERT_FILE and WARDOPS_TLS_KEY_FILE, or neither")
 	}
 	if c.SessionIdle > c.SessionAbsolute {
 		r.fail("WARDOPS_SESSION_IDLE", c.SessionIdle.String(), "must not exceed WARDOPS_SESSION_ABSOLUTE")
@@ -74,6 +78,7 @@ func LoadAPI(get Getenv) (API, error) {
 type Worker struct {
 	Common
 	Ping
+	SNMP
 	// Concurrency: WARDOPS_WORKER_CONCURRENCY tasks at a time (default 50).
 	Concurrency int
 	// Queues: WARDOPS_QUEUE_PRIORITIES, "queue=priority,…" (default critical=6,default=3,notify=3,low=1).
@@ -90,6 +95,7 @@ func LoadWorker(get Getenv) (Worker, error) {
 	c := Worker{
 		Common:          loadCommon(r, DefaultWorkerMaxConns),
 		Ping:            loadPing(r),
+		SNMP:            loadSNMP(r),
 		Concurrency:     r.integer("WARDOPS_WORKER_CONCURRENCY", DefaultConcurrency, 1, 10000),
 		MetricsAddr:     r.str("WARDOPS_METRICS_ADDR", DefaultWorkerMetricsAddr),
 		ShutdownTimeout: r.duration("WARDOPS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second, 10*time.Minute),

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardops/wardops/pkg/secrets"
 )
 
 // Defaults. The README lists every variable with these values.
@@ -70,7 +72,7 @@ type Common struct {
 }
 
 func loadCommon(r *reader, maxConns int) Common {
-	return Common{
+	c := Common{
 		DatabaseURL:     r.url("WARDOPS_DATABASE_URL", DefaultDatabaseURL, "postgres", "postgresql"),
 		DBMaxConns:      r.integer("WARDOPS_DB_MAX_CONNS", maxConns, 2, 1000),
 		QueryTimeout:    r.duration("WARDOPS_QUERY_TIMEOUT", DefaultQueryTimeout, 100*time.Millisecond, 10*time.Minute),
@@ -82,6 +84,12 @@ func loadCommon(r *reader, maxConns int) Common {
 		MetricsPushURL:  r.str("WARDOPS_METRICS_PUSH_URL", ""),
 		SpoolMaxSamples: r.integer("WARDOPS_TSDB_SPOOL_MAX_SAMPLES", DefaultSpoolMaxSamples, 1, 1_000_000_000),
 	}
+	if c.SecretKey != "" {
+		if _, err := secrets.ParseKey(c.SecretKey); err != nil {
+			r.fail("WARDOPS_SECRET_KEY", "", err.Error()) // never echo the key itself
+		}
+	}
+	return c
 }
 
 // Ping holds the ping job's settings (used by the scheduler and the worker).

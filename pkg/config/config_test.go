@@ -95,7 +95,7 @@ func TestDefaultsAreTheDocumentedConstants(t *testing.T) {
 			if err != nil {
 				t.Fatalf("LoadWorker: %v", err)
 			}
-			want := config.Worker{Common: defaultCommon(config.DefaultWorkerMaxConns), Ping: defaultPing(),
+			want := config.Worker{Common: defaultCommon(config.DefaultWorkerMaxConns), Ping: defaultPing(), SNMP: defaultSNMP(),
 				Concurrency: config.DefaultConcurrency, MetricsAddr: config.DefaultWorkerMetricsAddr,
 				Queues:          map[string]int{"critical": 6, "default": 3, "notify": 3, "low": 1},
 				ShutdownTimeout: config.DefaultShutdownTimeout}
@@ -139,7 +139,7 @@ func TestValuesAreRead(t *testing.T) {
 		"WARDOPS_VM_URL":                 "https://127.0.0.1:8429",
 		"WARDOPS_LOG_LEVEL":              "DEBUG",
 		"WARDOPS_LOG_FORMAT":             "json",
-		"WARDOPS_SECRET_KEY":             "a2V5",
+		"WARDOPS_SECRET_KEY":             "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 		"WARDOPS_METRICS_PUSH_URL":       "http://127.0.0.1:8428/api/v1/import/prometheus",
 		"WARDOPS_TSDB_SPOOL_MAX_SAMPLES": "5000",
 		"WARDOPS_PING_INTERVAL":          "10s",
@@ -160,8 +160,9 @@ func TestValuesAreRead(t *testing.T) {
 	want := config.Worker{
 		Common: config.Common{DatabaseURL: "postgresql://postgres@127.0.0.1:5433/other", DBMaxConns: 80, QueryTimeout: 3 * time.Second,
 			RedisURL: "redis-sentinel://127.0.0.1:26379/2?master=mymaster", VMURL: "https://127.0.0.1:8429", LogLevel: "debug",
-			LogFormat: "json", SecretKey: "a2V5", MetricsPushURL: "http://127.0.0.1:8428/api/v1/import/prometheus", SpoolMaxSamples: 5000},
+			LogFormat: "json", SecretKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", MetricsPushURL: "http://127.0.0.1:8428/api/v1/import/prometheus", SpoolMaxSamples: 5000},
 		Ping:        config.Ping{Interval: 10 * time.Second, Count: 5, Timeout: 2 * time.Second, Spacing: 20 * time.Millisecond, BatchSize: 250, Engine: "probing"},
+		SNMP:        defaultSNMP(),
 		Concurrency: 120, Queues: map[string]int{"critical": 9, "low": 2}, MetricsAddr: "off", ShutdownTimeout: 40 * time.Second,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -195,6 +196,10 @@ func TestBadConfigFixtures(t *testing.T) {
 		{"bad_database_url.env", "api", `WARDOPS_DATABASE_URL="wardops": not a URL with a host`},
 		{"bad_database_url_scheme.env", "worker", `WARDOPS_DATABASE_URL="mysql://127.0.0.1:3306/wardops": scheme must be one of postgres, postgresql`},
 		{"bad_redis_url_scheme.env", "scheduler", `WARDOPS_REDIS_URL="http://127.0.0.1:6379/0": scheme must be one of redis, rediss, redis-sentinel`},
+		{"bad_secret_key.env", "worker", `WARDOPS_SECRET_KEY: secret key must be 32 bytes, written as base64 (44 characters) or hex (64 characters)`},
+		{"bad_tls_pair.env", "api", `WARDOPS_TLS_KEY_FILE: is required with its pair: set both WARDOPS_TLS_CERT_FILE and WARDOPS_TLS_KEY_FILE, or neither`},
+		{"bad_trusted_proxies.env", "api", `WARDOPS_TRUSTED_PROXIES="127.0.0.1,proxy.local": "proxy.local" is not an address or CIDR`},
+		{"bad_session_idle.env", "api", `WARDOPS_SESSION_IDLE="24h0m0s": must not exceed WARDOPS_SESSION_ABSOLUTE`},
 		{"bad_vm_url_scheme.env", "api", `WARDOPS_VM_URL="ftp://127.0.0.1:8428": scheme must be one of http, https`},
 		{"bad_log_level.env", "api", `WARDOPS_LOG_LEVEL="verbose": must be one of debug, info, warn, error`},
 		{"bad_log_format.env", "worker", `WARDOPS_LOG_FORMAT="xml": must be one of text, json`},

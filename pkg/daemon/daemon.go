@@ -15,6 +15,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/config"
+	"github.com/wardops/wardops/pkg/secrets"
 )
 
 // NewLogger builds the process logger from WARDOPS_LOG_LEVEL and WARDOPS_LOG_FORMAT, with
@@ -81,4 +82,17 @@ func (a AsynqLogger) Error(args ...any) { a.L.Error(fmt.Sprint(args...)) }
 func (a AsynqLogger) Fatal(args ...any) {
 	a.L.Error(fmt.Sprint(args...))
 	os.Exit(1)
+}
+
+// SecretBox returns the box for secrets at rest from WARDOPS_SECRET_KEY, or nil when no key is
+// set (then storing a secret fails, and binaries refuse to start if secrets are stored).
+func SecretBox(key string) (*secrets.Box, error) {
+	if key == "" {
+		return nil, nil
+	}
+	k, err := secrets.ParseKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("WARDOPS_SECRET_KEY: %w", err)
+	}
+	return secrets.New(k)
 }

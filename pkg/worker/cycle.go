@@ -19,9 +19,9 @@ const SkippedKey = "wardops:stats:skipped"
 
 // CycleHandler fans one slot of a periodic job out into batch tasks.
 type CycleHandler struct {
-	Store interface {
-		EnabledDeviceIDs(context.Context) ([]int64, error)
-	}
+	// Devices lists the devices of the job (enabled devices for ping; those with SNMP
+	// settings for SNMP).
+	Devices   func(context.Context) ([]int64, error)
 	Client    Enqueuer
 	Redis     redis.UniversalClient
 	BatchType string
@@ -47,7 +47,7 @@ func (h *CycleHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		countSkip(ctx, h.Redis, h.Skipped, t.Type(), h.Logger, p)
 		return nil
 	}
-	ids, err := h.Store.EnabledDeviceIDs(ctx)
+	ids, err := h.Devices(ctx)
 	if err != nil {
 		return err
 	}
