@@ -25,6 +25,7 @@ import (
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/selfmetrics"
+	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/tsdb"
@@ -120,6 +121,20 @@ func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int
 		return 1
 	}
 	spool := tsdb.NewSpool(d.store.Pool(), int64(cfg.SpoolMaxSamples))
+	box, err := daemon.SecretBox(cfg.SecretKey)
+	if err != nil {
+		logger.Error("secret key", "err", err)
+		return 2
+	}
+	if err := snmp.CheckSecretKey(ctx, d.store, box); err != nil {
+		logger.Error("refusing to start without WARDOPS_SECRET_KEY", "err", err)
+		return 2
+	}
+	snmpSvc, err := snmp.New(snmp.Params{Devices: d.store, Store: d.store, Secrets: box, Logger: logger.With("component", "snmp")})
+	if err != nil {
+		logger.Error("snmp service", "err", err)
+		return 1
+	}
 	reg := selfmetrics.New("api")
 	defer reg.Start(ctx, "off", cfg.MetricsPushURL, logger)()
 	reg.QueueGauges(inspector, []string{tasks.QueueCritical, tasks.QueueDefault, tasks.QueueNotify, tasks.QueueLow})
@@ -135,7 +150,7 @@ func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int
 		},
 	}, 2*time.Second)
 	srv := api.New(api.Params{Store: d.store, Redis: d.rdb, Client: client, Tasks: inspector, Health: checker,
-		Logger: logger, Monitoring: mon, Series: querier, Metrics: reg.Handler(), Auth: d.auth,
+		Logger: logger, Monitoring: mon, Series: querier, SNMP: snmpSvc, Metrics: reg.Handler(), Auth: d.auth,
 		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
 		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()}})
 	hs, err := httpsec.NewServer(httpsec.ServerParams{Addr: cfg.HTTPAddr, Handler: srv,

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/inventory"
+	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
 )
@@ -49,6 +51,57 @@ type deviceBody struct {
 	ParentID  optID              `json:"parent_id"`
 	ProfileID optID              `json:"profile_id"`
 	Enabled   *bool              `json:"enabled"`
+	// SNMP sets the device's SNMP settings (null removes them); see PUT /devices/{id}/snmp.
+	SNMP *json.RawMessage `json:"snmp"`
+}
+
+// snmpChange is what a device body asks of the SNMP settings: nothing, remove, or put.
+type snmpChange struct {
+	set      bool
+	remove   bool
+	settings snmp.Settings
+}
+
+// parseSNMP reads the body's snmp field before anything is written; for a new device
+// (complete) it is validated whole, for a patch after merging the stored secrets.
+func (b deviceBody) parseSNMP(hasSNMP, complete bool) (snmpChange, error) {
+	if b.SNMP == nil {
+		return snmpChange{}, nil
+	}
+	if !hasSNMP {
+		return snmpChange{}, badRequest("snmp", "SNMP is not available on this server")
+	}
+	if string(*b.SNMP) == "null" {
+		return snmpChange{set: true, remove: true}, nil
+	}
+	var ch snmpChange
+	ch.set = true
+	err := json.Unmarshal(*b.SNMP, &ch.settings)
+	if err == nil && complete {
+		err = ch.settings.Validate()
+	}
+	if err != nil {
+		var fe *snmp.FieldError
+		if errors.As(err, &fe) {
+			return ch, badRequest("snmp."+fe.Field, "%s", fe.Error())
+		}
+		return ch, badRequest("snmp", "snmp: %v", err)
+	}
+	return ch, nil
+}
+
+// applySNMP writes the SNMP part of a device body after the device itself was written.
+func (s *Server) applySNMP(ctx context.Context, id int64, ch snmpChange) error {
+	switch {
+	case !ch.set:
+		return nil
+	case ch.remove:
+		return snmpError(s.p.SNMP.DeleteDeviceSettings(ctx, id), id)
+	}
+	if _, err := s.p.SNMP.PutDeviceSettings(ctx, id, ch.settings); err != nil {
+		return snmpError(err, id)
+	}
+	return nil
 }
 
 // apply merges the body onto in, validating every given field.
@@ -123,9 +176,19 @@ func (s *Server) createDevice(c *echo.Context) error {
 	if err := b.apply(&in); err != nil {
 		return err
 	}
-	d, err := s.p.Store.CreateDevice(c.Request().Context(), in)
+	sc, err := b.parseSNMP(s.p.SNMP != nil, true)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	d, err := s.p.Store.CreateDevice(ctx, in)
 	if err != nil {
 		return storeError(err, "device", in.Name)
+	}
+	if err := s.applySNMP(ctx, d.ID, sc); err != nil {
+		// nothing half-created: a device whose SNMP settings were refused is removed again
+		_ = s.p.Store.DeleteDevice(context.WithoutCancel(ctx), d.ID)
+		return err
 	}
 	ds, err := s.p.Store.DeviceWithStatusByID(c.Request().Context(), d.ID)
 	if err != nil {
@@ -165,8 +228,15 @@ func (s *Server) patchDevice(c *echo.Context) error {
 	if err := b.apply(&in); err != nil {
 		return err
 	}
+	sc, err := b.parseSNMP(s.p.SNMP != nil, false)
+	if err != nil {
+		return err
+	}
 	if _, err := s.p.Store.UpdateDevice(ctx, id, in); err != nil {
 		return storeError(err, "device", id)
+	}
+	if err := s.applySNMP(ctx, id, sc); err != nil {
+		return err
 	}
 	ds, err := s.p.Store.DeviceWithStatusByID(ctx, id)
 	if err != nil {

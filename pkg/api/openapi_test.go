@@ -20,6 +20,8 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/pkg/snmp"
+	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/testenv"
 )
 
@@ -63,8 +65,11 @@ func routeServer(t *testing.T) (*api.Server, *auth.Service) {
 	checker := health.NewChecker(map[string]health.Check{}, time.Second)
 	// Store and Series only serve requests; route registration does not touch them
 	svc := authtest.NewService(t, auth.Params{Redis: rdb})
+	st := store.New(nil, time.Second, nil)
+	snmpSvc, err := snmp.New(snmp.Params{Devices: st, Store: st})
+	testenv.Must(t, "snmp service", err)
 	return api.New(api.Params{Auth: svc, Redis: rdb, Client: client, Tasks: inspector, Health: checker, Monitoring: mon,
-		Metrics: http.NotFoundHandler()}), svc
+		Metrics: http.NotFoundHandler(), SNMP: snmpSvc}), svc
 }
 
 var echoParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)

@@ -48,6 +48,8 @@ type Params struct {
 	Tasks        TaskReader
 	Health       HealthChecker
 	Logger       *slog.Logger
+	// SNMP manages SNMP settings and reads interfaces (nil: no SNMP routes).
+	SNMP SNMPManager
 	// Series reads graph series (nil: the series route answers 503).
 	Series SeriesReader
 	// Monitoring is the asynqmon handler mounted at /monitoring (nil: not mounted).
@@ -125,6 +127,7 @@ func (s *Server) routes() {
 	g.POST("/devices/:id/ping", s.pingDevice, s.operator())
 	g.GET("/tasks/:queue/:id", s.getTask, s.viewer())
 	g.GET("/events", s.liveEvents, s.viewer())
+	s.snmpRoutes()
 	if s.p.Monitoring != nil {
 		// asynqmon: operators read, admins act (retry, delete, pause…)
 		h, guard := echo.WrapHandler(s.p.Monitoring), s.p.Auth.RequireMethods(auth.RoleOperator, auth.RoleAdmin)
