@@ -3,15 +3,15 @@
 # interfaces each) — devices/s and the wall time of a 1,000-device cycle — against net-snmp's
 # snmpbulkwalk doing the same walks 50 in parallel and one at a time, in the same run.
 #
-#   scripts/bench-snmp.sh [RUN_DIR] [snmpbench flags...]
+#   scripts/bench-snmp.sh [snmpbench flags...]     e.g. -netsnmp-mode columns, -netsnmp=false
 #
 # Env: WARDOPS_BENCH_SNMP_DEVICES (1000), WARDOPS_BENCH_SNMP_PROCS (snmpsimd processes, 2: the
 # simulator is single-threaded Python and is the bottleneck), WARDOPS_BENCH_SNMP_PORT (11262),
-# WARDOPS_BENCH_KEEP=1 leaves the simulators running afterwards.
+# WARDOPS_BENCH_SNMP_DIR (run/bench-snmp: data, index cache, logs), WARDOPS_BENCH_KEEP=1 leaves
+# the simulators running afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUN_DIR=${1:-$PWD/run/bench-snmp}
-[ $# -gt 0 ] && shift
+RUN_DIR=${WARDOPS_BENCH_SNMP_DIR:-$PWD/run/bench-snmp}
 N=${WARDOPS_BENCH_SNMP_DEVICES:-1000}
 PROCS=${WARDOPS_BENCH_SNMP_PROCS:-2}
 PORT=${WARDOPS_BENCH_SNMP_PORT:-11262}
