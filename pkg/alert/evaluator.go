@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -44,11 +45,21 @@ type LiveEvent struct {
 type Repository interface {
 	// LockAlertPass serialises passes (and ack/close by hand) across workers.
 	LockAlertPass(ctx context.Context) (unlock func(), err error)
-	LoadAlertPass(ctx context.Context, src Source, rules []Rule) (*PassData, error)
+	// LoadAlertPass loads a pass; inv caches the devices' static fields between passes.
+	LoadAlertPass(ctx context.Context, src Source, rules []Rule, inv *Inventory) (*PassData, error)
 	SaveAlertPass(ctx context.Context, res *Result) (*Saved, error)
 	// UnsentDeliveries lists keys of deliveries still pending after olderThan (an enqueue lost
 	// to a crash between commit and enqueue).
 	UnsentDeliveries(ctx context.Context, olderThan time.Duration, limit int) ([]string, error)
+}
+
+// Inventory caches the static fields of the enabled devices (name, place, labels, parent)
+// between passes: the store reloads them only when the devices table changed (its stamp), and
+// refreshes only the status columns otherwise. The snapshot's Devices alias Devices.
+type Inventory struct {
+	Stamp    string
+	LoadedAt time.Time
+	Devices  []Device
 }
 
 // RuleSource returns the enabled rules (a Redis cache in front of the store).
@@ -87,6 +98,10 @@ type EvaluatorParams struct {
 // notifications and publish live events. It is the asynq handler of tasks.TypeAlertEval.
 type Evaluator struct {
 	p EvaluatorParams
+	// mu guards inv: passes of one process share it (they are also serialised across
+	// processes by the pass lock).
+	mu  sync.Mutex
+	inv Inventory
 }
 
 // NewEvaluator returns an Evaluator.
@@ -130,11 +145,13 @@ func (e *Evaluator) Run(ctx context.Context, src Source, system map[string]float
 		return nil, fmt.Errorf("lock alert pass: %w", err)
 	}
 	defer unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	rules, err := e.p.Rules.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load alert rules: %w", err)
 	}
-	data, err := e.p.Repo.LoadAlertPass(ctx, src, rules)
+	data, err := e.p.Repo.LoadAlertPass(ctx, src, rules, &e.inv)
 	if err != nil {
 		return nil, fmt.Errorf("load alert pass: %w", err)
 	}

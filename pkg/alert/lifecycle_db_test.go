@@ -88,7 +88,7 @@ func TestAckWinsOverAConcurrentPass(t *testing.T) {
 	e.now = e.now.Add(time.Hour)
 	rules, err := e.st.EnabledAlertRules(t.Context())
 	testenv.Must(t, "rules", err)
-	data, err := e.st.LoadAlertPass(t.Context(), alert.SourcePing, rules)
+	data, err := e.st.LoadAlertPass(t.Context(), alert.SourcePing, rules, &alert.Inventory{})
 	testenv.Must(t, "load", err)
 	res := alert.Evaluate(&alert.PassInput{Source: alert.SourcePing, Now: e.now, Snapshot: data.Snapshot, Rules: rules,
 		States: data.States, Incidents: data.Incidents, Windows: data.Windows, Routes: data.Routes})

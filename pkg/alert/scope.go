@@ -1,6 +1,9 @@
 package alert
 
-import "slices"
+import (
+	"encoding/json"
+	"slices"
+)
 
 // Scope selects devices. Fields combine with AND, values within a field with OR; an empty
 // Scope selects every device. Labels must all be present with the given values.
@@ -47,10 +50,13 @@ type scopeIndex struct {
 	byBranch map[string][]int32
 	byRegion map[string][]int32
 	byType   map[string][]int32
+	byLabel  map[string][]int32
+	// memo holds the answer per scope: rules often share one (a kind per scope).
+	memo map[string][]int32
 }
 
 func newScopeIndex(snap *Snapshot, byID map[int64]int32) *scopeIndex {
-	return &scopeIndex{snap: snap, byID: byID}
+	return &scopeIndex{snap: snap, byID: byID, memo: map[string][]int32{}}
 }
 
 // devices returns the indexes of the devices in scope s, or nil and all=true for every device.
@@ -58,6 +64,16 @@ func (x *scopeIndex) devices(s Scope) (idx []int32, all bool) {
 	if s.IsAll() {
 		return nil, true
 	}
+	key, _ := json.Marshal(s) // maps marshal with sorted keys: equal scopes give equal keys
+	if idx, ok := x.memo[string(key)]; ok {
+		return idx, false
+	}
+	idx = x.find(s)
+	x.memo[string(key)] = idx
+	return idx, false
+}
+
+func (x *scopeIndex) find(s Scope) []int32 {
 	var cand []int32
 	switch {
 	case len(s.Devices) > 0:
@@ -73,7 +89,7 @@ func (x *scopeIndex) devices(s Scope) (idx []int32, all bool) {
 	case len(s.Types) > 0:
 		cand = x.union(&x.byType, func(d *Device) string { return d.Type }, s.Types)
 	default:
-		return x.filter(s), false
+		cand = x.labelled(s.Labels)
 	}
 	out := cand[:0:0]
 	for _, i := range cand {
@@ -82,7 +98,27 @@ func (x *scopeIndex) devices(s Scope) (idx []int32, all bool) {
 		}
 	}
 	slices.Sort(out)
-	return slices.Compact(out), false
+	return slices.Compact(out)
+}
+
+// labelled returns the devices carrying one of the scope's label pairs (the shortest list).
+func (x *scopeIndex) labelled(labels map[string]string) []int32 {
+	if x.byLabel == nil {
+		x.byLabel = map[string][]int32{}
+		for i := range x.snap.Devices {
+			for k, v := range x.snap.Devices[i].Labels {
+				x.byLabel[k+"\x00"+v] = append(x.byLabel[k+"\x00"+v], int32(i))
+			}
+		}
+	}
+	var best []int32
+	first := true
+	for k, v := range labels {
+		if l := x.byLabel[k+"\x00"+v]; first || len(l) < len(best) {
+			best, first = l, false
+		}
+	}
+	return best
 }
 
 func (x *scopeIndex) union(m *map[string][]int32, field func(*Device) string, values []string) []int32 {
@@ -96,16 +132,6 @@ func (x *scopeIndex) union(m *map[string][]int32, field func(*Device) string, va
 	var out []int32
 	for _, v := range values {
 		out = append(out, (*m)[v]...)
-	}
-	return out
-}
-
-func (x *scopeIndex) filter(s Scope) []int32 {
-	var out []int32
-	for i := range x.snap.Devices {
-		if s.Matches(&x.snap.Devices[i]) {
-			out = append(out, int32(i))
-		}
 	}
 	return out
 }

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,33 +48,30 @@ func (s *Store) LockAlertPass(ctx context.Context) (func(), error) {
 }
 
 // LoadAlertPass reads what one evaluation pass of src needs: the snapshot (ping and SNMP
-// passes: every enabled device with its latest status and SNMP state, plus interfaces for SNMP
-// passes), the stored states of src's rules and of rules that are gone or disabled, the open
+// passes: every enabled device with its latest status and SNMP state — the static fields come
+// from inv, reloaded only when the devices table changed —, plus interfaces for SNMP passes), the stored states of src's rules and of rules that are gone or disabled, the open
 // incidents, the enabled maintenance windows and the enabled channels' routes.
-func (s *Store) LoadAlertPass(ctx context.Context, src alert.Source, rules []alert.Rule) (*alert.PassData, error) {
+func (s *Store) LoadAlertPass(ctx context.Context, src alert.Source, rules []alert.Rule, inv *alert.Inventory) (*alert.PassData, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	d := &alert.PassData{Snapshot: &alert.Snapshot{At: time.Now().UTC()}}
-	var err error
-	if src != alert.SourceSystem {
-		if d.Snapshot.Devices, err = loadSnapshotDevices(ctx, s.pool); err != nil {
-			return nil, err
-		}
-	}
-	if src == alert.SourceSNMP {
-		if d.Snapshot.Interfaces, err = loadSnapshotInterfaces(ctx, s.pool); err != nil {
-			return nil, err
-		}
-	}
 	var ids []int64
 	for _, r := range rules {
 		if r.Kind.Source() == src {
 			ids = append(ids, r.ID)
 		}
 	}
-	if d.States, err = loadStates(ctx, s.pool, ids); err != nil {
-		return nil, err
+	// The big reads run side by side on their own connections; the small ones follow.
+	var wg sync.WaitGroup
+	var devErr, ifErr, stErr error
+	if src != alert.SourceSystem {
+		wg.Go(func() { d.Snapshot.Devices, devErr = loadSnapshotDevices(ctx, s.pool, inv) })
 	}
+	if src == alert.SourceSNMP {
+		wg.Go(func() { d.Snapshot.Interfaces, ifErr = loadSnapshotInterfaces(ctx, s.pool) })
+	}
+	wg.Go(func() { d.States, stErr = loadStates(ctx, s.pool, ids) })
+	var err error
 	if d.Incidents, err = loadOpenIncidents(ctx, s.pool); err != nil {
 		return nil, err
 	}
@@ -82,55 +81,16 @@ func (s *Store) LoadAlertPass(ctx context.Context, src alert.Source, rules []ale
 	if d.Routes, err = loadRoutes(ctx, s.pool); err != nil {
 		return nil, err
 	}
+	wg.Wait()
+	if err := errors.Join(devErr, ifErr, stErr); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
 // querier is a pool or a transaction.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-// The observed status: during maintenance device_status says 'maintenance' and the ping's own
-// verdict is in ping_results at last_slot (a primary-key lookup, only for those rows).
-const snapshotDevicesSQL = `
-	SELECT d.id, d.name, host(d.ip), d.branch, d.region, d.type, d.labels::text, coalesce(d.parent_id, 0),
-		CASE WHEN s.status = 'maintenance' THEN coalesce((SELECT p.status FROM ping_results p
-			WHERE p.device_id = d.id AND p.slot_at = s.last_slot), 'unknown') ELSE coalesce(s.status, 'unknown') END,
-		s.loss_pct, s.rtt_avg_ms, s.jitter_ms,
-		n.device_id IS NOT NULL, coalesce(n.last_error = '', false), n.cpu_pct, n.mem_pct, n.uptime_ticks / 100.0
-	FROM devices d
-	LEFT JOIN device_status s ON s.device_id = d.id
-	LEFT JOIN device_snmp_state n ON n.device_id = d.id
-	WHERE d.enabled`
-
-func loadSnapshotDevices(ctx context.Context, q querier) ([]alert.Device, error) {
-	rows, err := q.Query(ctx, snapshotDevicesSQL)
-	if err != nil {
-		return nil, fmt.Errorf("load device snapshot: %w", err)
-	}
-	defer rows.Close()
-	out := make([]alert.Device, 0, 1024)
-	var labels string
-	var loss, rtt, jit, cpu, mem, up *float64
-	for rows.Next() {
-		var d alert.Device
-		if err := rows.Scan(&d.ID, &d.Name, &d.IP, &d.Branch, &d.Region, &d.Type, &labels, &d.ParentID, &d.Status,
-			&loss, &rtt, &jit, &d.SNMP, &d.SNMPOK, &cpu, &mem, &up); err != nil {
-			return nil, fmt.Errorf("load device snapshot: %w", err)
-		}
-		if labels != "{}" {
-			if err := json.Unmarshal([]byte(labels), &d.Labels); err != nil {
-				return nil, fmt.Errorf("decode labels of device %d: %w", d.ID, err)
-			}
-		}
-		d.LossPct, d.RTTMS, d.JitterMS = orNaN(loss), orNaN(rtt), orNaN(jit)
-		d.CPUPct, d.MemPct, d.UptimeS = orNaN(cpu), orNaN(mem), orNaN(up)
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load device snapshot: %w", err)
-	}
-	return out, nil
 }
 
 func orNaN(p *float64) float64 {
