@@ -18,7 +18,10 @@ port=${WARDOPS_HTTP_ADDR##*:}
 if [ ! -s "$RUN_DIR/admin-password" ]; then
 	(umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=' | head -c 24 > "$RUN_DIR/admin-password")
 fi
-export WARDOPS_ADMIN_PASSWORD
+export WARDOPS_ADMIN_PASSWORD WARDOPS_SECRET_KEY
+# key for secrets at rest (SNMP communities and v3 passwords), kept like the admin password
+if [ ! -s "$RUN_DIR/secret-key" ]; then (umask 077; head -c 32 /dev/urandom | base64 > "$RUN_DIR/secret-key"); fi
+WARDOPS_SECRET_KEY=$(cat "$RUN_DIR/secret-key")
 WARDOPS_ADMIN_PASSWORD=$(cat "$RUN_DIR/admin-password")
 if ! "$RUN_DIR/bin/api" user passwd admin --password-env WARDOPS_ADMIN_PASSWORD >/dev/null 2>&1; then
 	"$RUN_DIR/bin/api" user add admin --role admin --password-env WARDOPS_ADMIN_PASSWORD >/dev/null
@@ -43,6 +46,23 @@ token=$("$RUN_DIR/bin/api" token create --name "demo-import-$(date +%s)" --role 
 curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: text/csv' --data-binary @"$RUN_DIR/demo.csv" \
 	"http://127.0.0.1:$port/api/v1/devices/import" >&2 || echo "demo import failed; see $RUN_DIR/log/api.log" >&2
 echo >&2
+# SNMP: each branch's router, switch and firewall answer from snmpsim (community = data file);
+# almaty-rtr-01 is the real snmpd agent, over SNMPv3 authPriv
+api_put() { curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$port/api/v1$1"; }
+device_id() { curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/devices?q=$1&limit=1" | sed -n 's/^{"devices":\[{"id":\([0-9]*\).*/\1/p'; }
+n=0
+for b in almaty astana karaganda shymkent taraz; do
+	for role in rtr sw fw; do
+		n=$((n + 1))
+		id=$(device_id "$b-$role-01")
+		[ -n "$id" ] || continue
+		if [ "$b-$role" = almaty-rtr ]; then
+			api_put "/devices/$id/snmp" '{"version":"3","username":"wardops","security_level":"authPriv","auth_protocol":"SHA-256","auth_password":"wardops-auth-pass","priv_protocol":"AES","priv_password":"wardops-priv-pass","host":"127.0.0.1","port":11161}' || true
+		else
+			api_put "/devices/$id/snmp" "$(printf '{"version":"2c","community":"sim-%04d","host":"127.0.0.1","port":11162}' "$n")" || true
+		fi
+	done
+done
 "$RUN_DIR/bin/worker" 2>&1 | tee -a "$RUN_DIR/log/worker.log" &
 pids+=($!)
 "$RUN_DIR/bin/scheduler" 2>&1 | tee -a "$RUN_DIR/log/scheduler.log" &
