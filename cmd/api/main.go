@@ -18,12 +18,15 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/httpsec"
+	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
@@ -150,7 +153,12 @@ func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int
 		},
 	}, 2*time.Second)
 	srv := api.New(api.Params{Store: d.store, Redis: d.rdb, Client: client, Tasks: inspector, Health: checker,
-		Logger: logger, Monitoring: mon, Series: querier, SNMP: snmpSvc, Metrics: reg.Handler(), Auth: d.auth,
+		Logger: logger, Monitoring: mon, Series: querier, SNMP: snmpSvc,
+		Alerting: &api.Alerting{
+			Alerts: alert.NewService(alert.ServiceParams{Rules: d.store, Acks: d.store, Enqueuer: client,
+				RuleCache: alert.NewRuleCache(d.rdb, d.store.EnabledAlertRules), Publisher: events.NewPublisher(d.rdb), Logger: logger}),
+			Channels: notify.NewService(notify.ServiceParams{Channels: d.store, Deliveries: d.store, Sealer: box, Logger: logger}),
+		}, Metrics: reg.Handler(), Auth: d.auth,
 		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
 		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()}})
 	hs, err := httpsec.NewServer(httpsec.ServerParams{Addr: cfg.HTTPAddr, Handler: srv,

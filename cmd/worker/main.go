@@ -12,8 +12,11 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/events"
+	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/snmp"
@@ -89,6 +92,10 @@ func run() int {
 		logger.Error("snmp service", "err", err)
 		return 1
 	}
+	evaluator := alert.NewEvaluator(alert.EvaluatorParams{Repo: st, Enqueuer: client,
+		Rules: alert.NewRuleCache(rdb, st.EnabledAlertRules), Publisher: events.NewPublisher(rdb),
+		Logger: logger.With("component", "alert")})
+	deliver := notify.NewHandler(notify.HandlerParams{Store: st, Sealer: box, Logger: logger.With("component", "notify")})
 	mux := worker.NewMux(worker.Deps{Store: st, Redis: rdb, Client: client, Logger: logger, Pinger: pinger, Samples: sink,
 		Ping:          probe.Options{Count: cfg.Ping.Count, Spacing: cfg.Ping.Spacing, Timeout: cfg.Ping.Timeout},
 		PingBatchSize: cfg.Ping.BatchSize,
@@ -96,13 +103,16 @@ func run() int {
 		Handlers: map[string]asynq.Handler{
 			tasks.TypeSNMPBatch: snmpSvc.BatchHandler(),
 			tasks.TypeSNMPTest:  snmpSvc.TestHandler(),
+			tasks.TypeAlertEval: evaluator,
+			tasks.TypeNotify:    deliver,
 		},
 		Skipped:  func(typ string) { reg.SlotSkipped(typ) },
 		CycleLag: func(d time.Duration) { reg.ObserveCycleLag("ping", d) },
 	})
 	mux.Use(reg.TaskMiddleware())
 	srv := worker.NewServer(worker.ServerParams{Redis: rdb, Concurrency: cfg.Concurrency, Queues: cfg.Queues,
-		ShutdownTimeout: cfg.ShutdownTimeout, Logger: logger})
+		ShutdownTimeout: cfg.ShutdownTimeout, Logger: logger,
+		RetryDelay: notify.RetryDelayFunc(5*time.Second, 10*time.Minute, worker.RetryDelay)})
 	if err := srv.Start(mux); err != nil {
 		logger.Error("start worker", "err", err)
 		return 1

@@ -338,3 +338,11 @@ func (s *Server) pingDevice(c *echo.Context) error {
 	return c.JSON(http.StatusAccepted, map[string]any{"task_id": info.ID, "queue": info.Queue,
 		"status_url": "/api/v1/tasks/" + info.Queue + "/" + info.ID})
 }
+
+// fieldSafe checks a short free-text query parameter.
+func fieldSafe(name, v string) (string, error) {
+	if _, err := inventory.Text(name, v); err != nil {
+		return "", fieldError(err)
+	}
+	return v, nil
+}

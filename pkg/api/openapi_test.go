@@ -69,7 +69,7 @@ func routeServer(t *testing.T) (*api.Server, *auth.Service) {
 	snmpSvc, err := snmp.New(snmp.Params{Devices: st, Store: st})
 	testenv.Must(t, "snmp service", err)
 	return api.New(api.Params{Auth: svc, Redis: rdb, Client: client, Tasks: inspector, Health: checker, Monitoring: mon,
-		Metrics: http.NotFoundHandler(), SNMP: snmpSvc}), svc
+		Metrics: http.NotFoundHandler(), SNMP: snmpSvc, Alerting: &api.Alerting{}}), svc
 }
 
 var echoParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)

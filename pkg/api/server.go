@@ -48,6 +48,8 @@ type Params struct {
 	Tasks        TaskReader
 	Health       HealthChecker
 	Logger       *slog.Logger
+	// Alerting serves rules, alerts, incidents, maintenance and channels (nil: no such routes).
+	Alerting *Alerting
 	// SNMP manages SNMP settings and reads interfaces (nil: no SNMP routes).
 	SNMP SNMPManager
 	// Series reads graph series (nil: the series route answers 503).
@@ -128,6 +130,7 @@ func (s *Server) routes() {
 	g.GET("/tasks/:queue/:id", s.getTask, s.viewer())
 	g.GET("/events", s.liveEvents, s.viewer())
 	s.snmpRoutes()
+	s.alertRoutes()
 	if s.p.Monitoring != nil {
 		// asynqmon: operators read, admins act (retry, delete, pause…)
 		h, guard := echo.WrapHandler(s.p.Monitoring), s.p.Auth.RequireMethods(auth.RoleOperator, auth.RoleAdmin)

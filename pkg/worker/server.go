@@ -25,6 +25,8 @@ type ServerParams struct {
 	// requeued (default 25s).
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+	// RetryDelay overrides RetryDelay (e.g. to give notifications their own backoff).
+	RetryDelay asynq.RetryDelayFunc
 }
 
 // NewServer returns an asynq server: weighted (not strict) priorities so low queues are never
@@ -38,6 +40,9 @@ func NewServer(p ServerParams) *asynq.Server {
 	}
 	if p.ShutdownTimeout <= 0 {
 		p.ShutdownTimeout = 25 * time.Second
+	}
+	if p.RetryDelay == nil {
+		p.RetryDelay = RetryDelay
 	}
 	logger := p.Logger
 	return asynq.NewServerFromRedisClient(p.Redis, asynq.Config{

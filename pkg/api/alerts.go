@@ -1,0 +1,259 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/wardops/wardops/pkg/alert"
+	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/notify"
+	"github.com/wardops/wardops/pkg/secrets"
+	"github.com/wardops/wardops/pkg/store"
+)
+
+// Alerting is what the alert routes need: the alert and channel services for writes with side
+// effects (cache invalidation, live events, resolves), the store for reads.
+type Alerting struct {
+	Alerts   *alert.Service
+	Channels *notify.Service
+}
+
+func (s *Server) alertRoutes() {
+	if s.p.Alerting == nil {
+		return
+	}
+	g := s.V1
+	g.GET("/alerts", s.listAlerts, s.viewer())
+	g.GET("/alerts/:id", s.getAlert, s.viewer())
+	g.POST("/alerts/:id/ack", s.ackAlert, s.operator())
+	g.POST("/alerts/:id/unack", s.unackAlert, s.operator())
+	g.POST("/alerts/:id/close", s.closeAlert, s.operator())
+	g.GET("/incidents", s.listIncidents, s.viewer())
+	g.GET("/incidents/:id", s.getIncident, s.viewer())
+	g.GET("/rules", s.listRules, s.viewer())
+	g.POST("/rules", s.createRule, s.admin())
+	g.GET("/rules/:id", s.getRule, s.viewer())
+	g.PATCH("/rules/:id", s.patchRule, s.admin())
+	g.DELETE("/rules/:id", s.deleteRule, s.admin())
+	g.GET("/maintenance", s.listWindows, s.viewer())
+	g.POST("/maintenance", s.createWindow, s.operator())
+	g.GET("/maintenance/:id", s.getWindow, s.viewer())
+	g.PUT("/maintenance/:id", s.putWindow, s.operator())
+	g.DELETE("/maintenance/:id", s.deleteWindow, s.operator())
+	g.GET("/channels", s.listChannels, s.viewer())
+	g.POST("/channels", s.createChannel, s.admin())
+	g.GET("/channels/:id", s.getChannel, s.viewer())
+	g.PATCH("/channels/:id", s.patchChannel, s.admin())
+	g.DELETE("/channels/:id", s.deleteChannel, s.admin())
+	g.POST("/channels/:id/test", s.testChannel, s.admin())
+	g.GET("/deliveries", s.listDeliveries, s.viewer())
+}
+
+// alertError maps validation errors (any error naming its field) to 400, a missing secret key
+// to 409, and store errors as usual.
+func alertError(err error, what string, id any) error {
+	var fe interface{ FieldName() string }
+	switch {
+	case errors.As(err, &fe):
+		return badRequest(fe.FieldName(), "%s", err.Error())
+	case errors.Is(err, alert.ErrInvalid):
+		return badRequest("", "%s", err.Error())
+	case errors.Is(err, secrets.ErrNoKey):
+		return &Error{Status: http.StatusConflict, Code: "no_secret_key", Message: "secrets cannot be stored: the server has no WARDOPS_SECRET_KEY"}
+	}
+	return storeError(err, what, id)
+}
+
+func queryInt(c *echo.Context, name string, lo, hi int64) (int64, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest(name, "%s must be an integer from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+func cursorJSON(next int64) *string {
+	if next <= 0 {
+		return nil
+	}
+	v := strconv.FormatInt(next, 10)
+	return &v
+}
+
+var alertStates = map[string]bool{"": true, "firing": true, "acknowledged": true, "resolved": true, "suppressed": true, "open": true}
+var severities = map[string]bool{"": true, "critical": true, "major": true, "minor": true, "warning": true}
+
+// listAlerts: ?state=firing|acknowledged|resolved|suppressed|open&severity=&device_id=&rule_id=
+// &incident_id=&limit=&cursor= → {"alerts":[…],"next_cursor"}.
+func (s *Server) listAlerts(c *echo.Context) error {
+	f := store.AlertFilter{State: c.QueryParam("state"), Severity: c.QueryParam("severity")}
+	if !alertStates[f.State] {
+		return badRequest("state", "state must be one of firing, acknowledged, resolved, suppressed, open")
+	}
+	if !severities[f.Severity] {
+		return badRequest("severity", "severity must be one of critical, major, minor, warning")
+	}
+	var err error
+	for _, q := range []struct {
+		name string
+		dst  *int64
+	}{{"device_id", &f.DeviceID}, {"rule_id", &f.RuleID}, {"incident_id", &f.IncidentID}, {"cursor", &f.Before}} {
+		if *q.dst, err = queryInt(c, q.name, 0, 1<<62); err != nil {
+			return err
+		}
+	}
+	limit, err := queryInt(c, "limit", 1, 1000)
+	if err != nil {
+		return err
+	}
+	f.Limit = int(limit)
+	list, next, err := s.p.Store.ListAlerts(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []alert.Alert{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"alerts": list, "next_cursor": cursorJSON(next)})
+}
+
+func (s *Server) getAlert(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	a, err := s.p.Store.GetAlert(ctx, id)
+	if err != nil {
+		return storeError(err, "alert", id)
+	}
+	evs, err := s.p.Store.AlertEvents(ctx, id)
+	if err != nil {
+		return err
+	}
+	dl, err := s.p.Store.ListDeliveries(ctx, store.DeliveryFilter{AlertID: id, Limit: 100})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"alert": a, "events": evs, "deliveries": dl})
+}
+
+// ackBody is the body of ack/close: a comment and, for ack, an optional expiry.
+type ackBody struct {
+	Comment   string     `json:"comment"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+func who(c *echo.Context) string {
+	if id, ok := auth.Principal(c); ok {
+		return id.Username
+	}
+	return "unknown"
+}
+
+func (s *Server) ackAlert(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var b ackBody
+	if err := decodeStrict(c, &b); err != nil {
+		return err
+	}
+	if b.ExpiresAt != nil && !b.ExpiresAt.After(time.Now()) {
+		return badRequest("expires_at", "expires_at must be in the future")
+	}
+	a, err := s.p.Alerting.Alerts.Ack(c.Request().Context(), id, who(c), b.Comment, b.ExpiresAt)
+	if err != nil {
+		return alertError(err, "alert", id)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"alert": a})
+}
+
+func (s *Server) unackAlert(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.p.Alerting.Alerts.Unack(c.Request().Context(), id, who(c))
+	if err != nil {
+		return alertError(err, "alert", id)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"alert": a})
+}
+
+func (s *Server) closeAlert(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var b ackBody
+	if err := decodeStrict(c, &b); err != nil {
+		return err
+	}
+	if b.Comment == "" {
+		return badRequest("comment", "closing an alert by hand needs a comment")
+	}
+	a, err := s.p.Alerting.Alerts.Close(c.Request().Context(), id, who(c), b.Comment)
+	if err != nil {
+		return alertError(err, "alert", id)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"alert": a})
+}
+
+// listIncidents: ?state=open|resolved&cursor=&limit= → {"incidents":[…],"next_cursor"}.
+func (s *Server) listIncidents(c *echo.Context) error {
+	state := c.QueryParam("state")
+	if state != "" && state != "open" && state != "resolved" {
+		return badRequest("state", "state must be open or resolved")
+	}
+	before, err := queryInt(c, "cursor", 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 1, 1000)
+	if err != nil {
+		return err
+	}
+	if limit == 0 {
+		limit = 100
+	}
+	list, err := s.p.Store.ListIncidents(c.Request().Context(), state, before, int(limit))
+	if err != nil {
+		return err
+	}
+	var next int64
+	if len(list) == int(limit) {
+		next = list[len(list)-1].ID
+	}
+	if list == nil {
+		list = []alert.Incident{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"incidents": list, "next_cursor": cursorJSON(next)})
+}
+
+// getIncident answers the incident with its alerts (the parent's and the suppressed children's).
+func (s *Server) getIncident(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	inc, err := s.p.Store.GetIncident(ctx, id)
+	if err != nil {
+		return storeError(err, "incident", id)
+	}
+	alerts, _, err := s.p.Store.ListAlerts(ctx, store.AlertFilter{IncidentID: id, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"incident": inc, "alerts": alerts})
+}
