@@ -12,13 +12,13 @@ async function optional(p) {
 
 // list returns {alerts:[…], next_cursor} for state firing|acknowledged|resolved|suppressed|open,
 // optionally of one device or one incident; null without an alert API.
-export function list({state, device_id, incident_id, limit = 200, cursor} = {}) {
-  return optional(get(`/alerts${qs({state, device_id, incident_id, limit, cursor})}`));
+export function list({state, device_id, incident_id, limit = 200, cursor} = {}, opts) {
+  return optional(get(`/alerts${qs({state, device_id, incident_id, limit, cursor})}`, opts));
 }
 
 // incidents returns {incidents:[…]} (state open|resolved); null without an alert API.
-export function incidents(state = 'open', limit = 100) {
-  return optional(get(`/incidents${qs({state, limit})}`));
+export function incidents(state = 'open', limit = 100, opts) {
+  return optional(get(`/incidents${qs({state, limit})}`, opts));
 }
 
 // ack acknowledges an alert with a comment, for minutes (0: until it resolves).

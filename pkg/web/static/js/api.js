@@ -27,9 +27,10 @@ function csrfToken() {
   return m ? decodeURIComponent(m[1]) : '';
 }
 
-// headers for a request of method with an optional content type.
+// headers for a request of method with an optional content type. GETs carry none, so that a
+// fetch matches the <link rel=preload> of index.html and takes its answer.
 export function writeHeaders(method, contentType) {
-  const hd = {'Accept': 'application/json'};
+  const hd = {};
   if (contentType) hd['Content-Type'] = contentType;
   if (method !== 'GET' && method !== 'HEAD') {
     const t = csrfToken();
@@ -110,7 +111,7 @@ export function can(role) {
 
 // Device and fleet endpoints.
 export const devices = {
-  all: () => get('/devices/standalone/list'),
+  all: (opts) => get('/devices/standalone/list', opts),
   one: (id) => get(`/devices/${id}`),
   create: (body) => post('/devices', body),
   update: (id, body) => patch(`/devices/${id}`, body),
@@ -122,7 +123,7 @@ export const devices = {
 };
 
 export const task = (queue, id) => get(`/tasks/${encodeURIComponent(queue)}/${encodeURIComponent(id)}`);
-export const health = () => request('GET', '/health').catch((e) => {
+export const health = (opts) => request('GET', '/health', undefined, opts).catch((e) => {
   if (e.status === 503 && e.body && e.body.components) return e.body; // critical still has the document
   throw e;
 });

@@ -63,9 +63,18 @@ const SHAPE = {
   square: () => s('rect', {x: 1, y: 1, width: 14, height: 14, rx: 2}),
 };
 
-// statusIcon is an SVG icon whose shape and colour both tell the status.
+const iconProto = {};
+const badgeProto = {};
+
+// statusIcon is an SVG icon whose shape and colour both tell the status. Icons and badges are
+// cloned from one prototype per status: a 10,000-device overview draws thousands of them.
 export function statusIcon(status) {
   const st = ICON[status] ? status : 'unknown';
+  if (!iconProto[st]) iconProto[st] = makeIcon(st);
+  return iconProto[st].cloneNode(true);
+}
+
+function makeIcon(st) {
   const [shape, mark] = ICON[st];
   const bg = SHAPE[shape]();
   bg.setAttribute('class', 'ic-bg');
@@ -76,7 +85,8 @@ export function statusIcon(status) {
 // statusBadge is icon + text in the status colour.
 export function statusBadge(status) {
   const st = STATUS_TEXT[status] ? status : 'unknown';
-  return h('span', {class: `badge st-${st}`, dataset: {status: st}}, statusIcon(st), h('span', {class: 'badge-text'}, STATUS_TEXT[st]));
+  if (!badgeProto[st]) badgeProto[st] = h('span', {class: `badge st-${st}`, dataset: {status: st}}, statusIcon(st), h('span', {class: 'badge-text'}, STATUS_TEXT[st]));
+  return badgeProto[st].cloneNode(true);
 }
 
 // setBadge changes a badge made by statusBadge in place.

@@ -12,9 +12,11 @@ export class Fleet {
     this.version = 0;         // bumps on every change, for cheap "did anything change" checks
   }
 
-  // load fetches every device; listeners get {type:'reload'}.
-  async load() {
-    const data = await api.all();
+  // load fetches every device (or takes the answer of a request already made); listeners get
+  // {type:'reload'}.
+  async load(pending) {
+    const data = await (pending || api.all());
+    performance.mark('wardops-fleet-parsed');
     this.devices = data.devices || [];
     this.byId = new Map(this.devices.map((d) => [d.id, d]));
     this.loaded = true;

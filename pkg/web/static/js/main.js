@@ -1,6 +1,7 @@
 // Boot and routing. Pages are addressed by the URL fragment (#/devices/12) so that the API
 // serves one shell at "/". The overview module is preloaded; the other pages load on first use.
 import * as api from './api.js';
+import * as alerts from './alertsapi.js';
 import {Fleet} from './fleet.js';
 import {Live} from './live.js';
 import {clear, parseHash, errorBox} from './dom.js';
@@ -17,6 +18,12 @@ const PAGES = {
 };
 
 const app = {
+  // takeEarly returns the answer of a request made at boot, once, or null.
+  takeEarly(name) {
+    const p = this.earlyData && this.earlyData[name];
+    if (p) delete this.earlyData[name];
+    return p || null;
+  },
   fleet: new Fleet(),
   live: null,
   page: null,
@@ -47,13 +54,20 @@ function reloadSoon() {
   reloadTimer = setTimeout(() => app.fleet.load().catch(() => {}), 500);
 }
 
+// startLive opens the event stream (once).
+function startLive() {
+  if (app.live) return;
+  app.live = new Live({onEvent, onState: liveState, onReconnect: reloadSoon});
+  app.live.start();
+}
+
 // start loads the fleet and opens the live stream once signed in (or when there is no sign-in).
 function start() {
   if (app.started) return;
   app.started = true;
-  app.live = new Live({onEvent, onState: liveState, onReconnect: reloadSoon});
-  app.live.start();
-  app.fleetReady = app.fleet.load();
+  startLive();
+  app.fleetReady = app.fleet.load(app.early);
+  app.early = null;
   app.fleetReady.catch(() => {});
   // metrics (RTT, loss) are not pushed live: refresh them on the ping cadence
   setInterval(() => { if (!document.hidden) app.fleet.load().catch(() => {}); }, 30000);
@@ -122,6 +136,16 @@ async function onLogout() {
 }
 
 async function boot() {
+  // ask for the fleet (and the overview's other data) while the sign-in is checked: one round
+  // trip less for a signed-in user; pages take these answers once (app.takeEarly)
+  app.early = api.devices.all({quiet401: true});
+  app.early.catch(() => {});
+  if (!location.hash || location.hash === '#/' || location.hash === '#/wall') {
+    app.earlyData = {health: api.health({quiet401: true}), incidents: alerts.incidents('open', 50, {quiet401: true}),
+      firing: alerts.list({state: 'firing', limit: 50}, {quiet401: true})};
+    for (const p of Object.values(app.earlyData)) p.catch(() => {});
+  }
+  if (document.cookie.includes('wardops_csrf=')) startLive(); // probably signed in: connect now
   let who;
   try {
     who = await api.whoAmI();
@@ -130,8 +154,11 @@ async function boot() {
     setTimeout(boot, 3000);
     return;
   }
-  if (who === 'login') showLogin();
-  else signedIn();
+  if (who === 'login') {
+    app.early = app.earlyData = null;
+    if (app.live) { app.live.stop(); app.live = null; }
+    showLogin();
+  } else signedIn();
 }
 
 api.session.onUnauthorized = () => showLogin('Your session has ended; please sign in again.');

@@ -44,7 +44,9 @@ class Overview {
     const fleet = this.app.fleet;
     const ready = fleet.loaded ? Promise.resolve() : this.app.fleetReady;
     await Promise.all([
-      ready.then(() => this.renderAll(), (e) => this.regionsEl.replaceChildren(errorBox(`Devices could not be loaded: ${e.message}`))),
+      // the fleet's 'reload' event may have drawn it already
+      ready.then(() => { if (this.drawn !== fleet.version) this.renderAll(); },
+        (e) => this.regionsEl.replaceChildren(errorBox(`Devices could not be loaded: ${e.message}`))),
       this.loadHealth(), this.loadAlerts(),
     ]);
     await Promise.race([this.app.live.opened, new Promise((r) => setTimeout(r, 3000))]);
@@ -75,6 +77,7 @@ class Overview {
   }
 
   renderAll() {
+    performance.mark('wardops-render-start');
     this.renderCounts();
     const regions = this.app.fleet.regions();
     this.tiles.clear();
@@ -83,6 +86,8 @@ class Overview {
     for (const r of regions) frag.append(this.regionSection(r));
     clear(this.regionsEl).append(frag);
     if (regions.length === 0) this.regionsEl.append(h('p', {class: 'muted'}, 'No devices yet. Add some in Admin.'));
+    this.drawn = this.app.fleet.version;
+    performance.mark('wardops-render-end');
   }
 
   renderCounts() {
@@ -126,7 +131,7 @@ class Overview {
 
   async loadHealth() {
     try {
-      const rep = await api.health();
+      const rep = await (this.app.takeEarly('health') || api.health());
       const comps = Object.entries(rep.components || {}).sort((a, b) => order(a[0]) - order(b[0]));
       this.healthEl.replaceChildren(h('span', {class: `chip lvl-${rep.status}`, title: `checked ${fmtTime(rep.checked_at)}`},
         levelIcon(rep.status), `System ${rep.status}`),
@@ -142,7 +147,8 @@ class Overview {
 
   async loadAlerts() {
     try {
-      const [inc, firing] = await Promise.all([alerts.incidents('open', 50), alerts.list({state: 'firing', limit: 50})]);
+      const [inc, firing] = await Promise.all([this.app.takeEarly('incidents') || alerts.incidents('open', 50),
+        this.app.takeEarly('firing') || alerts.list({state: 'firing', limit: 50})]);
       if (inc === null && firing === null) {
         this.alertsEl.replaceChildren(h('p', {class: 'muted'}, 'Alerting is not available on this API yet.'));
         return;

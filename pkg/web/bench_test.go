@@ -1,0 +1,111 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/auth/authtest"
+	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/pkg/testenv"
+)
+
+// BenchmarkOverviewRender measures, in headless chromium with the cache off (nothing reused),
+// the time from navigation start to the overview fully drawn with live data — the fleet, health
+// and alerts loaded and the event stream open, which the page marks with
+// performance.mark('wardops-rendered') — and the bytes transferred for it. Run it with
+// scripts/bench-ui.sh (go tool task bench:ui).
+func BenchmarkOverviewRender(b *testing.B) {
+	for _, n := range []int{875, 10000} {
+		b.Run(fmt.Sprintf("devices=%d", n), func(b *testing.B) { benchOverview(b, n) })
+	}
+}
+
+// renderStats is what the page reports after a load.
+type renderStats struct {
+	RenderedMS  float64 `json:"rendered_ms"`
+	Transferred float64 `json:"transferred"`
+	Decoded     float64 `json:"decoded"`
+	Requests    int     `json:"requests"`
+	Tiles       int     `json:"tiles"`
+	Devices     int     `json:"devices"`
+}
+
+const statsJS = `(() => {
+	const nav = performance.getEntriesByType('navigation')[0];
+	const res = performance.getEntriesByType('resource');
+	const all = [nav, ...res];
+	return {rendered_ms: performance.getEntriesByName('wardops-rendered')[0].startTime,
+		transferred: all.reduce((s, e) => s + (e.transferSize || 0), 0),
+		decoded: all.reduce((s, e) => s + (e.decodedBodySize || 0), 0),
+		requests: all.length, tiles: document.querySelectorAll('.tile').length,
+		devices: Number(document.querySelector('#counts [data-status="total"] .count-n').textContent.replace(/\D/g, ''))};
+})()`
+
+func benchOverview(b *testing.B, n int) {
+	sys := harness.Start(b, harness.Options{NoScheduler: true})
+	seedFleet(b, sys, n)
+	f := startFront(b, sys, nil, proposedAlertRoutes(sys))
+	br := newBrowser(b)
+	ctx := br.ctx
+	authtest.User(b, sys.Auth, "bench", auth.RoleViewer)
+	br.do(ctx, "sign in", chromedp.Navigate(f.URL()+"/"), chromedp.WaitVisible(chromedp.CSS("#login-user")),
+		chromedp.SendKeys(chromedp.CSS("#login-user"), "bench"), chromedp.SendKeys(chromedp.CSS("#login-pass"), authtest.Password),
+		chromedp.Click(chromedp.CSS("#login-form button")))
+	br.wait(ctx, "signed in", `document.body.dataset.rendered === '1'`, 30*time.Second)
+	if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+		b.Fatalf("disable cache: %v", err)
+	}
+	var sum renderStats
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st := loadOverview(b, br, ctx, f.URL())
+		if st.Devices != n {
+			b.Fatalf("overview shows %d devices, want %d", st.Devices, n)
+		}
+		sum.RenderedMS += st.RenderedMS
+		sum.Transferred += st.Transferred
+		sum.Decoded += st.Decoded
+	}
+	b.StopTimer()
+	b.ReportMetric(sum.RenderedMS/float64(b.N), "ms/render")
+	b.ReportMetric(sum.Transferred/float64(b.N), "B-transferred/op")
+	b.ReportMetric(sum.Decoded/float64(b.N), "B-decoded/op")
+	br.shot(ctx, fmt.Sprintf("bench-overview-%d", n))
+}
+
+func loadOverview(b *testing.B, br *browser, ctx context.Context, url string) renderStats {
+	b.Helper()
+	// start from another page of the site, as a reload or a click from the dashboard would: a
+	// navigation from about:blank also times the start of a new renderer process
+	br.do(ctx, "leave", chromedp.Navigate(url+"/favicon.ico"))
+	br.do(ctx, "navigate", chromedp.Navigate(url+"/"))
+	br.wait(ctx, "rendered", `document.body.dataset.rendered === '1'`, 30*time.Second)
+	return eval[renderStats](br, ctx, statsJS)
+}
+
+// seedFleet writes n devices in 8 regions and n/20 branches with a latest status each, as the
+// ping pipeline would leave them (1 in 97 down, 1 in 211 degraded, 1 in 401 in maintenance).
+func seedFleet(tb testing.TB, sys *harness.System, n int) {
+	tb.Helper()
+	ctx := testenv.Ctx(tb, time.Minute)
+	pool := sys.Store.Pool()
+	_, err := pool.Exec(ctx, `INSERT INTO devices (name, ip, branch, region, type, vendor)
+		SELECT format('dev-%s', lpad(i::text, 6, '0')), ('127.' || (100 + i / 62500) || '.' || ((i / 250) % 250) || '.' || (i % 250 + 1))::inet,
+			format('branch-%s', lpad((i / 20)::text, 4, '0')), 'region-' || ((i / 20) % 8), (ARRAY['router','switch','atm','firewall','server'])[1 + i % 5], 'cisco'
+		FROM generate_series(0, $1 - 1) i`, n)
+	testenv.Must(tb, "seed devices", err)
+	_, err = pool.Exec(ctx, `INSERT INTO device_status (device_id, status, rtt_min_ms, rtt_avg_ms, rtt_max_ms, jitter_ms, loss_pct, last_seen, last_change, last_slot)
+		SELECT id, CASE WHEN id % 97 = 0 THEN 'down' WHEN id % 211 = 0 THEN 'degraded' WHEN id % 401 = 0 THEN 'maintenance' ELSE 'up' END,
+			0.1 + random(), 0.2 + random(), 0.3 + random(), random() / 10, CASE WHEN id % 97 = 0 THEN 100 ELSE 0 END, now(), now() - interval '1 hour', now()
+		FROM devices
+		ON CONFLICT (device_id) DO UPDATE SET status = excluded.status, rtt_min_ms = excluded.rtt_min_ms, rtt_avg_ms = excluded.rtt_avg_ms,
+			rtt_max_ms = excluded.rtt_max_ms, jitter_ms = excluded.jitter_ms, loss_pct = excluded.loss_pct, last_seen = excluded.last_seen,
+			last_change = excluded.last_change, last_slot = excluded.last_slot`)
+	testenv.Must(tb, "seed status", err)
+}

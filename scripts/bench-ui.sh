@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `go tool task bench:ui`: in headless chromium (Debian's, cache off), the time from navigation
+# to the overview fully drawn with live data (performance.mark('wardops-rendered'): fleet,
+# health and alerts loaded, event stream open) and the bytes transferred, at 875 and 10,000
+# devices. Each size runs the API in-process on its own PostgreSQL database and Redis DB
+# (pkg/web BenchmarkOverviewRender). BENCH_RUNS page loads per size (default 10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN_DIR=${WARDOPS_RUN_DIR:-$PWD/run}
+RUNS=${BENCH_RUNS:-10}
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v psql >/dev/null || need+=(postgresql-client)
+if ((${#need[@]})); then
+	echo "installing with apt-get: ${need[*]}" >&2
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+bash scripts/services.sh "$RUN_DIR" >/dev/null
+out=$(go test -run '^$' -bench 'BenchmarkOverviewRender' -benchtime "${RUNS}x" -count 1 -timeout 20m ./pkg/web/ 2>&1) || { echo "$out" >&2; exit 1; }
+printf '| devices | ms to rendered (mean of %s) | bytes transferred | bytes decoded |\n|---|---|---|---|\n' "$RUNS"
+awk '/^BenchmarkOverviewRender\//{
+	split($1, a, "="); n = a[2]; sub(/-[0-9]+$/, "", n)
+	for (i = 2; i < NF; i++) { m[$(i+1)] = $i }
+	printf "| %s | %s | %s | %s |\n", n, m["ms/render"], m["B-transferred/op"], m["B-decoded/op"]
+}' <<<"$out"
+echo
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(chromium --version 2>/dev/null | head -1); $(date -u +%F)"
