@@ -54,12 +54,14 @@ type Repository interface {
 }
 
 // Inventory caches the static fields of the enabled devices (name, place, labels, parent)
-// between passes: the store reloads them only when the devices table changed (its stamp), and
-// refreshes only the status columns otherwise. The snapshot's Devices alias Devices.
+// between passes: each pass reads the status columns of every device and the static ones only
+// of devices added or updated since (by updated_at), plus a full reload every few minutes. The
+// snapshot's Devices alias Devices.
 type Inventory struct {
-	Stamp    string
 	LoadedAt time.Time
 	Devices  []Device
+	// Versions are the devices' updated_at (unix µs), parallel to Devices.
+	Versions []int64
 }
 
 // RuleSource returns the enabled rules (a Redis cache in front of the store).

@@ -5,9 +5,12 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hibiken/asynq"
 
 	"github.com/wardops/wardops/pkg/alert"
+	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/testenv"
 )
@@ -71,5 +74,48 @@ func TestSystemPassThroughTheHandler(t *testing.T) {
 	bad := asynq.NewTask(tasks.TypeAlertEval, []byte(`{"kind":"smoke"}`))
 	if err := e.ev.ProcessTask(t.Context(), bad); !errors.Is(err, asynq.SkipRetry) {
 		t.Errorf("unknown kind: %v, want SkipRetry", err)
+	}
+}
+
+// TestInventoryFollowsDeviceChanges checks that the cached inventory a pass reuses gives the
+// same snapshot as a fresh read after devices are added, renamed, re-parented, disabled and
+// deleted.
+func TestInventoryFollowsDeviceChanges(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	var ids []int64
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		ids = append(ids, e.device(n, "B", 0))
+	}
+	e.ping(ids, ids[4])
+	rules, err := e.st.EnabledAlertRules(ctx)
+	testenv.Must(t, "rules", err)
+	var inv alert.Inventory
+	load := func(inv *alert.Inventory) []alert.Device {
+		d, err := e.st.LoadAlertPass(ctx, alert.SourcePing, rules, inv)
+		testenv.Must(t, "load", err)
+		return slices.Clone(d.Snapshot.Devices)
+	}
+	load(&inv)
+	b, err := e.st.GetDevice(ctx, ids[1])
+	testenv.Must(t, "get", err)
+	in := store.DeviceInput{Name: "b-renamed", IP: b.IP, Branch: "B2", Enabled: true, ParentID: &ids[0],
+		Labels: map[string]string{"tier": "gold"}}
+	_, err = e.st.UpdateDevice(ctx, ids[1], in)
+	testenv.Must(t, "rename", err)
+	c, _ := e.st.GetDevice(ctx, ids[2])
+	_, err = e.st.UpdateDevice(ctx, ids[2], store.DeviceInput{Name: c.Name, IP: c.IP, Enabled: false})
+	testenv.Must(t, "disable", err)
+	testenv.Must(t, "delete", e.st.DeleteDevice(ctx, ids[0]))
+	e.device("f", "B", 0)
+	e.ping([]int64{ids[1], ids[3], ids[4]}, ids[3])
+	got := load(&inv)
+	want := load(&alert.Inventory{})
+	if diff := cmp.Diff(want, got, cmpopts.EquateNaNs()); diff != "" {
+		t.Fatalf("cached inventory differs from a fresh read (-want +got):\n%s", diff)
+	}
+	if len(got) != 4 || got[0].Name != "b-renamed" || got[0].ParentID != 0 || got[0].Labels["tier"] != "gold" ||
+		got[1].Status != "down" {
+		t.Errorf("snapshot = %+v", got)
 	}
 }
