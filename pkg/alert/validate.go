@@ -65,8 +65,12 @@ func (in RuleInput) NewRule() (Rule, error) {
 	return in.Apply(base)
 }
 
-// Apply writes the set fields onto r and validates the result (PATCH and PUT).
+// Apply writes the set fields onto r and validates the result (PATCH and PUT). The kind of a
+// stored rule cannot change: its alerts and states belong to that kind.
 func (in RuleInput) Apply(r Rule) (Rule, error) {
+	if r.ID != 0 && in.Kind != nil && *in.Kind != r.Kind {
+		return r, invalid("kind", "cannot change; create a new rule")
+	}
 	setIf(&r.Name, in.Name)
 	setIf(&r.Description, in.Description)
 	setIf(&r.Kind, in.Kind)

@@ -73,6 +73,9 @@ func TestRuleInputDefaultsAndPatch(t *testing.T) {
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Fatalf("patched (-want +got):\n%s", diff)
 	}
+	r.ID = 9
+	_, err = RuleInput{Kind: ptr(KindMemPct)}.Apply(r)
+	checkField(t, err, "kind")
 }
 
 func TestAlertJSON(t *testing.T) {

@@ -49,7 +49,7 @@ type Config struct {
 	// APIBase is the Telegram Bot API base URL (default DefaultTelegramAPI).
 	APIBase string `json:"api_base,omitempty"`
 	ChatID  string `json:"chat_id,omitempty"`
-	// TimeoutMS bounds one send (default 10000).
+	// TimeoutMS bounds one send (default 10000, at most 50000).
 	TimeoutMS int `json:"timeout_ms,omitempty"`
 }
 
@@ -171,8 +171,9 @@ func validate(c *Channel, sec Secrets) error {
 	if err := alert.ValidateScope("scope", c.Scope); err != nil {
 		return err
 	}
-	if c.Config.TimeoutMS < 0 || c.Config.TimeoutMS > 120000 {
-		return invalid("config.timeout_ms", "must be between 0 (default 10 s) and 120000")
+	if c.Config.TimeoutMS < 0 || c.Config.TimeoutMS > 50000 {
+		// a send must end within the notify task's timeout (alert.NotifyTimeout)
+		return invalid("config.timeout_ms", "must be between 0 (default 10 s) and 50000")
 	}
 	switch c.Type {
 	case TypeWebhook:
