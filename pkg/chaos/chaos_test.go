@@ -268,6 +268,36 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 	}
 }
 
+// TestWorkerSIGTERMMidBatch: a worker told to stop (SIGTERM, as Docker or systemd do) while it
+// pings a batch stops taking tasks, finishes the batch, and exits 0 within its shutdown timeout
+// (5s here): no row of the slot is missing.
+func TestWorkerSIGTERMMidBatch(t *testing.T) {
+	p := chaosParams(t)
+	s := start(t, p, chaos.Options{Workers: 2, Dead: 4})
+	from := warmFrom(p)
+	victim, inFlight := waitBatchInFlight(t, s.Workers)
+	down := time.Now()
+	victim.Signal(syscall.SIGTERM)
+	code, took, err := victim.Wait(30 * time.Second)
+	testenv.Must(t, "wait for the worker to exit", err)
+	if code != 0 {
+		t.Errorf("worker exited %d after SIGTERM, want 0", code)
+	}
+	if took > 10*time.Second {
+		t.Errorf("worker took %s to stop, beyond its 5s shutdown timeout", took)
+	}
+	victim.Start()
+	up := time.Now()
+	rec := s.WaitCompleteSlot(up, time.Minute)
+	r := measure(t, s, p, "worker SIGTERM mid-batch",
+		fmt.Sprintf("1 of 2 workers stopped with %.0f batches in flight: exit %d after %.2fs, restarted", inFlight, code, took.Seconds()),
+		from, down, up, rec)
+	noDuplicatesNoLoss(t, r)
+	if r.CyclesLost+r.PartialCycles != 0 {
+		t.Errorf("%d cycles lost, %d partial: a stopping worker must finish its in-flight batches", r.CyclesLost, r.PartialCycles)
+	}
+}
+
 // waitBatchInFlight returns the first worker seen processing a ping batch (its in-flight gauge,
 // read from /metrics) and how many it processes.
 func waitBatchInFlight(t *testing.T, workers []*chaos.Proc) (*chaos.Proc, float64) {

@@ -20,13 +20,21 @@ import (
 	"github.com/wardops/wardops/pkg/testenv"
 )
 
+// ModuleRoot is the directory of go.mod.
+func ModuleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		return "", fmt.Errorf("find the module: %v", err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(out))), nil
+}
+
 // Build compiles the three binaries into dir (go build's cache makes a second build quick).
 func Build(dir string) error {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	root, err := ModuleRoot()
 	if err != nil {
-		return fmt.Errorf("find the module: %w", err)
+		return err
 	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
 	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/api", "./cmd/worker", "./cmd/scheduler")
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -105,12 +113,12 @@ func Start(t testing.TB, o Options) *Stack {
 	s.APIURL = "http://127.0.0.1:" + strconv.Itoa(apiPort)
 	s.API = s.proc("api", "api", map[string]string{"WARDOPS_HTTP_ADDR": "127.0.0.1:" + strconv.Itoa(apiPort),
 		"WARDOPS_MIGRATE_ON_START": "true", "WARDOPS_HEALTH_MIN_WORKERS": strconv.Itoa(o.Workers),
-		"WARDOPS_ADMIN_PASSWORD": o.AdminPassword, "WARDOPS_SHUTDOWN_TIMEOUT": "10s"})
+		"WARDOPS_ADMIN_PASSWORD": o.AdminPassword, "WARDOPS_SHUTDOWN_TIMEOUT": "10s", "WARDOPS_METRICS_ALLOW": "127.0.0.1/32"})
 	s.API.Start()
 	s.WaitAPI(60 * time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pool, err := pgxpool.New(ctx, s.PG.URL("wardops"))
+	pool, err := pgxpool.New(ctx, s.PG.URL("wardops")+"&application_name=wardops-chaos-test")
 	testenv.Must(t, "open the private database", err)
 	t.Cleanup(pool.Close)
 	s.DB = pool

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `go tool task soak` (not in CI): WardOps as real processes on private services for an hour
+# at 10,000 loopback devices with a dashboard-like client; RSS, goroutines and Go heap of the
+# API, a worker and a scheduler, and PostgreSQL connections (per application, and those idle in
+# a transaction) sampled every minute into docs/soak.csv and plotted to docs/soak.svg. The run
+# fails on an upward trend over its second half. Needs root (raw ICMP).
+#
+#   scripts/soak.sh [RUN_DIR]
+#   WARDOPS_SOAK_DURATION=5m scripts/soak.sh          # a short look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN_DIR=${1:-${WARDOPS_RUN_DIR:-$PWD/run}}
+mkdir -p "$RUN_DIR"
+# The tests start private services of their own; only the programs must be installed.
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v victoria-metrics >/dev/null 2>&1 || need+=(victoria-metrics)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+if [ ${#need[@]} -gt 0 ]; then
+	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "soak: installing with apt-get: ${need[*]}" >&2
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+export WARDOPS_SOAK_DURATION=${WARDOPS_SOAK_DURATION:-1h}
+export WARDOPS_SOAK_DEVICES=${WARDOPS_SOAK_DEVICES:-10000}
+export WARDOPS_SOAK_EVERY=${WARDOPS_SOAK_EVERY:-1m}
+export WARDOPS_SOAK_INTERVAL=${WARDOPS_SOAK_INTERVAL:-30s}
+echo "soak: $WARDOPS_SOAK_DEVICES devices for $WARDOPS_SOAK_DURATION; log in $RUN_DIR/soak.log" >&2
+go test -tags soak -count=1 -v -timeout 3h -run '^TestSoak$' ./pkg/chaos/ 2>&1 | tee "$RUN_DIR/soak.log"
