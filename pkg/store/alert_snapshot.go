@@ -9,9 +9,10 @@ import (
 	"github.com/wardops/wardops/pkg/alert"
 )
 
-// inventoryMaxAge forces a full reload now and then (a safety net for changes made behind the
-// store's back without touching updated_at).
-const inventoryMaxAge = 10 * time.Minute
+// inventoryMaxAge forces a full reload now and then: a safety net for changes that do not touch
+// updated_at (the store's writers all set it; ON DELETE SET NULL of a parent does not, and a
+// parent that is gone is harmless: it is not in the snapshot).
+const inventoryMaxAge = time.Hour
 
 // The observed status: during maintenance device_status says 'maintenance' and the ping's own
 // verdict is in ping_results at last_slot (a primary-key lookup, only for those rows).
