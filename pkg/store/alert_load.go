@@ -49,7 +49,8 @@ func (s *Store) LockAlertPass(ctx context.Context) (func(), error) {
 
 // LoadAlertPass reads what one evaluation pass of src needs: the snapshot (ping and SNMP
 // passes: every enabled device with its latest status and SNMP state — the static fields come
-// from inv, re-read only for devices added or changed since —, plus interfaces for SNMP passes), the stored states of src's rules and of rules that are gone or disabled, the open
+// from inv, re-read only for devices added or changed since —, plus interfaces for SNMP
+// passes), the stored states of src's rules and of rules that are gone or disabled, the open
 // incidents, the enabled maintenance windows and the enabled channels' routes.
 func (s *Store) LoadAlertPass(ctx context.Context, src alert.Source, rules []alert.Rule, inv *alert.Inventory) (*alert.PassData, error) {
 	ctx, cancel := s.ctx(ctx)
