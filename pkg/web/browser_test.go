@@ -57,6 +57,9 @@ func newBrowser(tb testing.TB) *browser {
 		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		// a test drives two tabs at once: the one in the background must not be throttled
+		chromedp.Flag("disable-background-timer-throttling", true), chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.UserDataDir(tb.TempDir()), chromedp.WindowSize(1440, 900),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -118,8 +121,13 @@ func (b *browser) do(ctx context.Context, what string, steps ...chromedp.Action[
 // wait polls a JavaScript predicate until it is truthy.
 func (b *browser) wait(ctx context.Context, what, expr string, limit time.Duration) {
 	b.tb.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(limit), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		b.tb.Fatalf("wait for %s (%s) within %s: %v", what, expr, limit, err)
+	// the Go-side deadline backs up the poll's own, which a page that stopped running never reports
+	wctx, cancel := context.WithTimeout(ctx, limit+5*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(wctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(limit), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash + ' live=' + document.getElementById('live')?.dataset.state`))
+		b.shot(ctx, "failed-"+strings.NewReplacer(" ", "-", "/", "-").Replace(what))
+		b.tb.Fatalf("wait for %s (%s) within %s: %v (page %s)", what, expr, limit, err, state)
 	}
 }
 

@@ -67,6 +67,11 @@ func TestDashboardEndToEnd(t *testing.T) {
 	x.signIn()
 	x.importDevices()
 	x.waitAPI("all 22 devices up", 8*interval, func(l standalone) bool { return l.count("up") == 22 })
+	for _, d := range x.list().Devices {
+		if d.Name == "ns-router" {
+			x.router = d.ID
+		}
+	}
 
 	overview, devices := x.b.ctx, x.b.tab()
 	x.openOverview(overview)
@@ -157,11 +162,6 @@ func (x *e2e) importDevices() {
 	if p := eval[float64](b, ctx, `document.getElementById('import-progress').value`); p != 1 {
 		t.Errorf("upload progress bar at %v after the import, want 1", p)
 	}
-	for _, d := range x.list().Devices {
-		if d.Name == "ns-router" {
-			x.router = d.ID
-		}
-	}
 	b.shot(ctx, "admin")
 }
 
@@ -194,8 +194,11 @@ func (x *e2e) outage(overview, devices context.Context) {
 	}
 	x.host.Down(x.t)
 	downAt := time.Now()
-	b.wait(overview, "BR-NS tile down", `document.querySelector('.tile[data-branch="BR-NS"]')?.dataset.worst === 'down'`, 6*interval+5*time.Second)
-	x.t.Logf("BR-NS tile turned down %s after the link went down", time.Since(downAt).Round(10*time.Millisecond))
+	x.waitAPI("the API reports the router down", 6*interval, func(l standalone) bool { return l.status(x.router) == "down" })
+	apiAt := time.Now()
+	b.wait(overview, "BR-NS tile down", `document.querySelector('.tile[data-branch="BR-NS"]')?.dataset.worst === 'down'`, 5*time.Second)
+	x.t.Logf("BR-NS tile turned down %s after the link went down, %s after the API first said so (polled every 200 ms)",
+		time.Since(downAt).Round(10*time.Millisecond), time.Since(apiAt).Round(10*time.Millisecond))
 	b.wait(devices, "router row down", fmt.Sprintf(`document.querySelector('.vrow[data-id="%d"]')?.dataset.status === 'down'`, x.router), 5*time.Second)
 	for _, ctx := range []context.Context{overview, devices} {
 		if !eval[bool](b, ctx, `window.__sameDocument === true`) {
@@ -290,6 +293,15 @@ func (l standalone) count(status string) int {
 		}
 	}
 	return n
+}
+
+func (l standalone) status(id int64) string {
+	for _, d := range l.Devices {
+		if d.ID == id {
+			return d.Status
+		}
+	}
+	return ""
 }
 
 func (x *e2e) list() standalone {
