@@ -53,6 +53,15 @@ type WindowInput struct {
 	CreatedBy       string     `json:"created_by"`
 }
 
+// Input returns the window as input, for a PATCH: decode the request body onto it (fields
+// present replace, absent ones stay) and pass it to the store's UpdateWindow.
+func (w Window) Input() WindowInput {
+	en := w.Enabled
+	return WindowInput{Name: w.Name, Description: w.Description, Kind: w.Kind, StartsAt: w.StartsAt, EndsAt: w.EndsAt,
+		Weekdays: w.Weekdays, StartTime: w.StartTime, DurationMinutes: w.DurationMinutes, TimeZone: w.TimeZone,
+		Targets: w.Targets, Enabled: &en, CreatedBy: w.CreatedBy}
+}
+
 // Window validates the input and returns the window it describes.
 func (in WindowInput) Window() (Window, error) {
 	w := Window{Name: strings.TrimSpace(in.Name), Description: in.Description, Kind: in.Kind,

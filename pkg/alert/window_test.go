@@ -96,3 +96,17 @@ func checkField(t *testing.T, err error, field string) {
 		t.Fatalf("field = %q (%v), want %q", fe.Field, err, field)
 	}
 }
+
+func TestWindowInputRoundTrip(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	t1 := t0.Add(time.Hour)
+	w, err := WindowInput{Name: "w", Kind: WindowOnce, StartsAt: &t0, EndsAt: &t1, Targets: Scope{Devices: []int64{1}},
+		Enabled: ptr(false)}.Window()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := w.Input().Window()
+	if err != nil || again.Enabled || again.Name != "w" || !again.EndsAt.Equal(t1) {
+		t.Fatalf("round trip = %+v, %v", again, err)
+	}
+}

@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -52,15 +51,12 @@ func NewService(p ServiceParams) *Service {
 	return &Service{p: p}
 }
 
-// ErrNoSecretKey is returned when a channel carries secrets and no key is configured.
-var ErrNoSecretKey = errors.New("channel secrets need WARDOPS_SECRET_KEY to be set")
-
 func (s *Service) seal(id int64, sec Secrets) (string, error) {
 	if sec == (Secrets{}) {
 		return "", nil
 	}
 	if s.p.Sealer == nil {
-		return "", ErrNoSecretKey
+		return "", invalid("secrets", "cannot be stored: the server has no WARDOPS_SECRET_KEY")
 	}
 	raw, err := json.Marshal(sec)
 	if err != nil {
