@@ -137,9 +137,9 @@ class AdminPage {
       this.app.fleet.load().catch(() => {});
     } catch (e) {
       const lines = (e.body && e.body.lines) || [];
-      clear(this.importOut).append(errorBox(e.message),
+      clear(this.importOut).append(...[errorBox(e.message),
         lines.length ? table(['Line', 'Field', 'Problem'], lines.slice(0, 500).map((l) => [l.line, l.field || '', l.message]), 'import-errors') : null,
-        lines.length > 500 ? h('p', {class: 'muted'}, `… and ${lines.length - 500} more lines with errors.`) : null);
+        lines.length > 500 ? h('p', {class: 'muted'}, `… and ${lines.length - 500} more lines with errors.`) : null].filter(Boolean));
     }
   }
 

@@ -165,7 +165,7 @@ function fillRow(el, d) {
   c[3].textContent = d.branch;
   c[4].textContent = d.region;
   c[5].textContent = d.type;
-  c[6].textContent = d.rtt_ms === null || d.rtt_ms === undefined ? '–' : `${num(d.rtt_ms, 2)} ms`;
+  c[6].textContent = d.rtt_ms === null || d.rtt_ms === undefined ? '–' : d.rtt_ms < 0.01 ? '<0.01 ms' : `${num(d.rtt_ms, 2)} ms`;
   c[7].textContent = d.loss_pct === null || d.loss_pct === undefined ? '–' : `${num(d.loss_pct, 0)} %`;
   c[8].textContent = ago(d.last_change);
   c[8].title = fmtTime(d.last_change);
