@@ -50,6 +50,9 @@ func storeError(err error, what string, id any) error {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_reference", Message: ce.Detail, Field: ce.Field()}
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(what, id)
+	case errors.Is(err, store.ErrConflict):
+		// a write that the object's current state refuses (e.g. acking an acknowledged alert)
+		return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
 	}
 	return err
 }
