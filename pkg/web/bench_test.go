@@ -51,7 +51,7 @@ const statsJS = `(() => {
 func benchOverview(b *testing.B, n int) {
 	sys := harness.Start(b, harness.Options{NoScheduler: true})
 	seedFleet(b, sys, n)
-	f := startFront(b, sys, nil, proposedAlertRoutes(sys))
+	f := startFront(b, sys, nil)
 	br := newBrowser(b)
 	ctx := br.ctx
 	authtest.User(b, sys.Auth, "bench", auth.RoleViewer)

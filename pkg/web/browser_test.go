@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,11 +17,15 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/hibiken/asynq"
 
+	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/harness"
 	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/report"
+	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/web"
 )
 
@@ -180,22 +185,21 @@ func artifactsDir(tb testing.TB) string {
 }
 
 // front is an API replica like cmd/api's for the browser: the harness's store, Redis and auth
-// service (so sign-in, CSRF and the CSP are the real ones), the series reader, the dashboard,
-// the report route and whatever extra routes the test adds. It can be restarted on the same
-// address.
+// service (so sign-in, CSRF and the CSP are the real ones), the series reader, the alert
+// routes, the dashboard and the report route. It can be restarted on the same address.
 type front struct {
 	tb     testing.TB
 	sys    *harness.System
 	series api.SeriesReader
-	extra  func(*api.Server)
+	alerts *api.Alerting
 	addr   string
 	srv    *api.Server
 	hs     *http.Server
 }
 
-func startFront(tb testing.TB, sys *harness.System, series api.SeriesReader, extra func(*api.Server)) *front {
+func startFront(tb testing.TB, sys *harness.System, series api.SeriesReader) *front {
 	tb.Helper()
-	f := &front{tb: tb, sys: sys, series: series, extra: extra, addr: "127.0.0.1:0"}
+	f := &front{tb: tb, sys: sys, series: series, alerts: alerting(tb, sys), addr: "127.0.0.1:0"}
 	f.start()
 	tb.Cleanup(f.stop)
 	return f
@@ -212,14 +216,11 @@ func (f *front) start() {
 		"workers":  health.Workers(insp, health.DefaultWorkerThresholds),
 	}, 2*time.Second)
 	f.srv = api.New(api.Params{Auth: f.sys.Auth, Store: f.sys.Store, Redis: f.sys.Redis, Client: f.sys.Client, Tasks: insp,
-		Health: checker, Logger: f.sys.Logger, Series: f.series})
+		Health: checker, Logger: f.sys.Logger, Series: f.series, Alerting: f.alerts})
 	if err := web.Register(f.srv.Echo(), f.srv.Public()); err != nil {
 		f.tb.Fatalf("register dashboard: %v", err)
 	}
 	f.srv.V1.GET("/reports/availability", report.Handler(f.sys.Store, nil, f.sys.Logger), f.srv.Guard(auth.RoleViewer))
-	if f.extra != nil {
-		f.extra(f.srv)
-	}
 	var ln net.Listener
 	var err error
 	for i := 0; i < 50; i++ { // a restart takes the same port back
@@ -263,4 +264,22 @@ func (f *front) get(path string) (*http.Response, error) {
 	}
 	req.Header.Set("Authorization", "Bearer "+f.sys.Token)
 	return http.DefaultClient.Do(req)
+}
+
+// alerting is the API's alert and channel services as cmd/api builds them.
+func alerting(tb testing.TB, sys *harness.System) *api.Alerting {
+	tb.Helper()
+	key := make([]byte, secrets.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		tb.Fatalf("secret key: %v", err)
+	}
+	box, err := secrets.New(key)
+	if err != nil {
+		tb.Fatalf("secret box: %v", err)
+	}
+	return &api.Alerting{
+		Alerts: alert.NewService(alert.ServiceParams{Rules: sys.Store, Acks: sys.Store, Enqueuer: sys.Client,
+			RuleCache: alert.NewRuleCache(sys.Redis, sys.Store.EnabledAlertRules), Publisher: events.NewPublisher(sys.Redis), Logger: sys.Logger}),
+		Channels: notify.NewService(notify.ServiceParams{Channels: sys.Store, Deliveries: sys.Store, Sealer: box, Logger: sys.Logger}),
+	}
 }

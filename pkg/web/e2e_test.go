@@ -108,7 +108,7 @@ func startE2E(t *testing.T) *e2e {
 		Rules: alert.NewRuleCache(sys.Redis, sys.Store.EnabledAlertRules), Publisher: events.NewPublisher(sys.Redis), Logger: sys.Logger})
 	eval.h.Store(&h)
 	x := &e2e{t: t, sys: sys, host: host, vm: vm}
-	x.front = startFront(t, sys, querier, proposedAlertRoutes(sys))
+	x.front = startFront(t, sys, querier)
 	x.b = newBrowser(t)
 	return x
 }

@@ -119,6 +119,7 @@ export const devices = {
   events: (id, limit = 100) => get(`/devices/${id}/events${qs({limit})}`),
   series: (id, metric, range, iface) => get(`/devices/${id}/series${qs({metric, range, interface: iface})}`),
   ping: (id) => post(`/devices/${id}/ping`),
+  interfaces: (id) => get(`/devices/${id}/interfaces`),
   search: (q, limit = 20) => get(`/devices${qs({q, limit})}`),
 };
 

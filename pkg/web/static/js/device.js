@@ -4,7 +4,8 @@
 import * as api from './api.js';
 import * as alerts from './alertsapi.js';
 import {lineChart} from './chart.js';
-import {h, clear, statusBadge, fmtTime, ago, num, errorBox, section} from './dom.js';
+import {h, clear, statusBadge, statusIcon, fmtTime, fmtValue, ago, num, errorBox, section} from './dom.js';
+import {table} from './reports.js';
 
 const RANGES = {'1h': 3600e3, '6h': 6 * 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3};
 
@@ -47,7 +48,7 @@ class DevicePage {
       h('div', {class: 'page-head'}, h('h1', null, d.name), this.badge, h('span', {class: 'spacer'}), this.actions()),
       h('div', {class: 'grid2'}, section('Facts', facts(d)), section('Latest measurements', latest(d))),
       h('section', {class: 'card'}, h('div', {class: 'card-head'}, h('h2', null, 'Reachability'), this.rangeBar), this.chartsEl),
-      h('section', {class: 'card', id: 'snmp-card'}, h('h2', null, 'Interfaces and system (SNMP)'), this.snmpEl),
+      h('section', {class: 'card', id: 'snmp-card'}, h('h2', null, 'Interfaces and system (SNMP)'), this.ifTable = h('div', {id: 'interfaces'}), this.snmpEl),
       h('div', {class: 'grid2'}, section('Alerts', this.alertsEl), section('Events', this.eventsEl))));
     await Promise.all([this.loadCharts(), this.loadEvents(), this.loadAlerts()]);
   }
@@ -94,8 +95,11 @@ class DevicePage {
   // no SNMP data in the range.
   async loadSNMP(from, to) {
     const get = (m) => api.devices.series(this.id, m, this.range).catch(() => null);
-    const [cpu, mem, inb, outb] = await Promise.all(['cpu', 'mem', 'in_bps', 'out_bps'].map(get));
+    const [cpu, mem, inb, outb, ifs] = await Promise.all([...['cpu', 'mem', 'in_bps', 'out_bps'].map(get),
+      api.devices.interfaces(this.id).catch(() => null)]);
     const boxes = [];
+    const ifList = (ifs && ifs.interfaces) || [];
+    this.ifTable.replaceChildren(...(ifList.length ? [interfacesTable(ifList)] : []));
     const sys = [cpu && {name: 'CPU', points: cpu.points || []}, mem && {name: 'Memory', points: mem.points || []}].filter((x) => x && x.points.length);
     if (sys.length) boxes.push(this.chartBox('cpu-mem', 'CPU and memory', {series: sys, unit: 'percent', from, to, stepMs: (cpu || mem).step_ms}));
     const byIf = new Map();
@@ -111,7 +115,7 @@ class DevicePage {
       const series = [v.in && {name: 'in', points: v.in.points || []}, v.out && {name: 'out', points: v.out.points || []}].filter(Boolean);
       boxes.push(this.chartBox(`if-${name}`, `Interface ${name}`, {series, unit: 'bps', from, to, stepMs: (v.in || v.out).step_ms}));
     }
-    document.getElementById('snmp-card').hidden = boxes.length === 0;
+    document.getElementById('snmp-card').hidden = boxes.length === 0 && ifList.length === 0;
     this.snmpEl.replaceChildren(...boxes.map((b) => b.box));
     for (const b of boxes) lineChart(b.slot, b.opts);
   }
@@ -165,6 +169,22 @@ class DevicePage {
       btn.disabled = false;
     }
   }
+}
+
+// interfacesTable lists the latest SNMP state of each interface: oper/admin status by icon
+// and words, speed, current rates, utilisation and error rates.
+function interfacesTable(list) {
+  const state = (i) => {
+    const st = i.admin_status === 'down' ? 'maintenance' : i.oper_status === 'up' ? 'up' : 'down';
+    const words = i.admin_status === 'down' ? 'admin down' : i.oper_status;
+    return h('span', {class: `badge st-${st}`, dataset: {oper: i.oper_status}}, statusIcon(st), h('span', {class: 'badge-text'}, words));
+  };
+  const pct = (v) => (v === null || v === undefined ? '–' : `${num(v, 1)} %`);
+  const rows = list.map((i) => [h('span', {title: i.descr}, i.name + (i.alias ? ` (${i.alias})` : '')), state(i),
+    i.speed_bps ? fmtValue(i.speed_bps, 'bps') : '–', fmtValue(i.in_bps, 'bps'), fmtValue(i.out_bps, 'bps'),
+    `${pct(i.in_utilization_pct)} / ${pct(i.out_utilization_pct)}`,
+    `${num(i.in_errors_per_sec, 2)} / ${num(i.out_errors_per_sec, 2)}`, i.last_change ? ago(i.last_change) : '–']);
+  return table(['Interface', 'Status', 'Speed', 'In', 'Out', 'Utilisation in / out', 'Errors/s in / out', 'Last change'], rows, 'if-table');
 }
 
 function pingResult(r) {
