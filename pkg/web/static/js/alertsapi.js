@@ -1,5 +1,5 @@
-// Calls to the alert API (issue 5), kept in one place: the routes are those proposed to the
-// API's owner in docs/DASHBOARD.md. Every list call resolves to null when the API has no such
+// Calls to the alert API (issue 5), kept in one place: the routes pkg/api registers (see
+// docs/DASHBOARD.md). Every list call resolves to null when the API has no such
 // route (404/405), so pages show "alerting not available" instead of failing.
 import {get, post, qs} from './api.js';
 
