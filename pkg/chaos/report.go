@@ -29,10 +29,10 @@ func ReadResults(r io.Reader) ([]Result, error) {
 // Table renders results as the Markdown table of docs/RELIABILITY.md.
 func Table(results []Result) string {
 	var b strings.Builder
-	b.WriteString("| fault | fleet, cycle | outage | slots measured | cycles lost (slots during outage) | partial cycles (rows missing) | duplicate rows / events | samples lost / VM duplicates | seconds to recover | notes |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| fault | fleet, cycle | outage | slots measured | cycles lost (slots during outage) | partial cycles | rows missing | duplicate rows / events | samples lost / VM duplicates | seconds to recover | notes |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %d devices, %gs | %.1fs | %d | %d (%d) | %d (%d) | %d / %d | %d / %d | %.1f | %s |\n",
+		fmt.Fprintf(&b, "| %s | %d devices, %gs | %.1fs | %d | %d (%d) | %d | %d | %d / %d | %d / %d | %.1f | %s |\n",
 			r.Fault, r.Devices, r.IntervalS, r.OutageS, r.Slots, r.CyclesLost, r.OutageSlots, r.PartialCycles, r.RowsMissing,
 			r.DuplicateRows, r.DuplicateEvents, r.SamplesLost, r.VMDuplicates, r.RecoverS, r.Notes)
 	}

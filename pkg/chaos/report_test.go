@@ -24,7 +24,7 @@ func TestReportRoundTrip(t *testing.T) {
 		t.Fatalf("results (-want +got):\n%s", diff)
 	}
 	table := chaos.Table(got)
-	if !strings.Contains(table, "| Redis restart | 200 devices, 3s | 9.2s | 8 | 3 (3) | 0 (0) | 0 / 0 | 0 / 0 | 3.0 | SIGTERM |") {
+	if !strings.Contains(table, "| Redis restart | 200 devices, 3s | 9.2s | 8 | 3 (3) | 0 | 0 | 0 / 0 | 0 / 0 | 3.0 | SIGTERM |") {
 		t.Errorf("table:\n%s", table)
 	}
 	if _, err := chaos.ReadResults(strings.NewReader("{")); err == nil {

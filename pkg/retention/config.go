@@ -82,36 +82,7 @@ func LoadConfig(get config.Getenv) (Config, error) {
 			c.Zone = loc
 		}
 	}
-	days := []struct {
-		key      string
-		dst      *time.Duration
-		min      time.Duration
-		zeroKeep bool
-	}{
-		{"WARDOPS_PING_RETENTION", &c.Ping, 2 * Day, false},
-		{"WARDOPS_ROLLUP_RETENTION", &c.Rollup, 2 * Day, false},
-		{"WARDOPS_EVENT_RETENTION", &c.Events, Day, true},
-		{"WARDOPS_ALERT_RETENTION", &c.Alerts, Day, true},
-		{"WARDOPS_AUDIT_RETENTION", &c.Audit, Day, true},
-		{"WARDOPS_WORKER_HEALTH_RETENTION", &c.WorkerHealth, Day, false},
-	}
-	for _, d := range days {
-		v, ok := lookup(get, d.key)
-		if !ok {
-			continue
-		}
-		dur, err := ParseRetention(v)
-		switch {
-		case err != nil:
-			fail(d.key, v, err.Error())
-		case dur == 0 && d.zeroKeep:
-			*d.dst = 0
-		case dur < d.min || dur > 3650*Day:
-			fail(d.key, v, fmt.Sprintf("must be between %s and 3650d%s", fmtDays(d.min), map[bool]string{true: " (or 0 to keep forever)"}[d.zeroKeep]))
-		default:
-			*d.dst = dur
-		}
-	}
+	loadRetentions(get, &c, fail)
 	if v, ok := lookup(get, "WARDOPS_PARTITIONS_AHEAD"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 60 {
@@ -124,6 +95,45 @@ func LoadConfig(get config.Getenv) (Config, error) {
 		return c, errors.Join(errs...)
 	}
 	return c, c.Validate()
+}
+
+// loadRetentions reads the retention periods: days ("30d") or Go durations, each within its
+// bounds; 0 keeps rows forever where that is allowed.
+func loadRetentions(get config.Getenv, c *Config, fail func(key, val, reason string)) {
+	periods := []struct {
+		key      string
+		dst      *time.Duration
+		min      time.Duration
+		zeroKeep bool
+	}{
+		{"WARDOPS_PING_RETENTION", &c.Ping, 2 * Day, false},
+		{"WARDOPS_ROLLUP_RETENTION", &c.Rollup, 2 * Day, false},
+		{"WARDOPS_EVENT_RETENTION", &c.Events, Day, true},
+		{"WARDOPS_ALERT_RETENTION", &c.Alerts, Day, true},
+		{"WARDOPS_AUDIT_RETENTION", &c.Audit, Day, true},
+		{"WARDOPS_WORKER_HEALTH_RETENTION", &c.WorkerHealth, Day, false},
+	}
+	for _, d := range periods {
+		v, ok := lookup(get, d.key)
+		if !ok {
+			continue
+		}
+		dur, err := ParseRetention(v)
+		switch {
+		case err != nil:
+			fail(d.key, v, err.Error())
+		case dur == 0 && d.zeroKeep:
+			*d.dst = 0
+		case dur < d.min || dur > 3650*Day:
+			keep := ""
+			if d.zeroKeep {
+				keep = " (or 0 to keep forever)"
+			}
+			fail(d.key, v, fmt.Sprintf("must be between %s and 3650d%s", fmtDays(d.min), keep))
+		default:
+			*d.dst = dur
+		}
+	}
 }
 
 func lookup(get config.Getenv, key string) (string, bool) {
