@@ -32,6 +32,7 @@ import (
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/tsdb"
+	"github.com/wardops/wardops/pkg/workerhealth"
 )
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -146,14 +147,18 @@ func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int
 		"database":        health.Ping("database", d.store.Pool(), 500*time.Millisecond),
 		"redis":           health.Ping("redis", redisPinger{d.rdb}, 200*time.Millisecond),
 		"victoriametrics": vmCheck(querier, spool),
-		"workers":         health.Workers(inspector, health.WorkerThresholds{MinWorkers: cfg.MinWorkers, DegradedPending: 1000, CriticalPending: 5000}),
-		"disk_space":      health.Disk(cfg.DiskPath, 15, 5),
+		// live servers and queues, plus the 5-minute worker-health sample (stale: a stopped scheduler or worker)
+		"workers": workerhealth.Check(d.store, health.Workers(inspector, health.WorkerThresholds{MinWorkers: cfg.MinWorkers,
+			DegradedPending: 1000, CriticalPending: 5000}), 0, nil),
+		"disk_space": health.Disk(cfg.DiskPath, 15, 5),
 		"api": func(context.Context) health.Component {
 			return health.Component{Level: health.Healthy, Reason: fmt.Sprintf("up %s, %d goroutines", time.Since(started).Round(time.Second), runtime.NumGoroutine())}
 		},
 	}, 2*time.Second)
 	srv := api.New(api.Params{Store: d.store, Redis: d.rdb, Client: client, Tasks: inspector, Health: checker,
 		Logger: logger, Monitoring: mon, Series: querier, SNMP: snmpSvc,
+		HealthDetail: workerhealth.DetailHandler(workerhealth.DetailParams{Health: checker, Pool: d.store.Pool(), Redis: d.rdb,
+			Inspector: inspector, Spool: spool, Store: d.store}),
 		Alerting: &api.Alerting{
 			Alerts: alert.NewService(alert.ServiceParams{Rules: d.store, Acks: d.store, Enqueuer: client,
 				RuleCache: alert.NewRuleCache(d.rdb, d.store.EnabledAlertRules), Publisher: events.NewPublisher(d.rdb), Logger: logger}),

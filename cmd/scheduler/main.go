@@ -11,15 +11,22 @@ import (
 
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/retention"
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/pkg/workerhealth"
 )
 
 func main() { os.Exit(run()) }
 
 func run() int {
 	cfg, err := config.LoadScheduler(config.Env())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "scheduler: bad configuration: %v\n", err)
+		return 2
+	}
+	retCfg, err := retention.LoadConfig(config.Env())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "scheduler: bad configuration: %v\n", err)
 		return 2
@@ -39,7 +46,7 @@ func run() int {
 	reg := selfmetrics.New("scheduler")
 	defer reg.Start(ctx, cfg.MetricsAddr, cfg.MetricsPushURL, logger)()
 	s := schedule.New(schedule.Params{
-		Redis: rdb, Client: client, Jobs: Jobs(cfg),
+		Redis: rdb, Client: client, Jobs: append(Jobs(cfg), retCfg.Job(), workerhealth.Job(0)),
 		Owner: daemon.Owner("scheduler"), LeaderTTL: cfg.LeaderTTL, Logger: logger,
 		OnEnqueued: func(j schedule.Job, _ int64) { reg.SlotEmitted(j.TaskType) },
 	})
@@ -54,7 +61,8 @@ func run() int {
 	return 0
 }
 
-// Jobs lists the periodic cycles this configuration schedules.
+// Jobs lists the ping and SNMP cycles this configuration schedules (housekeeping jobs are
+// added by run).
 func Jobs(cfg config.Scheduler) []schedule.Job {
 	jobs := []schedule.Job{{TaskType: tasks.TypePingCycle, Queue: tasks.QueueDefault, Interval: cfg.Ping.Interval}}
 	if cfg.SNMPEnabled {

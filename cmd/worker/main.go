@@ -18,12 +18,14 @@ import (
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/probe"
+	"github.com/wardops/wardops/pkg/retention"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/tsdb"
 	"github.com/wardops/wardops/pkg/worker"
+	"github.com/wardops/wardops/pkg/workerhealth"
 )
 
 func main() { os.Exit(run()) }
@@ -64,7 +66,8 @@ func run() int {
 		return 1
 	}
 	reg := selfmetrics.New("worker")
-	sink, err := tsdb.NewSink(tsdb.SinkParams{URL: cfg.VMURL, Spool: tsdb.NewSpool(pool, int64(cfg.SpoolMaxSamples)),
+	spool := tsdb.NewSpool(pool, int64(cfg.SpoolMaxSamples))
+	sink, err := tsdb.NewSink(tsdb.SinkParams{URL: cfg.VMURL, Spool: spool,
 		Metrics: reg.Set(), Logger: logger.With("component", "tsdb")})
 	if err != nil {
 		logger.Error("victoriametrics sink", "err", err)
@@ -92,6 +95,11 @@ func run() int {
 		logger.Error("snmp service", "err", err)
 		return 1
 	}
+	retCfg, err := retention.LoadConfig(config.Env())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "worker: bad configuration: %v\n", err)
+		return 2
+	}
 	evaluator := alert.NewEvaluator(alert.EvaluatorParams{Repo: st, Enqueuer: client,
 		Rules: alert.NewRuleCache(rdb, st.EnabledAlertRules), Publisher: events.NewPublisher(rdb),
 		Logger: logger.With("component", "alert")})
@@ -105,6 +113,9 @@ func run() int {
 			tasks.TypeSNMPTest:  snmpSvc.TestHandler(),
 			tasks.TypeAlertEval: evaluator,
 			tasks.TypeNotify:    deliver,
+			tasks.TypeRetention: retention.New(retention.Params{Store: st, Config: retCfg, Logger: logger.With("component", "retention")}),
+			tasks.TypeWorkerHealth: workerhealth.NewHandler(workerhealth.Params{Inspector: inspector, Spool: spool, Store: st,
+				Alerts: client, Logger: logger.With("component", "workerhealth")}),
 		},
 		Skipped:  func(typ string) { reg.SlotSkipped(typ) },
 		CycleLag: func(d time.Duration) { reg.ObserveCycleLag("ping", d) },

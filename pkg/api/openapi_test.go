@@ -13,6 +13,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
+	"github.com/labstack/echo/v5"
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
 
@@ -69,7 +70,8 @@ func routeServer(t *testing.T) (*api.Server, *auth.Service) {
 	snmpSvc, err := snmp.New(snmp.Params{Devices: st, Store: st})
 	testenv.Must(t, "snmp service", err)
 	return api.New(api.Params{Auth: svc, Redis: rdb, Client: client, Tasks: inspector, Health: checker, Monitoring: mon,
-		Metrics: http.NotFoundHandler(), SNMP: snmpSvc, Alerting: &api.Alerting{}}), svc
+		Metrics: http.NotFoundHandler(), SNMP: snmpSvc, Alerting: &api.Alerting{},
+		HealthDetail: func(*echo.Context) error { return nil }}), svc
 }
 
 var echoParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)

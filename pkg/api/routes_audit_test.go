@@ -12,6 +12,11 @@ import (
 func TestRouteAudit(t *testing.T) {
 	srv, svc := routeServer(t)
 	want := map[auth.RouteKey]string{
+		{Method: "GET", Path: "/"}:                               "public",
+		{Method: "GET", Path: "/static/*"}:                       "public",
+		{Method: "GET", Path: "/favicon.ico"}:                    "public",
+		{Method: "GET", Path: "/api/v1/reports/availability"}:    "viewer",
+		{Method: "GET", Path: "/api/v1/health/detail"}:           "admin",
 		{Method: "GET", Path: "/api/v1/alerts"}:                  "viewer",
 		{Method: "GET", Path: "/api/v1/alerts/:id"}:              "viewer",
 		{Method: "POST", Path: "/api/v1/alerts/:id/ack"}:         "operator",

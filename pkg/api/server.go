@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -15,7 +16,9 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/httpsec"
+	"github.com/wardops/wardops/pkg/report"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/web"
 )
 
 // Enqueuer is the part of *asynq.Client the API uses for on-demand tasks.
@@ -48,6 +51,8 @@ type Params struct {
 	Tasks        TaskReader
 	Health       HealthChecker
 	Logger       *slog.Logger
+	// HealthDetail serves GET /api/v1/health/detail for admins (nil: not mounted).
+	HealthDetail echo.HandlerFunc
 	// Alerting serves rules, alerts, incidents, maintenance and channels (nil: no such routes).
 	Alerting *Alerting
 	// SNMP manages SNMP settings and reads interfaces (nil: no SNMP routes).
@@ -93,6 +98,10 @@ func New(p Params) *Server {
 	s.V1 = e.Group("/api/v1")
 	s.routes()
 	p.Auth.Register(s.V1)
+	// the dashboard shell and its assets are public; everything it shows comes from guarded routes
+	if err := web.Register(e, s.Public()); err != nil {
+		panic(fmt.Sprintf("api: embedded dashboard: %v", err)) // the assets are compiled in: a broken build
+	}
 	return s
 }
 
@@ -131,6 +140,10 @@ func (s *Server) routes() {
 	g.GET("/events", s.liveEvents, s.viewer())
 	s.snmpRoutes()
 	s.alertRoutes()
+	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger), s.viewer())
+	if s.p.HealthDetail != nil {
+		g.GET("/health/detail", s.p.HealthDetail, s.admin())
+	}
 	if s.p.Monitoring != nil {
 		// asynqmon: operators read, admins act (retry, delete, pause…)
 		h, guard := echo.WrapHandler(s.p.Monitoring), s.p.Auth.RequireMethods(auth.RoleOperator, auth.RoleAdmin)

@@ -19,14 +19,11 @@ import (
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/api"
-	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/harness"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/notify"
-	"github.com/wardops/wardops/pkg/report"
 	"github.com/wardops/wardops/pkg/secrets"
-	"github.com/wardops/wardops/pkg/web"
 )
 
 const chromiumHint = "browser tests need Debian's chromium: `apt-get install chromium` (scripts/services.sh installs it), or set WARDOPS_CHROMIUM"
@@ -217,10 +214,7 @@ func (f *front) start() {
 	}, 2*time.Second)
 	f.srv = api.New(api.Params{Auth: f.sys.Auth, Store: f.sys.Store, Redis: f.sys.Redis, Client: f.sys.Client, Tasks: insp,
 		Health: checker, Logger: f.sys.Logger, Series: f.series, Alerting: f.alerts})
-	if err := web.Register(f.srv.Echo(), f.srv.Public()); err != nil {
-		f.tb.Fatalf("register dashboard: %v", err)
-	}
-	f.srv.V1.GET("/reports/availability", report.Handler(f.sys.Store, nil, f.sys.Logger), f.srv.Guard(auth.RoleViewer))
+	// api.New mounts the dashboard and the availability report itself
 	var ln net.Listener
 	var err error
 	for i := 0; i < 50; i++ { // a restart takes the same port back
