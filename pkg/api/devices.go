@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"time"
@@ -275,8 +276,14 @@ func (s *Server) listDevices(c *echo.Context) error {
 }
 
 func deviceFilter(c *echo.Context) (store.DeviceFilter, error) {
-	f := store.DeviceFilter{Branch: c.QueryParam("branch"), Region: c.QueryParam("region"), Type: c.QueryParam("type"),
-		Status: c.QueryParam("status"), Query: c.QueryParam("q"), Limit: 100}
+	return parseDeviceFilter(c.Request().URL.Query())
+}
+
+// parseDeviceFilter reads the list filters of GET /devices; bad values are 400 naming the
+// parameter.
+func parseDeviceFilter(q url.Values) (store.DeviceFilter, error) {
+	f := store.DeviceFilter{Branch: q.Get("branch"), Region: q.Get("region"), Type: q.Get("type"),
+		Status: q.Get("status"), Query: q.Get("q"), Limit: 100}
 	if f.Status != "" && !store.ValidStatus(f.Status) {
 		return f, badRequest("status", "status must be one of up, down, degraded, unknown, maintenance")
 	}
@@ -285,14 +292,14 @@ func deviceFilter(c *echo.Context) (store.DeviceFilter, error) {
 			return f, fieldError(err)
 		}
 	}
-	if v := c.QueryParam("limit"); v != "" {
+	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
 			return f, badRequest("limit", "limit must be an integer from 1 to 1000")
 		}
 		f.Limit = n
 	}
-	if v := c.QueryParam("cursor"); v != "" {
+	if v := q.Get("cursor"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			return f, badRequest("cursor", "cursor %q is not one this API returned", v)
