@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `go tool task bench:api -- [SIZES]`: latency of GET /api/v1/devices/standalone/list and
-# GET /api/v1/devices?limit=100 with wrk on loopback, beside /api/v1/openapi.yaml (a static
-# answer: the HTTP baseline) in the same run, at each fleet size (default: 875 10000 100000).
+# GET /api/v1/devices?limit=100 with wrk on loopback (authenticated with an API token, as a
+# client would be), beside /api/v1/openapi.yaml (a static answer: the HTTP baseline) in the same run, at each fleet size (default: 875 10000 100000).
 # Each size gets a fresh database wardops_bench_api, N devices imported through the API and a
 # latest-status row per device filled as the ping pipeline would.
 set -euo pipefail
@@ -24,14 +24,17 @@ for n in $SIZES; do
 	"$RUN_DIR/bin/api" >"$RUN_DIR/bench-api.log" 2>&1 &
 	api=$!
 	trap 'kill $api 2>/dev/null || true' EXIT
-	for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/openapi.yaml" 2>/dev/null && break; sleep 0.1; done
+	for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/health" 2>/dev/null && break; sleep 0.1; done
+	BENCH_PW=$(head -c 18 /dev/urandom | base64) "$RUN_DIR/bin/api" user add bench --role admin --password-env BENCH_PW >/dev/null
+	tok=$("$RUN_DIR/bin/api" token create --name bench --role admin --user bench --expires-in-days 1 | tail -n 1)
+	auth="Authorization: Bearer $tok"
 	awk -v n="$n" 'BEGIN{print "name,ip,branch,region,type"; for(i=0;i<n;i++) printf "dev-%06d,127.%d.%d.%d,branch-%03d,region-%d,router\n", i, 100+int(i/62500), int(i/250)%250, i%250+1, int(i/20)%500, int(i/20)%8}' >"$RUN_DIR/bench-api.csv"
-	curl -fsS -o /dev/null -H 'Content-Type: text/csv' --data-binary @"$RUN_DIR/bench-api.csv" "http://127.0.0.1:$PORT/api/v1/devices/import"
+	curl -fsS -o /dev/null -H "$auth" -H 'Content-Type: text/csv' --data-binary @"$RUN_DIR/bench-api.csv" "http://127.0.0.1:$PORT/api/v1/devices/import"
 	psql -h 127.0.0.1 -U postgres -d "$DB" -qc "UPDATE device_status SET status = CASE WHEN device_id % 97 = 0 THEN 'down' ELSE 'up' END,
 		rtt_min_ms = 0.1 + random(), rtt_avg_ms = 0.2 + random(), rtt_max_ms = 0.3 + random(), jitter_ms = random() / 10,
 		loss_pct = 0, last_seen = now(), last_change = now() - interval '1 hour', last_slot = now()" >/dev/null
 	for route in "/api/v1/openapi.yaml" "/api/v1/devices/standalone/list" "/api/v1/devices?limit=100"; do
-		out=$(wrk -t2 -c"$CONNS" -d"$DUR" --latency "http://127.0.0.1:$PORT$route")
+		out=$(wrk -t2 -c"$CONNS" -d"$DUR" --latency -H "$auth" "http://127.0.0.1:$PORT$route")
 		p50=$(awk '/^ +50%/{print $2}' <<<"$out") p99=$(awk '/^ +99%/{print $2}' <<<"$out")
 		reqs=$(awk '/requests in/{print $1}' <<<"$out") rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
 		ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us/,"",v); printf "%.2f", v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v); printf "%.2f", v} else {sub(/s/,"",v); printf "%.0f", v*1000} }'; }
