@@ -92,7 +92,7 @@ func run(args []string) int {
 	} else if created {
 		logger.Info("created user admin from WARDOPS_ADMIN_PASSWORD")
 	}
-	return serve(ctx, cfg, logger, deps{store: st, rdb: rdb, redisOpt: redisOpt, auth: svc})
+	return serve(ctx, stop, cfg, logger, deps{store: st, rdb: rdb, redisOpt: redisOpt, auth: svc})
 }
 
 func runCLI(ctx context.Context, args []string, svc *auth.Service) int {
@@ -115,7 +115,7 @@ type deps struct {
 	auth     *auth.Service
 }
 
-func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int {
+func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger *slog.Logger, d deps) int {
 	client := asynq.NewClientFromRedisClient(d.rdb)
 	inspector := asynq.NewInspectorFromRedisClient(d.rdb)
 	mon := asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: d.redisOpt})
@@ -181,6 +181,7 @@ func serve(ctx context.Context, cfg config.API, logger *slog.Logger, d deps) int
 		return 1
 	case <-ctx.Done():
 	}
+	stop() // a second SIGINT/SIGTERM now kills the process at once
 	logger.Info("shutting down")
 	// Order: end live streams first (they never finish on their own), then stop accepting and
 	// drain in-flight requests, then close the clients those requests used.

@@ -74,7 +74,8 @@ func run() int {
 		return 1
 	}
 	// the drain runs until shutdown; samples written meanwhile are spooled if VictoriaMetrics is away
-	go func() { _ = sink.Run(ctx) }()
+	drained := make(chan struct{})
+	go func() { defer close(drained); _ = sink.Run(ctx) }()
 	defer reg.Start(ctx, cfg.MetricsAddr, cfg.MetricsPushURL, logger)()
 	inspector := asynq.NewInspectorFromRedisClient(rdb)
 	defer inspector.Close()
@@ -130,10 +131,12 @@ func run() int {
 	}
 	logger.Info("worker started", "concurrency", cfg.Concurrency, "queues", cfg.Queues)
 	<-ctx.Done()
+	stop() // a second SIGINT/SIGTERM now kills the process at once
 	logger.Info("shutting down")
 	// Order: stop taking tasks and let in-flight ones finish (asynq requeues those that
 	// exceed the shutdown timeout), then close the clients they used.
 	srv.Shutdown()
+	<-drained // the spool drain stops before the pool under it closes
 	if err := client.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		logger.Warn("close asynq client", "err", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -78,11 +79,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		defer close(done)
 		s.keepLease(ctx)
 	}()
+	var jobs sync.WaitGroup
 	for _, j := range s.p.Jobs {
-		go s.runJob(ctx, j)
+		jobs.Add(1)
+		go func() { defer jobs.Done(); s.runJob(ctx, j) }()
 	}
 	<-ctx.Done()
 	<-done
+	jobs.Wait() // no emission is in flight when the lease goes
 	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return s.lease.Release(rctx)
