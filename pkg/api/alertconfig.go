@@ -17,10 +17,7 @@ func (s *Server) listRules(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if rules == nil {
-		rules = []alert.Rule{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"rules": rules})
+	return c.JSON(http.StatusOK, map[string]any{"rules": orEmpty(rules)})
 }
 
 func (s *Server) getRule(c *echo.Context) error {
@@ -81,10 +78,7 @@ func (s *Server) listWindows(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ws == nil {
-		ws = []alert.Window{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"windows": ws})
+	return c.JSON(http.StatusOK, map[string]any{"windows": orEmpty(ws)})
 }
 
 func (s *Server) getWindow(c *echo.Context) error {
@@ -148,10 +142,7 @@ func (s *Server) listChannels(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if chs == nil {
-		chs = []notify.Channel{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"channels": chs})
+	return c.JSON(http.StatusOK, map[string]any{"channels": orEmpty(chs)})
 }
 
 func (s *Server) getChannel(c *echo.Context) error {
@@ -243,8 +234,5 @@ func (s *Server) listDeliveries(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if dl == nil {
-		dl = []notify.Delivery{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"deliveries": dl})
+	return c.JSON(http.StatusOK, map[string]any{"deliveries": orEmpty(dl)})
 }

@@ -119,10 +119,7 @@ func (s *Server) listAlerts(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []alert.Alert{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"alerts": list, "next_cursor": cursorJSON(next)})
+	return c.JSON(http.StatusOK, map[string]any{"alerts": orEmpty(list), "next_cursor": cursorJSON(next)})
 }
 
 func (s *Server) getAlert(c *echo.Context) error {
@@ -143,7 +140,7 @@ func (s *Server) getAlert(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"alert": a, "events": evs, "deliveries": dl})
+	return c.JSON(http.StatusOK, map[string]any{"alert": a, "events": orEmpty(evs), "deliveries": orEmpty(dl)})
 }
 
 // ackBody is the body of ack/close: a comment and, for ack, an optional expiry.
@@ -234,10 +231,7 @@ func (s *Server) listIncidents(c *echo.Context) error {
 	if len(list) == int(limit) {
 		next = list[len(list)-1].ID
 	}
-	if list == nil {
-		list = []alert.Incident{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"incidents": list, "next_cursor": cursorJSON(next)})
+	return c.JSON(http.StatusOK, map[string]any{"incidents": orEmpty(list), "next_cursor": cursorJSON(next)})
 }
 
 // getIncident answers the incident with its alerts (the parent's and the suppressed children's).
@@ -255,5 +249,5 @@ func (s *Server) getIncident(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"incident": inc, "alerts": alerts})
+	return c.JSON(http.StatusOK, map[string]any{"incident": inc, "alerts": orEmpty(alerts)})
 }

@@ -105,3 +105,11 @@ func httpCode(status int) string {
 	}
 	return "bad_request"
 }
+
+// orEmpty makes a nil list marshal as [] rather than null: list answers always hold an array.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -66,10 +66,7 @@ func (s *Server) deviceInterfaces(c *echo.Context) error {
 	if err != nil {
 		return snmpError(err, id)
 	}
-	if ifs == nil {
-		ifs = []snmp.Interface{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"interfaces": ifs})
+	return c.JSON(http.StatusOK, map[string]any{"interfaces": orEmpty(ifs)})
 }
 
 // getDeviceSNMP answers the settings (secrets only as *_set flags) and the last poll state.
