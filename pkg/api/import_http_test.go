@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -114,7 +115,8 @@ func TestImportCSV(t *testing.T) {
 // nothing of it is written, not even its good lines.
 func TestImportCSVErrors(t *testing.T) {
 	sys := startAPI(t)
-	createDevice(t, sys, `{"name":"core","ip":"127.52.9.9","branch":"hq"}`)
+	core := createDevice(t, sys, `{"name":"core","ip":"127.52.9.9","branch":"hq"}`)
+	createDevice(t, sys, fmt.Sprintf(`{"name":"hub","ip":"127.52.9.8","branch":"hq","parent_id":%d}`, core.ID))
 	before := inventoryLines(t, sys)
 	cases := []struct {
 		name, csv string
@@ -136,6 +138,8 @@ func TestImportCSVErrors(t *testing.T) {
 				{Line: 7, Field: "parent", Reason: `no device named "nowhere" in the file or the inventory`},
 				{Line: 8, Field: "parent", Reason: "a device cannot be its own parent"},
 			}},
+		{"parent loop in the file", "name,ip,parent\nloop-a,127.52.1.1,loop-b\nloop-b,127.52.1.2,loop-a\n",
+			[]inventory.LineError{{Line: 2, Field: "parent", Reason: "parent loop: loop-a → loop-b → loop-a"}}},
 		{"unknown column", "name,ip,colour\nx,127.52.0.1,red\n",
 			[]inventory.LineError{{Line: 1, Field: "colour", Reason: `unknown column "colour" (known: name, ip, branch, region, type, vendor, parent, labels, enabled)`}}},
 		{"missing required column", "name,branch\nx,zrh\n",
@@ -156,6 +160,12 @@ func TestImportCSVErrors(t *testing.T) {
 				t.Errorf("a refused import changed the inventory (-before +after):\n%s", diff)
 			}
 		})
+	}
+	// a loop closed through a device already in the inventory is refused by the store, whole
+	importCSV(t, sys, "name,ip,branch,parent\nedge,127.52.2.1,hq,hub\ncore,127.52.9.9,hq,edge\n").
+		wantError(t, "parent loop through the inventory", http.StatusBadRequest, "invalid_reference", "parent_id")
+	if diff := cmp.Diff(before, inventoryLines(t, sys)); diff != "" {
+		t.Errorf("a refused loop changed the inventory (-before +after):\n%s", diff)
 	}
 	importCSV(t, sys, "name,ip\n").wantError(t, "header only", http.StatusBadRequest, "invalid_file", "file")
 	call(t, sys, http.MethodPost, "/api/v1/devices/import", "multipart/form-data; boundary=x", strings.NewReader("--x--\r\n")).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -124,6 +125,50 @@ func CheckParents(rows []ImportRow, inInventory map[string]bool) []LineError {
 			errs = append(errs, LineError{Line: r.Line, Field: "parent", Reason: fmt.Sprintf("no device named %q in the file or the inventory", r.Parent)})
 		}
 	}
+	errs = append(errs, parentCycles(rows)...)
+	slices.SortStableFunc(errs, func(a, b LineError) int { return a.Line - b.Line })
+	return errs
+}
+
+// parentCycles reports, once per loop, the first line of every parent loop the file itself
+// closes (A's parent B, B's parent A): an incident could never find its root. Loops through
+// devices already in the inventory are refused by the store when the import is written.
+func parentCycles(rows []ImportRow) []LineError {
+	parent := make(map[string]string, len(rows))
+	line := make(map[string]int, len(rows))
+	for _, r := range rows {
+		parent[r.Device.Name], line[r.Device.Name] = r.Parent, r.Line
+	}
+	const (
+		unseen = iota
+		walking
+		done
+	)
+	state := make(map[string]int, len(rows))
+	var errs []LineError
+	for _, r := range rows {
+		var path []string
+		n := r.Device.Name
+		for n != "" && state[n] == unseen {
+			if _, inFile := line[n]; !inFile {
+				break
+			}
+			state[n] = walking
+			path = append(path, n)
+			n = parent[n]
+		}
+		if n != "" && state[n] == walking && n != parent[n] { // closed a loop of our own walk; self-parents are reported above
+			i := slices.Index(path, n)
+			loop := path[i:]
+			first := slices.MinFunc(loop, func(a, b string) int { return line[a] - line[b] })
+			errs = append(errs, LineError{Line: line[first], Field: "parent",
+				Reason: fmt.Sprintf("parent loop: %s → %s", strings.Join(loop, " → "), n)})
+		}
+		for _, p := range path {
+			state[p] = done
+		}
+	}
+	slices.SortFunc(errs, func(a, b LineError) int { return a.Line - b.Line })
 	return errs
 }
 

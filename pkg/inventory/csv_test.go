@@ -216,6 +216,35 @@ func TestCheckParents(t *testing.T) {
 	}
 }
 
+// TestCheckParentsLoops checks that loops the file closes are refused, once per loop, on the
+// line of the loop's first device; chains into a loop and self-parents are not reported twice.
+func TestCheckParentsLoops(t *testing.T) {
+	tests := []struct {
+		name string
+		rows []inventory.ImportRow
+		want []inventory.LineError
+	}{
+		{"chain", []inventory.ImportRow{row(2, "a", ""), row(3, "b", "a"), row(4, "c", "b")}, nil},
+		{"two", []inventory.ImportRow{row(2, "a", "b"), row(3, "b", "a")},
+			[]inventory.LineError{{Line: 2, Field: "parent", Reason: "parent loop: a → b → a"}}},
+		{"three, entered from a tail", []inventory.ImportRow{row(2, "tail", "x"), row(3, "x", "y"), row(4, "y", "z"), row(5, "z", "x")},
+			[]inventory.LineError{{Line: 3, Field: "parent", Reason: "parent loop: x → y → z → x"}}},
+		{"two loops", []inventory.ImportRow{row(2, "a", "b"), row(3, "b", "a"), row(4, "c", "d"), row(5, "d", "c")},
+			[]inventory.LineError{{Line: 2, Field: "parent", Reason: "parent loop: a → b → a"}, {Line: 4, Field: "parent", Reason: "parent loop: c → d → c"}}},
+		{"self only", []inventory.ImportRow{row(2, "a", "a")},
+			[]inventory.LineError{{Line: 2, Field: "parent", Reason: "a device cannot be its own parent"}}},
+		{"through the inventory is not the file's", []inventory.ImportRow{row(2, "a", "core")}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := inventory.CheckParents(tc.rows, map[string]bool{"core": true})
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("CheckParents (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestParseCSVRowLimit checks that an import over MaxImportRows stops with one error naming
 // the first line over the limit instead of reading on.
 func TestParseCSVRowLimit(t *testing.T) {

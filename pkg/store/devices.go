@@ -155,13 +155,45 @@ func (s *Store) UpdateDevice(ctx context.Context, id int64, in DeviceInput) (Dev
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	row := s.pool.QueryRow(ctx, `
-		UPDATE devices d SET name=$2, ip=$3, branch=$4, region=$5, type=$6, vendor=$7, labels=$8,
-			parent_id=$9, profile_id=$10, enabled=$11, updated_at=now()
-		WHERE d.id = $1 RETURNING `+deviceCols,
-		id, in.Name, in.IP, in.Branch, in.Region, in.Type, in.Vendor, labelsJSON(in.Labels), in.ParentID, in.ProfileID, in.Enabled)
-	d, err := scanDevice(row)
+	var d Device
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		row := tx.QueryRow(ctx, `
+			UPDATE devices d SET name=$2, ip=$3, branch=$4, region=$5, type=$6, vendor=$7, labels=$8,
+				parent_id=$9, profile_id=$10, enabled=$11, updated_at=now()
+			WHERE d.id = $1 RETURNING `+deviceCols,
+			id, in.Name, in.IP, in.Branch, in.Region, in.Type, in.Vendor, labelsJSON(in.Labels), in.ParentID, in.ProfileID, in.Enabled)
+		var err error
+		if d, err = scanDevice(row); err != nil || in.ParentID == nil {
+			return err
+		}
+		return refuseParentLoop(ctx, tx, []string{d.Name})
+	})
 	return d, mapErr(err, fmt.Sprintf("update device %d", id))
+}
+
+// refuseParentLoop fails with a ConstraintError when one of the named devices is now part of a
+// parent loop (A → B → A): incidents walk parents to find the root cause, so a loop has none.
+// Run inside the writing transaction, so a refused write leaves nothing behind.
+func refuseParentLoop(ctx context.Context, tx pgx.Tx, names []string) error {
+	var loop []string
+	err := tx.QueryRow(ctx, `
+		WITH RECURSIVE up(start, cur, trail) AS (
+			SELECT d.id, d.parent_id, ARRAY[d.id] FROM devices d WHERE d.name = ANY($1) AND d.parent_id IS NOT NULL
+			UNION ALL
+			SELECT up.start, p.parent_id, up.trail || p.id FROM up JOIN devices p ON p.id = up.cur
+			WHERE p.parent_id IS NOT NULL AND p.id <> ALL(up.trail)
+		)
+		SELECT ARRAY(SELECT dv.name FROM unnest(up.trail || up.start) WITH ORDINALITY AS x(id, i)
+			JOIN devices dv ON dv.id = x.id ORDER BY x.i)
+		FROM up WHERE up.cur = up.start LIMIT 1`, names).Scan(&loop)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check parent loops: %w", err)
+	}
+	return &ConstraintError{Kind: ErrInvalidReference, Constraint: "devices_parent_loop",
+		Detail: "parent loop: " + strings.Join(loop, " → ")}
 }
 
 // DeleteDevice removes a device; its status, events and (by cascade) children links go with it.

@@ -68,7 +68,7 @@ func (s *Store) ImportDevices(ctx context.Context, devs []ImportDevice) (ImportR
 		if err != nil {
 			return fmt.Errorf("link parents: %w", err)
 		}
-		return nil
+		return refuseParentLoop(ctx, tx, names)
 	})
 	if err != nil {
 		return ImportResult{}, mapErr(err, fmt.Sprintf("import %d devices", n))

@@ -129,6 +129,8 @@ func TestImportAllOrNothing(t *testing.T) {
 			imp("new-1", "127.45.0.2", ""), imp("existing", "127.45.0.99", "new-1"), imp("   ", "127.45.0.3", "")}},
 		{"same name twice", []store.ImportDevice{
 			imp("new-1", "127.45.0.2", ""), imp("existing", "127.45.0.99", ""), imp("new-1", "127.45.0.4", "")}},
+		{"parent loop through the inventory", []store.ImportDevice{
+			imp("new-1", "127.45.0.2", "existing"), imp("existing", "127.45.0.99", "new-1")}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,4 +150,34 @@ func TestImportAllOrNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParentLoopRefused: neither an update nor an import may close a parent loop; the error
+// names the loop and the refused write leaves the inventory as it was.
+func TestParentLoopRefused(t *testing.T) {
+	st := newPingStore(t)
+	ctx := context.Background()
+	a := mkDevice(t, st, "loop-a", "127.46.0.1")
+	b := mkDevice(t, st, "loop-b", "127.46.0.2")
+	c := mkDevice(t, st, "loop-c", "127.46.0.3")
+	set := func(d store.Device, parent *int64) error {
+		_, err := st.UpdateDevice(ctx, d.ID, store.DeviceInput{Name: d.Name, IP: d.IP, Enabled: true, ParentID: parent})
+		return err
+	}
+	testenv.Must(t, "b under a", set(b, &a.ID))
+	testenv.Must(t, "c under b", set(c, &b.ID))
+	err := set(a, &c.ID)
+	var ce *store.ConstraintError
+	if !errors.As(err, &ce) || !errors.Is(err, store.ErrInvalidReference) {
+		t.Fatalf("a under c: err %v, want a parent-loop ConstraintError", err)
+	}
+	if want := "parent loop: loop-a → loop-c → loop-b → loop-a"; ce.Detail != want || ce.Field() != "parent_id" {
+		t.Errorf("detail %q field %q, want %q parent_id", ce.Detail, ce.Field(), want)
+	}
+	got, err := st.GetDevice(ctx, a.ID)
+	testenv.Must(t, "read a", err)
+	if got.ParentID != nil {
+		t.Errorf("refused update left parent %d", *got.ParentID)
+	}
+	testenv.Must(t, "a under nothing again", set(a, nil))
 }
