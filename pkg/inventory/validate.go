@@ -91,7 +91,12 @@ func ParseLabels(s string) (map[string]string, error) {
 		if !ok {
 			return nil, &FieldError{"labels", fmt.Sprintf("%q is not key=value", part)}
 		}
-		m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		k = strings.TrimSpace(k)
+		if prev, dup := m[k]; dup {
+			// two values for one key is a typo in the inventory; keeping either would hide it
+			return nil, &FieldError{"labels", fmt.Sprintf("key %q given twice (%q and %q)", k, prev, strings.TrimSpace(v))}
+		}
+		m[k] = strings.TrimSpace(v)
 	}
 	return Labels(m)
 }

@@ -176,6 +176,7 @@ func TestParseLabels(t *testing.T) {
 		{name: "one bad part of many", in: "a=1;oops;b=2", wantErr: `labels: "oops" is not key=value`},
 		{name: "empty key", in: "=x", wantErr: `labels: label key "" must match ^[A-Za-z_][A-Za-z0-9_.\-/]{0,62}$`},
 		{name: "bad key", in: "9a=x", wantErr: `labels: label key "9a" must match ^[A-Za-z_][A-Za-z0-9_.\-/]{0,62}$`},
+		{name: "key twice", in: "site=zrh; site = gva", wantErr: `labels: key "site" given twice ("zrh" and "gva")`},
 		{name: "too many", in: strings.Repeat("k=v;", 1) + labelsText(51), wantErr: "labels: more than 50 labels"},
 	}
 	for _, tc := range cases {
