@@ -1,6 +1,7 @@
 // Command pingbench pings the same N loopback targets (3 echoes each) with WardOps' engines and
 // with fping, one after the other in the same run, and prints targets per second, CPU seconds
-// and the median RTT of each: `go tool task bench:ping`.
+// and the median RTT of each: `go tool task bench:ping`. The figures against issue #9's target
+// (throughput ≥ fping's at ≤ 1.5× its CPU) also go to run/bench/ping.json.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/probe"
+	"github.com/wardops/wardops/tools/benchreport/benchfile"
 )
 
 func main() { os.Exit(run()) }
@@ -29,7 +31,9 @@ func run() int {
 	n := flag.Int("targets", 10000, "number of loopback targets (127.60.x.y)")
 	count := flag.Int("count", 3, "echo requests per target")
 	withProbing := flag.Bool("probing", false, "also run the pro-bing engine (a socket per target; slow at large N)")
+	out := flag.String("json", benchfile.Path("ping"), "result file")
 	flag.Parse()
+	load0, date := benchfile.LoadAvg(), benchfile.Now()
 	targets := make([]probe.Target, *n)
 	for i := range targets {
 		targets[i] = probe.Target{ID: int64(i), Addr: netip.AddrFrom4([4]byte{127, 60 + byte(i/62500), byte(i / 250 % 250), byte(i%250 + 1)})}
@@ -41,17 +45,29 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "pingbench:", err)
 		return 1
 	}
-	report("wardops shared socket", len(targets), measure(func() []probe.Result { return eng.PingAll(context.Background(), targets, opts) }))
+	ours := measure(func() []probe.Result { return eng.PingAll(context.Background(), targets, opts) })
+	report("wardops shared socket", len(targets), ours)
 	_ = eng.Close()
+	var pbo *outcome
 	if *withProbing {
 		pb := probe.NewProBing(nil)
-		report("wardops pro-bing", len(targets), measure(func() []probe.Result { return pb.PingAll(context.Background(), targets, opts) }))
+		o := measure(func() []probe.Result { return pb.PingAll(context.Background(), targets, opts) })
+		report("wardops pro-bing", len(targets), o)
+		pbo = &o
 	}
-	if err := runFping(targets, *count); err != nil {
+	fp, err := runFping(targets, *count)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "pingbench: fping:", err)
 		return 1
 	}
 	fmt.Printf("\nmachine: %d cores; Go %s; %s\n", runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"))
+	f := benchfile.File{Bench: "ping", Command: "go tool task bench:ping", Date: date,
+		Load: load0 + " → " + benchfile.LoadAvg(), Rows: rows(len(targets), *count, ours, fp, pbo)}
+	if err := benchfile.Write(*out, f); err != nil {
+		fmt.Fprintln(os.Stderr, "pingbench:", err)
+		return 1
+	}
+	fmt.Println("results:", *out)
 	return 0
 }
 
@@ -93,7 +109,7 @@ func median(v []float64) float64 {
 }
 
 // runFping runs fping on the same targets as fast as it allows (-i 0 as root), -C count.
-func runFping(targets []probe.Target, count int) error {
+func runFping(targets []probe.Target, count int) (outcome, error) {
 	var in bytes.Buffer
 	for _, t := range targets {
 		in.WriteString(t.Addr.String() + "\n")
@@ -106,7 +122,7 @@ func runFping(targets []probe.Target, count int) error {
 	err := cmd.Run()
 	o := outcome{wall: time.Since(t0)}
 	if cmd.ProcessState == nil {
-		return err
+		return o, err
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		o.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -124,5 +140,5 @@ func runFping(targets []probe.Target, count int) error {
 		}
 	}
 	report("fping 5 (-i 0 -p 10)", len(targets), o)
-	return nil // fping exits 1 when any target is unreachable; the reply count says it
+	return o, nil // fping exits 1 when any target is unreachable; the reply count says it
 }
