@@ -1,24 +1,88 @@
-// Admin: create, edit and delete devices; CSV import with an upload progress bar and the
-// API's line-numbered errors (the import is all or nothing); read-only views of rules,
-// maintenance, channels, users and the audit log when the API has them; a link to /monitoring.
+// Admin, in tabs (#/admin/<tab>?edit=<id>): devices (create, edit, delete; CSV import with an
+// upload progress bar and the API's line-numbered errors, all or nothing), alert rules,
+// maintenance windows, notification channels, users with their API tokens, and the audit log;
+// a link to /monitoring. Each tab is shown to the roles that may read it and is editable for
+// the roles the API lets write it (docs/SECURITY.md): maintenance for operators, the rest for
+// admins. Lists and forms of the four configuration tabs are Editors (editor.js).
 import * as api from './api.js';
 import {open as dialog} from './dialog.js';
 import {h, clear, errorBox, section, num} from './dom.js';
 import {table} from './reports.js';
+import {Editor} from './editor.js';
+import {ruleSpec} from './ruleform.js';
+import {windowSpec, zoneList} from './windowform.js';
+import {channelSpec} from './channelform.js';
+import {userSpec, Tokens} from './userform.js';
 
 const FIELDS = [['name', 'Name', true], ['ip', 'IP address', true], ['branch', 'Branch'], ['region', 'Region'],
   ['type', 'Type'], ['vendor', 'Vendor'], ['parent_id', 'Parent device id'], ['labels', 'Labels (k=v;k2=v2)']];
-const OTHER = [['rules', 'Alert rules', '/rules'], ['maintenance', 'Maintenance windows', '/maintenance'],
-  ['channels', 'Notification channels', '/channels'], ['users', 'Users', '/users'], ['audit', 'Audit log', '/audit?limit=50']];
 
-export async function mount(view, {app, query}) {
-  const page = new AdminPage(view, app);
-  if (query.get('edit')) await page.edit(Number(query.get('edit')));
-  page.loadOther();
-  return page;
+// TABS: [name, title, the role that may see it]. Rules, maintenance and channels are readable
+// by every role; devices (a form), users, tokens and the audit log are the admins'.
+const TABS = [['devices', 'Devices', 'admin'], ['rules', 'Alert rules', 'viewer'], ['maintenance', 'Maintenance', 'viewer'],
+  ['channels', 'Channels', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
+
+export async function mount(view, {app, parts, query}) {
+  const tabs = TABS.filter(([, , role]) => api.can(role));
+  const tab = parts[1] || (tabs[0] || TABS[1])[0];
+  const edit = Number(query.get('edit')) || 0;
+  const body = h('div', {id: 'admin-tab', dataset: {tab}});
+  view.append(h('div', {class: 'admin-page'}, h('div', {class: 'page-head'}, h('h1', null, 'Administration'),
+    h('nav', {class: 'seg tabs', id: 'admin-tabs'}, tabs.map(([name, title]) => h('a', {href: name === 'devices' ? '#/admin' : `#/admin/${name}`,
+      class: name === tab ? 'on' : null, dataset: {tab: name}}, title))),
+    h('span', {class: 'spacer'}),
+    api.can('operator') ? h('a', {class: 'btn', href: '/monitoring', id: 'monitoring-link'}, 'Task queues (/monitoring)') : null), body));
+  if (!tabs.some(([name]) => name === tab)) {
+    body.append(errorBox(TABS.some(([name]) => name === tab) ? 'Your role may not see this tab.' : `No admin tab "${tab}".`));
+    return null;
+  }
+  if (tab === 'devices') {
+    const page = new DevicePage(body, app);
+    if (edit) await page.edit(edit);
+    return page;
+  }
+  if (tab === 'audit') {
+    body.append(section('Audit log (newest 50)', auditTable()));
+    return null;
+  }
+  return editorTab(body, tab, app, edit);
 }
 
-class AdminPage {
+// editorTab mounts the Editor of rules, maintenance, channels or users.
+async function editorTab(body, tab, app, edit) {
+  const spec = {
+    rules: () => ruleSpec(app, api.can('admin')),
+    maintenance: () => windowSpec(app, api.can('operator')),
+    channels: () => channelSpec(app, api.can('admin')),
+    users: () => userSpec(),
+  }[tab]();
+  // device names in scopes need the fleet
+  if (app.fleetReady) await app.fleetReady.catch(() => {});
+  const ed = new Editor(spec);
+  body.append(ed.el);
+  if (tab === 'maintenance') body.append(zoneList());
+  let tokens = null;
+  if (tab === 'users') {
+    tokens = new Tokens();
+    body.append(tokens.el);
+    spec.afterSave = () => tokens.load(ed.items);
+  }
+  await ed.load();
+  if (tokens) await tokens.load(ed.items);
+  if (edit && spec.canWrite) await ed.edit(edit);
+  return {unmount() {}};
+}
+
+function auditTable() {
+  const out = h('div', {id: 'audit-list'}, h('p', {class: 'muted'}, 'loading…'));
+  api.get('/audit?limit=50', {quiet401: true}).then((data) => {
+    const rows = (data && data.entries) || [];
+    out.replaceChildren(rows.length ? genericTable(rows) : h('p', {class: 'muted'}, 'None yet.'));
+  }, (e) => out.replaceChildren(h('p', {class: 'muted'}, e.status === 404 || e.status === 405 ? 'Not available on this API yet.' : `Could not load: ${e.message}`)));
+  return out;
+}
+
+class DevicePage {
   constructor(view, app) {
     this.app = app;
     this.editing = 0;
@@ -37,16 +101,12 @@ class AdminPage {
     this.file = h('input', {type: 'file', accept: '.csv,text/csv', id: 'import-file'});
     this.progress = h('progress', {max: 1, value: 0, id: 'import-progress', hidden: true});
     this.importOut = h('div', {id: 'import-result'});
-    this.other = h('div', {id: 'admin-other'});
-    view.append(h('div', {class: 'admin-page'}, h('h1', null, 'Administration'),
-      h('div', {class: 'grid2'},
-        h('section', {class: 'card'}, this.formTitle, this.find, this.found, this.form),
-        section('Import devices from CSV',
-          h('p', {class: 'muted'}, 'Header line: name, ip (required), branch, region, type, vendor, parent, labels, enabled. Existing names are updated. Nothing is written unless every line is valid.'),
-          h('div', {class: 'row'}, this.file, h('button', {class: 'btn primary', type: 'button', id: 'import-go', onclick: () => this.upload()}, 'Import')),
-          this.progress, this.importOut)),
-      h('section', {class: 'card'}, h('div', {class: 'card-head'}, h('h2', null, 'Other administration'),
-        h('a', {class: 'btn', href: '/monitoring', id: 'monitoring-link'}, 'Task queues (/monitoring)')), this.other)));
+    view.append(h('div', {class: 'grid2'},
+      h('section', {class: 'card'}, this.formTitle, this.find, this.found, this.form),
+      section('Import devices from CSV',
+        h('p', {class: 'muted'}, 'Header line: name, ip (required), branch, region, type, vendor, parent, labels, enabled. Existing names are updated. Nothing is written unless every line is valid.'),
+        h('div', {class: 'row'}, this.file, h('button', {class: 'btn primary', type: 'button', id: 'import-go', onclick: () => this.upload()}, 'Import')),
+        this.progress, this.importOut)));
   }
 
   unmount() {}
@@ -142,22 +202,6 @@ class AdminPage {
         lines.length > 500 ? h('p', {class: 'muted'}, `… and ${lines.length - 500} more lines with errors.`) : null].filter(Boolean));
     }
   }
-
-  async loadOther() {
-    clear(this.other);
-    for (const [key, title, path] of OTHER) {
-      const box = h('details', {class: 'other', dataset: {section: key}}, h('summary', null, title), h('p', {class: 'muted'}, 'loading…'));
-      this.other.append(box);
-      api.get(path, {quiet401: true}).then((data) => {
-        const rows = firstArray(data);
-        box.lastChild.replaceWith(rows.length ? genericTable(rows) : h('p', {class: 'muted'}, 'None yet.'));
-      }, (e) => {
-        box.lastChild.replaceWith(h('p', {class: 'muted'}, e.status === 404 || e.status === 405 ? 'Not available on this API yet.'
-          : e.status === 403 ? 'Your role may not see this.' : `Could not load: ${e.message}`));
-        if (e.status === 404 || e.status === 405) box.classList.add('absent');
-      });
-    }
-  }
 }
 
 function parseLabels(s) {
@@ -167,12 +211,6 @@ function parseLabels(s) {
     if (k.trim()) out[k.trim()] = v.join('=').trim();
   }
   return out;
-}
-
-function firstArray(data) {
-  if (Array.isArray(data)) return data;
-  for (const v of Object.values(data || {})) if (Array.isArray(v)) return v;
-  return [];
 }
 
 // genericTable shows up to 8 scalar columns of the rows (secrets are never in API answers).

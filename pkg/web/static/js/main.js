@@ -74,7 +74,12 @@ function start() {
   route();
 }
 
+// routeSeq numbers route() calls: a page module that loads after a newer route began is not
+// mounted (sign-in routes twice in quick succession, which mounted the page twice).
+let routeSeq = 0;
+
 async function route() {
+  const seq = ++routeSeq;
   const {parts, query} = parseHash();
   let name = parts[0] || '';
   if (name === 'devices' && parts[1]) name = 'device';
@@ -88,6 +93,7 @@ async function route() {
   if (!load) { view.append(errorBox(`No page "${name}".`)); return; }
   try {
     const mod = await load();
+    if (seq !== routeSeq) return;
     app.page = await mod.mount(view, {app, parts, query, wall: name === 'wall'});
   } catch (e) {
     clear(view).append(errorBox(`This page failed to load: ${e.message}`));

@@ -1,0 +1,117 @@
+// Users and API tokens (admins only, like every /users and /tokens route). A user is created
+// with a role and a password; afterwards the role, the disabled flag and (typed in) a new
+// password change. A token is created for a user with a role and an expiry; its secret is in
+// the create answer only, so it is shown once, and it can be revoked.
+import * as api from './api.js';
+import {open as dialog} from './dialog.js';
+import {h, clear, fmtTime, section} from './dom.js';
+import {onOff} from './editor.js';
+
+const ROLES = [['viewer', 'viewer (reads)'], ['operator', 'operator (acknowledges, maintenance)'], ['admin', 'admin (everything)']];
+const me = () => (api.session.info && api.session.info.user ? api.session.info.user : {});
+
+export function userSpec() {
+  return {
+    key: 'user', noun: 'user', title: 'Users', path: '/users', listKey: 'users', canWrite: true,
+    deleteText: 'Their sessions end at once. To keep the audit trail readable, disabling is often better.',
+    label: (u) => u.username,
+    columns: [
+      ['User', (u) => (u.id === me().id ? `${u.username} (you)` : u.username)],
+      ['Role', (u) => u.role],
+      ['State', (u) => onOff(!u.disabled, 'active', 'disabled')],
+      ['Last sign-in', (u) => fmtTime(u.last_login_at) || 'never'],
+      ['Password changed', (u) => fmtTime(u.password_changed_at)],
+    ],
+    fields: [
+      {name: 'username', label: 'User name', hint: 'a-z, 0-9, . _ -', lock: true},
+      {name: 'role', label: 'Role', type: 'select', options: ROLES},
+      {name: 'password', label: 'Password', type: 'password', hint: 'at least 12 characters'},
+      {name: 'disabled', label: 'Disabled (cannot sign in)', type: 'checkbox'},
+    ],
+    blank: () => ({role: 'viewer'}),
+    fromItem: (u) => ({username: u.username, role: u.role, disabled: u.disabled, password: ''}),
+    toBody: (v, item) => {
+      if (!item) return {username: v.username, role: v.role, password: v.password, disabled: v.disabled};
+      const b = {role: v.role, disabled: v.disabled};
+      if (v.password) b.password = v.password;
+      return b;
+    },
+    onRefresh: (ed) => { ed.inputs.password.placeholder = ed.item ? 'leave empty to keep' : ''; },
+  };
+}
+
+// Tokens is the API-token card of the users tab.
+export class Tokens {
+  constructor() {
+    this.list = h('div', {class: 'table-wrap', id: 'token-list'}, h('p', {class: 'muted'}, 'loading…'));
+    this.name = h('input', {id: 'token-name', autocomplete: 'off'});
+    this.role = h('select', {id: 'token-role'}, ROLES.map(([v, l]) => h('option', {value: v}, l)));
+    this.user = h('select', {id: 'token-user'});
+    this.expires = h('input', {id: 'token-expires', type: 'date'});
+    this.msg = h('p', {class: 'form-msg', role: 'status', id: 'token-msg'});
+    this.secret = h('div', {id: 'token-secret-box', class: 'secret-box', hidden: true});
+    const form = h('form', {class: 'form-grid', id: 'token-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); this.create(); }},
+      h('label', null, 'Name', this.name), h('label', null, 'Role', this.role), h('label', null, 'For user', this.user),
+      h('label', null, 'Expires', this.expires, h('span', {class: 'hint'}, 'empty: the default lifetime')),
+      this.msg, h('div', {class: 'row'}, h('button', {class: 'btn primary', type: 'submit', id: 'token-create'}, 'Create token')));
+    this.el = section('API tokens', h('p', {class: 'muted'}, 'For scripts and monitoring: sent as "Authorization: Bearer …". A token never has more rights than its role.'),
+      this.list, h('h3', {class: 'sub'}, 'New token'), form, this.secret);
+  }
+
+  // load reads the tokens; users fill the "for user" choice.
+  async load(users) {
+    if (users) {
+      const mine = me().id;
+      clear(this.user).append(...users.filter((u) => !u.disabled).map((u) => h('option', {value: u.id, selected: u.id === mine}, u.username)));
+    }
+    try {
+      const {tokens} = await api.get('/tokens');
+      this.render(tokens || []);
+    } catch (e) {
+      clear(this.list).append(h('p', {class: 'muted'}, `Could not load: ${e.message}`));
+    }
+  }
+
+  render(tokens) {
+    if (!tokens.length) { clear(this.list).append(h('p', {class: 'muted'}, 'No tokens yet.')); return; }
+    const rows = tokens.map((t) => h('tr', {dataset: {id: t.id}},
+      h('td', null, t.name), h('td', null, t.username), h('td', null, t.role), h('td', null, h('code', null, `${t.prefix}…`)),
+      h('td', null, t.expires_at ? fmtTime(t.expires_at) : 'never'), h('td', null, fmtTime(t.last_used_at) || 'never'),
+      h('td', null, onOff(t.active, 'active', t.revoked_at ? 'revoked' : 'expired')),
+      h('td', null, t.active ? h('button', {class: 'btn small danger', type: 'button', dataset: {act: 'revoke'}, onclick: () => this.revoke(t)}, 'Revoke') : null)));
+    clear(this.list).append(h('table', {class: 'tbl'}, h('thead', null, h('tr', null,
+      ['Name', 'User', 'Role', 'Prefix', 'Expires', 'Last used', 'State', ''].map((c) => h('th', null, c)))), h('tbody', null, rows)));
+  }
+
+  async create() {
+    for (const el of [this.name, this.role, this.user, this.expires]) el.removeAttribute('aria-invalid');
+    const body = {name: this.name.value.trim(), role: this.role.value, user_id: Number(this.user.value) || 0};
+    if (this.expires.value) body.expires_at = new Date(`${this.expires.value}T23:59:59`).toISOString().replace('.000Z', 'Z');
+    try {
+      const res = await api.post('/tokens', body);
+      this.name.value = '';
+      this.message(`Created token ${res.token.name}.`);
+      clear(this.secret).append(h('p', null, h('strong', null, 'Copy this token now: it is not shown again.')),
+        h('div', {class: 'row'}, h('code', {id: 'token-secret'}, res.secret),
+          h('button', {class: 'btn small', type: 'button', onclick: () => navigator.clipboard && navigator.clipboard.writeText(res.secret)}, 'Copy'),
+          h('button', {class: 'btn small', type: 'button', onclick: () => { clear(this.secret); this.secret.hidden = true; }}, 'Done')));
+      this.secret.hidden = false;
+      await this.load();
+    } catch (e) {
+      const el = {name: this.name, role: this.role, user_id: this.user, expires_at: this.expires}[e.field];
+      if (el) el.setAttribute('aria-invalid', 'true');
+      this.message(e.message, true);
+    }
+  }
+
+  async revoke(t) {
+    const ok = await dialog({title: `Revoke token ${t.name}?`, text: 'Scripts using it stop working at once.', okText: 'Revoke',
+      action: () => api.del(`/tokens/${t.id}`)});
+    if (ok) await this.load();
+  }
+
+  message(text, bad) {
+    this.msg.textContent = text;
+    this.msg.className = bad ? 'form-msg error' : 'form-msg';
+  }
+}
