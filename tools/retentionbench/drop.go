@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,28 +13,42 @@ import (
 	"github.com/wardops/wardops/pkg/store"
 )
 
-// timedStore is the real store with each partition drop timed, so the bench reports the drop
-// itself beside the whole retention run that called it.
+// timedStore is the real store with each partition drop timed and its WAL counted, so the
+// bench reports the drop itself beside the whole retention run that called it.
 type timedStore struct {
 	*store.Store
-	drops map[string]time.Duration
+	lsn   func(context.Context) (int64, error)
+	drops map[string]dropped
+}
+
+// dropped is one partition drop: wall time and WAL written meanwhile (cluster-wide).
+type dropped struct {
+	took     time.Duration
+	walBytes int64
 }
 
 var _ retention.Store = (*timedStore)(nil)
 
 // DropPartition times store.DropPartition.
 func (t *timedStore) DropPartition(ctx context.Context, parent string, p store.Partition, lockWait time.Duration) error {
+	lsn0, err := t.lsn(ctx)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
-	err := t.Store.DropPartition(ctx, parent, p, lockWait)
-	t.drops[p.Name] = time.Since(t0)
-	return err
+	err = t.Store.DropPartition(ctx, parent, p, lockWait)
+	d := dropped{took: time.Since(t0)}
+	lsn1, lerr := t.lsn(ctx)
+	d.walBytes = lsn1 - lsn0
+	t.drops[p.Name] = d
+	return errors.Join(err, lerr)
 }
 
 // dropOutcome is the daily retention run that dropped the expired partitions.
 type dropOutcome struct {
 	run      time.Duration
-	drops    map[string]time.Duration
-	walBytes int64
+	drops    map[string]dropped
+	walBytes int64 // over the whole run
 }
 
 // dropByRetention runs the daily retention once with its clock set so that the partitions
@@ -46,7 +61,8 @@ func dropByRetention(ctx context.Context, st *store.Store, conn *pgx.Conn, keepF
 	if err := st.SetOpsState(ctx, store.OpsRollupWatermark, now, nil); err != nil {
 		return dropOutcome{}, err
 	}
-	ts := &timedStore{Store: st, drops: map[string]time.Duration{}}
+	lsn := func(ctx context.Context) (int64, error) { return walLSN(ctx, conn) }
+	ts := &timedStore{Store: st, lsn: lsn, drops: map[string]dropped{}}
 	r := retention.New(retention.Params{Store: ts, Config: cfg, Now: func() time.Time { return now }})
 	lsn0, err := walLSN(ctx, conn)
 	if err != nil {

@@ -9,24 +9,26 @@ import (
 
 func rate(rows int, d time.Duration) float64 { return float64(rows) / d.Seconds() }
 
-// dropMet is the O(1) rule of issue #8 made checkable: dropping the full partition costs no
-// more than 10× dropping an empty one, plus 100 ms of slack for a loaded machine.
-func (r results) dropMet() bool {
-	full, empty := r.drop.drops[partition(day1)], r.drop.drops[partition(day0)]
-	return full <= 10*empty+100*time.Millisecond
-}
+// dropMet is the rule of issue #8 (O(1), never a row-by-row DELETE) made checkable in a way
+// a loaded machine cannot fake: the drop wrote less than 1 % of the WAL the
+// DELETE of the same rows wrote. Its WAL is measured cluster-wide, so other work on the
+// server can only make it fail, never pass. (Wall time is reported, not judged: on a loaded
+// machine the unlink of the partition's files and the two transactions of DETACH CONCURRENTLY
+// vary more than the rule could allow for.)
+func (r results) dropMet() bool { return r.drop.drops[partition(day1)].walBytes*100 < r.del.walBytes }
 
 func (r results) print(c config, f fleet) {
-	full, empty := r.drop.drops[partition(day1)], r.drop.drops[partition(day0)]
+	full, empty := r.drop.drops[partition(day1)].took, r.drop.drops[partition(day0)].took
+	fullWAL := r.drop.drops[partition(day1)].walBytes
 	fmt.Printf("\n| step | rows | wall | rows/s | WAL |\n|---|---|---|---|---|\n")
 	fmt.Printf("| store.WritePingResults, batches of %d, %d writers | %s | %s | %s | |\n", c.batch, c.writers,
 		commas(int64(f.rows)), durText(r.storeWrite), commas(int64(rate(f.rows, r.storeWrite))))
 	fmt.Printf("| psql COPY FROM STDIN (CSV), one stream | %s | %s | %s | |\n",
 		commas(int64(f.rows)), durText(r.psqlCopy), commas(int64(rate(f.rows, r.psqlCopy))))
-	fmt.Printf("| retention: drop of a day partition (%s with its index) | %s | %s | | ≤ %s for the whole run (cluster-wide) |\n",
-		bytesText(r.partBytes), commas(int64(f.rows)), durText(full), bytesText(r.drop.walBytes))
+	fmt.Printf("| retention: drop of a day partition (%s with its index) | %s | %s | | ≤ %s (cluster-wide) |\n",
+		bytesText(r.partBytes), commas(int64(f.rows)), durText(full), bytesText(fullWAL))
 	fmt.Printf("| retention: drop of an empty day partition | 0 | %s | | |\n", durText(empty))
-	fmt.Printf("| retention: the whole daily run | | %s | | |\n", durText(r.drop.run))
+	fmt.Printf("| retention: the whole daily run | | %s | | ≤ %s (cluster-wide) |\n", durText(r.drop.run), bytesText(r.drop.walBytes))
 	fmt.Printf("| DELETE of one day's rows | %s | %s | %s | %s (cluster-wide %s) |\n", commas(r.del.rows),
 		durText(r.del.took), commas(int64(rate(int(r.del.rows), r.del.took))), bytesText(r.del.walBytes), bytesText(r.del.lsnBytes))
 	fmt.Printf("| VACUUM after the DELETE | | %s | | |\n", durText(r.del.vacuum))
@@ -35,14 +37,15 @@ func (r results) print(c config, f fleet) {
 }
 
 func (r results) rows(c config, f fleet) []benchfile.Row {
-	full, empty := r.drop.drops[partition(day1)], r.drop.drops[partition(day0)]
+	full, empty := r.drop.drops[partition(day1)].took, r.drop.drops[partition(day0)].took
+	fullWAL := r.drop.drops[partition(day1)].walBytes
 	n := commas(int64(f.rows))
 	return []benchfile.Row{{
 		Figure:   fmt.Sprintf("retention: drop of one day partition of ping_results, %s rows", n),
 		Target:   "O(1), never a row-by-row DELETE (#8)",
-		Measured: fmt.Sprintf("%s (empty partition %s; whole daily run %s); WAL ≤ %s", durText(full), durText(empty), durText(r.drop.run), bytesText(r.drop.walBytes)),
+		Measured: fmt.Sprintf("%s, WAL ≤ %s (empty partition %s; whole daily run %s)", durText(full), bytesText(fullWAL), durText(empty), durText(r.drop.run)),
 		Met:      benchfile.Met(r.dropMet()),
-		Note: fmt.Sprintf("retention.Run → store.DropPartition (DETACH CONCURRENTLY, DROP TABLE) of a %s partition; met = within 10× + 100 ms of dropping an empty one; WAL is the cluster-wide LSN difference over the run (other work included)",
+		Note: fmt.Sprintf("retention.Run → store.DropPartition (DETACH CONCURRENTLY, DROP TABLE) of a %s partition; WAL is the cluster-wide LSN difference over the drop (other work included); met = under 1 %% of the DELETE's WAL, i.e. no row was touched",
 			bytesText(r.partBytes)),
 	}, {
 		Figure:   fmt.Sprintf("DELETE of the same %s rows from an identical partition", n),
