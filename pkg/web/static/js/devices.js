@@ -1,6 +1,7 @@
 // Devices: search, filters, sort and a virtualised table. Only the rows in view (plus a
 // margin) exist in the DOM, positioned over a spacer as tall as the whole list, so 10,000 or
 // 100,000 devices scroll as smoothly as 50. Live status changes update the visible rows.
+import {can} from './api.js';
 import {h, clear, statusBadge, STATUSES, STATUS_TEXT, WORST, ago, fmtTime, num, debounce} from './dom.js';
 
 const ROW = 34; // px, must match .vrow height in app.css
@@ -48,7 +49,7 @@ class DevicesPage {
       bar.append(sel);
     }
     this.countEl = h('span', {class: 'muted count-note', id: 'dev-count'});
-    bar.append(this.countEl, h('a', {class: 'btn small', href: '#/admin'}, 'Add devices'));
+    bar.append(this.countEl, can('admin') ? h('a', {class: 'btn small', href: '#/admin'}, 'Add devices') : '');
     this.head = h('div', {class: 'vhead', role: 'row'}, COLS.map((c) => h('button', {type: 'button', class: `vcell ${c.cls}`, role: 'columnheader',
       dataset: {key: c.key}, onclick: () => this.sortBy(c.key)}, c.label)));
     this.spacer = h('div', {class: 'vspacer'});

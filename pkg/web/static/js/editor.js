@@ -109,7 +109,9 @@ export class Editor {
       this.items = data[this.spec.listKey] || [];
       this.renderList();
     } catch (e) {
-      clear(this.list).append(h('p', {class: 'muted'}, e.status === 404 || e.status === 405 ? 'Not available on this API yet.'
+      const absent = e.status === 404 || e.status === 405;
+      if (absent && this.form) this.form.closest('section').hidden = true; // nothing to write to
+      clear(this.list).append(h('p', {class: 'muted'}, absent ? 'Not available on this API yet.'
         : e.status === 403 ? 'Your role may not see this.' : `Could not load: ${e.message}`));
     }
   }

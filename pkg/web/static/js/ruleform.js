@@ -32,7 +32,7 @@ export function ruleSpec(app, canWrite) {
       ['Name', (r) => r.name],
       ['Watches', (r) => (r.kind === 'system' ? `system: ${r.metric}` : kindLabel(r.kind))],
       ['Condition', (r) => condition(r)],
-      ['Cycles to fire / recover', (r) => `${r.for_cycles} / ${r.recover_cycles}`],
+      ['Fire / recover after', (r) => `${r.for_cycles} / ${r.recover_cycles}`],
       ['Severity', (r) => h('span', {class: `sev sev-${r.severity}`}, r.severity)],
       ['Scope', (r) => (r.kind === 'system' ? '—' : scopeText(r.scope, fleet))],
       ['State', (r) => onOff(r.enabled)],
