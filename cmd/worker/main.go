@@ -129,12 +129,22 @@ func run() int {
 		logger.Error("start worker", "err", err)
 		return 1
 	}
+	// the rescuer re-enqueues the batches of workers that died mid-batch (SIGKILL, OOM, power)
+	rescuer := worker.NewRescuer(worker.RescuerParams{Redis: rdb, Client: client, Inspector: inspector,
+		Logger: logger.With("component", "rescue"), Rescued: func(typ string) {
+			reg.Set().GetOrCreateCounter(`wardops_batches_rescued_total{type="` + typ + `"}`).Inc()
+		}})
+	rescued := make(chan struct{})
+	go func() { defer close(rescued); rescuer.Run(ctx) }()
 	logger.Info("worker started", "concurrency", cfg.Concurrency, "queues", cfg.Queues)
 	<-ctx.Done()
 	stop() // a second SIGINT/SIGTERM now kills the process at once
 	logger.Info("shutting down")
-	// Order: stop taking tasks and let in-flight ones finish (asynq requeues those that
-	// exceed the shutdown timeout), then close the clients they used.
+	// Order: the rescuer stops with ctx (other workers' rescuers carry on; this one's
+	// in-flight batches keep their leases until they finish or asynq requeues them, and a
+	// requeued task is never rescued); stop taking tasks and let in-flight ones finish (asynq
+	// requeues those that exceed the shutdown timeout), then close the clients they used.
+	<-rescued
 	srv.Shutdown()
 	<-drained // the spool drain stops before the pool under it closes
 	if err := client.Close(); err != nil && !errors.Is(err, context.Canceled) {

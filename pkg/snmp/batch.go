@@ -20,18 +20,19 @@ import (
 func (s *Service) BatchHandler() asynq.Handler { return asynq.HandlerFunc(s.ProcessBatch) }
 
 // ProcessBatch handles one tasks.TypeSNMPBatch task: it polls the batch's devices, unless the
-// slot is already over (then the batch is skipped and counted, never run late). Device
-// failures are recorded per device and do not fail the task; only storage failures do (asynq
-// retries then, and a retry is harmless: the baseline moves only with a committed poll).
+// slot is already over (then the batch is skipped and counted, never run late; a rescued batch
+// may start until its StartBy). Device failures are recorded per device and do not fail the
+// task; only storage failures do (asynq retries then, and a retry is harmless: the baseline
+// moves only with a committed poll).
 func (s *Service) ProcessBatch(ctx context.Context, t *asynq.Task) error {
 	var p tasks.BatchPayload
 	if err := tasks.Decode(t.Type(), t.Payload(), &p); err != nil {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	log := s.p.Logger.With("task", t.Type(), "slot", p.Slot, "batch", p.Batch)
-	if now := s.p.Now(); now.After(p.Deadline()) {
+	if now, by := s.p.Now(), p.LatestStart(); now.After(by) {
 		s.m.batch("skipped_late")
-		log.Warn("snmp batch skipped: slot over", "deadline", p.Deadline(), "late_by", now.Sub(p.Deadline()))
+		log.Warn("snmp batch skipped: slot over", "deadline", by, "late_by", now.Sub(by))
 		return nil
 	}
 	rep, err := s.PollBatch(ctx, p.DeviceIDs)

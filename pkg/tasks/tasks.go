@@ -59,6 +59,22 @@ type BatchPayload struct {
 	Batch int `json:"batch"`
 	// DeviceIDs are the devices of the batch.
 	DeviceIDs []int64 `json:"device_ids"`
+	// Rescue numbers a batch re-enqueued because the worker running it died (0 for the batch
+	// the cycle fanned out, 1 for its first rescue…).
+	Rescue int `json:"rescue,omitempty"`
+	// StartBy, when set, replaces Deadline as the moment after which the batch is skipped: a
+	// rescued batch may start a little after its slot ended, by the time its worker's death
+	// took to notice.
+	StartBy time.Time `json:"start_by,omitzero"`
+}
+
+// LatestStart is the moment after which the batch must be skipped, not started: StartBy if
+// set, else the slot's deadline.
+func (p BatchPayload) LatestStart() time.Time {
+	if !p.StartBy.IsZero() {
+		return p.StartBy
+	}
+	return p.Deadline()
 }
 
 // EvalPayload is the payload of TypeAlertEval: the cycle that just completed.
@@ -94,6 +110,12 @@ func Decode(typ string, b []byte, v any) error {
 // the same ID, which makes "each (batch, slot) is enqueued exactly once" hold across schedulers.
 func BatchTaskID(typ string, slot int64, batch int) string {
 	return fmt.Sprintf("%s:%d:%d", typ, slot, batch)
+}
+
+// RescueTaskID is the asynq task ID of the n-th rescue of a batch: several workers noticing
+// the same dead batch create its rescue once.
+func RescueTaskID(typ string, slot int64, batch, n int) string {
+	return fmt.Sprintf("%s:rescue%d", BatchTaskID(typ, slot, batch), n)
 }
 
 // CycleTaskID is the deterministic asynq task ID of a cycle task.

@@ -32,11 +32,6 @@ type CycleHandler struct {
 	Skipped func(taskType string)
 }
 
-// remainingKey counts the batches of a slot not yet done.
-func remainingKey(batchType string, slot int64) string {
-	return fmt.Sprintf("wardops:cycle:%s:%d:remaining", batchType, slot)
-}
-
 // ProcessTask implements asynq.Handler.
 func (h *CycleHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var p tasks.CyclePayload
@@ -55,8 +50,8 @@ func (h *CycleHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if len(batches) == 0 {
 		return nil
 	}
-	if err := h.Redis.SetNX(ctx, remainingKey(h.BatchType, p.Slot), len(batches), 2*p.Interval).Err(); err != nil {
-		return fmt.Errorf("set batch countdown: %w", err)
+	if err := startCountdown(ctx, h.Redis, h.BatchType, p, len(batches)); err != nil {
+		return err
 	}
 	timeout := time.Until(p.Deadline()) + p.Interval
 	for i, b := range batches {
@@ -93,24 +88,4 @@ func chunk(ids []int64, size int) [][]int64 {
 		ids = ids[n:]
 	}
 	return out
-}
-
-// batchDone counts a batch of a slot as done (processed or skipped) and enqueues the alert
-// evaluation of the cycle when it was the last one.
-func batchDone(ctx context.Context, rdb redis.UniversalClient, c Enqueuer, batchType, kind string, p tasks.CyclePayload) error {
-	left, err := rdb.Decr(ctx, remainingKey(batchType, p.Slot)).Result()
-	if err != nil {
-		return fmt.Errorf("count batch done: %w", err)
-	}
-	if left != 0 {
-		return nil
-	}
-	payload := tasks.Encode(tasks.EvalPayload{CyclePayload: p, Kind: kind})
-	_, err = c.EnqueueContext(ctx, asynq.NewTask(tasks.TypeAlertEval, payload),
-		asynq.Queue(tasks.QueueCritical), asynq.TaskID(fmt.Sprintf("%s:%s:%d", tasks.TypeAlertEval, kind, p.Slot)),
-		asynq.MaxRetry(1), asynq.Timeout(p.Interval), asynq.Retention(2*p.Interval))
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("enqueue alert evaluation: %w", err)
-	}
-	return nil
 }

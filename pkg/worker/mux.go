@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -50,10 +49,11 @@ func NewMux(d Deps) *asynq.ServeMux {
 		Events: events.NewPublisher(d.Redis), Redis: d.Redis, Client: d.Client, Logger: d.Logger,
 		Defaults: d.Ping, Skipped: d.Skipped, CycleLag: d.CycleLag,
 	})
+	batches := NewBatches(BatchParams{Redis: d.Redis, Client: d.Client, Logger: d.Logger})
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypePingCycle, &CycleHandler{Devices: d.Store.EnabledDeviceIDs, Client: d.Client, Redis: d.Redis,
 		BatchType: tasks.TypePingBatch, BatchSize: d.PingBatchSize, Queue: tasks.QueueDefault, Logger: d.Logger, Skipped: d.Skipped})
-	mux.HandleFunc(tasks.TypePingBatch, ping.ProcessBatch)
+	mux.Handle(tasks.TypePingBatch, batches.Wrap("ping", asynq.HandlerFunc(ping.ProcessBatch)))
 	mux.HandleFunc(tasks.TypePingDevice, ping.ProcessDevice)
 	if _, ok := d.Handlers[tasks.TypeSNMPBatch]; ok {
 		mux.Handle(tasks.TypeSNMPCycle, &CycleHandler{Devices: d.Store.SNMPDeviceIDs, Client: d.Client, Redis: d.Redis,
@@ -61,24 +61,9 @@ func NewMux(d Deps) *asynq.ServeMux {
 	}
 	for typ, h := range d.Handlers {
 		if typ == tasks.TypeSNMPBatch {
-			h = countBatches(h, d.Redis, d.Client, "snmp")
+			h = batches.Wrap("snmp", h)
 		}
 		mux.Handle(typ, h)
 	}
 	return mux
-}
-
-// countBatches counts each finished batch of a slot, so that the last one enqueues the
-// cycle's alert evaluation, for batch handlers of other packages.
-func countBatches(h asynq.Handler, rdb redis.UniversalClient, c Enqueuer, kind string) asynq.Handler {
-	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
-		if err := h.ProcessTask(ctx, t); err != nil {
-			return err
-		}
-		var p tasks.BatchPayload
-		if err := tasks.Decode(t.Type(), t.Payload(), &p); err != nil {
-			return nil // the handler accepted it; nothing to count
-		}
-		return batchDone(ctx, rdb, c, t.Type(), kind, p.CyclePayload)
-	})
 }

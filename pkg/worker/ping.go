@@ -44,24 +44,23 @@ func NewPingHandler(p PingParams) *PingHandler {
 	return &PingHandler{p: p}
 }
 
-// ProcessBatch handles tasks.TypePingBatch.
+// ProcessBatch handles tasks.TypePingBatch: it pings and stores the batch, unless the slot is
+// over (then the batch is skipped and counted). Batches.Wrap counts it done.
 func (h *PingHandler) ProcessBatch(ctx context.Context, t *asynq.Task) error {
 	var p tasks.BatchPayload
 	if err := tasks.Decode(t.Type(), t.Payload(), &p); err != nil {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	log := h.p.Logger.With("task", t.Type(), "slot", p.Slot, "batch", p.Batch)
-	if time.Now().After(p.Deadline()) {
+	if time.Now().After(p.LatestStart()) {
 		countSkip(ctx, h.p.Redis, h.p.Skipped, t.Type(), log, p.CyclePayload)
-		return batchDone(ctx, h.p.Redis, h.p.Client, t.Type(), "ping", p.CyclePayload)
+		return nil
 	}
 	if h.p.CycleLag != nil {
 		h.p.CycleLag(time.Since(p.SlotStart))
 	}
-	if _, err := h.pingAndStore(ctx, log, p.DeviceIDs, p.SlotStart); err != nil {
-		return err
-	}
-	return batchDone(ctx, h.p.Redis, h.p.Client, t.Type(), "ping", p.CyclePayload)
+	_, err := h.pingAndStore(ctx, log, p.DeviceIDs, p.SlotStart)
+	return err
 }
 
 // DeviceResult is the JSON result of an on-demand ping.

@@ -1,0 +1,202 @@
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/pkg/testenv"
+)
+
+// fakeInspector answers every GetTaskInfo with one state and records the calls.
+type fakeInspector struct {
+	state asynq.TaskState
+	calls atomic.Int32
+}
+
+func (f *fakeInspector) GetTaskInfo(queue, id string) (*asynq.TaskInfo, error) {
+	f.calls.Add(1)
+	return &asynq.TaskInfo{Queue: queue, ID: id, State: f.state}, nil
+}
+
+var _ TaskInspector = (*fakeInspector)(nil)
+
+// currentSlot is a ping batch payload of a 30 s slot that started a second ago.
+func currentSlot(batch int) tasks.BatchPayload {
+	start := time.Now().Add(-time.Second).UTC().Truncate(time.Millisecond)
+	return tasks.BatchPayload{
+		CyclePayload: tasks.CyclePayload{Slot: start.Unix() / 30, SlotStart: start, Interval: 30 * time.Second},
+		Batch:        batch, DeviceIDs: []int64{1, 2, 3},
+	}
+}
+
+// seedDeadLease writes the lease of a batch task as if its worker had died: entry present,
+// lease already expired.
+func seedDeadLease(t *testing.T, rdb redis.UniversalClient, queue, id string, p tasks.BatchPayload) {
+	t.Helper()
+	entry := tasks.Encode(inflightEntry{Queue: queue, Type: tasks.TypePingBatch, Payload: tasks.Encode(p)})
+	testenv.Must(t, "seed lease", setLease(testenv.Ctx(t, 5*time.Second), rdb, id, -time.Second, entry))
+}
+
+// assertNoLeases checks that the lease and its entry are gone.
+func assertNoLeases(t *testing.T, rdb redis.UniversalClient) {
+	t.Helper()
+	ctx := testenv.Ctx(t, 5*time.Second)
+	if n := rdb.ZCard(ctx, leasesKey).Val() + rdb.HLen(ctx, inflightKey).Val(); n != 0 {
+		t.Errorf("%d leases or entries left, want none", n)
+	}
+}
+
+// TestRescueDeadBatchOnce: the original task is active in asynq (a server holds it), its lease
+// has expired and it is not done; two rescuers pass over it repeatedly at the same time. One
+// rescue is enqueued, on the critical queue, startable until the slot's end plus the TTL.
+func TestRescueDeadBatchOnce(t *testing.T) {
+	rdb := testenv.NewRedis(t)
+	ctx := testenv.Ctx(t, 30*time.Second)
+	client := asynq.NewClientFromRedisClient(rdb)
+	p := currentSlot(3)
+	id := tasks.BatchTaskID(tasks.TypePingBatch, p.Slot, p.Batch)
+	holdActive(t, rdb, client, p, id)
+	seedDeadLease(t, rdb, tasks.QueueDefault, id, p)
+
+	var hooked atomic.Int32
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	newRescuer := func() *Rescuer {
+		return NewRescuer(RescuerParams{Redis: rdb, Client: client, Inspector: insp,
+			Rescued: func(typ string) {
+				if typ == tasks.TypePingBatch {
+					hooked.Add(1)
+				}
+			}})
+	}
+	rescuers := []*Rescuer{newRescuer(), newRescuer()}
+	var total atomic.Int32
+	var wg sync.WaitGroup
+	for _, r := range rescuers {
+		wg.Go(func() {
+			for range 20 {
+				n, err := r.Pass(ctx)
+				if err != nil {
+					t.Errorf("pass: %v", err)
+				}
+				total.Add(int32(n))
+			}
+		})
+	}
+	wg.Wait()
+	if total.Load() != 1 || hooked.Load() != 1 {
+		t.Errorf("rescued %d times (hook %d), want 1", total.Load(), hooked.Load())
+	}
+	info, err := insp.GetTaskInfo(tasks.QueueCritical, tasks.RescueTaskID(tasks.TypePingBatch, p.Slot, p.Batch, 1))
+	testenv.Must(t, "read the rescue task", err)
+	var got tasks.BatchPayload
+	testenv.Must(t, "decode the rescue", tasks.Decode(info.Type, info.Payload, &got))
+	want := p
+	want.Rescue, want.StartBy = 1, p.Deadline().Add(HeartbeatTTL(p.Interval))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rescue payload (-want +got):\n%s", diff)
+	}
+	if info.Type != tasks.TypePingBatch || info.State != asynq.TaskStatePending {
+		t.Errorf("rescue task %s in state %s, want a pending %s", info.Type, info.State, tasks.TypePingBatch)
+	}
+	assertNoLeases(t, rdb)
+}
+
+// holdActive enqueues the batch task id on the default queue and has a server take it and hold
+// it (active) until the test ends, as a worker that died would leave it until asynq's lease
+// expires.
+func holdActive(t *testing.T, rdb redis.UniversalClient, client *asynq.Client, p tasks.BatchPayload, id string) {
+	t.Helper()
+	taken := make(chan struct{})
+	release := make(chan struct{})
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{Concurrency: 1, Queues: map[string]int{tasks.QueueDefault: 1},
+		TaskCheckInterval: 50 * time.Millisecond, LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(tasks.TypePingBatch, func(ctx context.Context, _ *asynq.Task) error {
+		close(taken)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	})
+	testenv.Must(t, "start the holding server", srv.Start(mux))
+	t.Cleanup(func() { close(release); srv.Shutdown() })
+	_, err := client.Enqueue(asynq.NewTask(tasks.TypePingBatch, tasks.Encode(p)), asynq.TaskID(id), asynq.Queue(tasks.QueueDefault))
+	testenv.Must(t, "enqueue the batch", err)
+	select {
+	case <-taken:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the holding server did not take the batch within 10s")
+	}
+}
+
+// TestRescueNotNeeded: an expired lease is dropped without a rescue when the batch does not
+// need one; a live lease is left alone.
+func TestRescueNotNeeded(t *testing.T) {
+	tests := []struct {
+		name      string
+		state     asynq.TaskState
+		payload   func() tasks.BatchPayload
+		before    func(t *testing.T, rdb redis.UniversalClient, p tasks.BatchPayload)
+		ttl       time.Duration // of the seeded lease; negative: expired
+		wantLease bool
+	}{
+		{name: "done", state: asynq.TaskStateActive, payload: func() tasks.BatchPayload { return currentSlot(0) }, ttl: -time.Second,
+			before: func(t *testing.T, rdb redis.UniversalClient, p tasks.BatchPayload) {
+				testenv.Must(t, "mark done", batchDone(testenv.Ctx(t, 5*time.Second), rdb, nil, tasks.TypePingBatch, "ping", p.Batch, p.CyclePayload))
+			}},
+		{name: "requeued by asynq (shutdown)", state: asynq.TaskStatePending, payload: func() tasks.BatchPayload { return currentSlot(0) }, ttl: -time.Second},
+		{name: "retrying (timed out or failed)", state: asynq.TaskStateRetry, payload: func() tasks.BatchPayload { return currentSlot(0) }, ttl: -time.Second},
+		{name: "slot over", state: asynq.TaskStateActive, ttl: -time.Second, payload: func() tasks.BatchPayload {
+			p := currentSlot(0)
+			p.SlotStart = p.SlotStart.Add(-p.Interval - HeartbeatTTL(p.Interval))
+			return p
+		}},
+		{name: "rescue limit", state: asynq.TaskStateActive, ttl: -time.Second, payload: func() tasks.BatchPayload {
+			p := currentSlot(0)
+			p.Rescue = MaxRescues
+			return p
+		}},
+		{name: "alive", state: asynq.TaskStateActive, payload: func() tasks.BatchPayload { return currentSlot(0) }, ttl: 10 * time.Second, wantLease: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rdb := testenv.NewRedis(t)
+			ctx := testenv.Ctx(t, 10*time.Second)
+			client := asynq.NewClientFromRedisClient(rdb)
+			p := tc.payload()
+			if tc.before != nil {
+				tc.before(t, rdb, p)
+			}
+			id := tasks.BatchTaskID(tasks.TypePingBatch, p.Slot, p.Batch)
+			entry := tasks.Encode(inflightEntry{Queue: tasks.QueueDefault, Type: tasks.TypePingBatch, Payload: tasks.Encode(p)})
+			testenv.Must(t, "seed lease", setLease(ctx, rdb, id, tc.ttl, entry))
+			r := NewRescuer(RescuerParams{Redis: rdb, Client: client, Inspector: &fakeInspector{state: tc.state}})
+			n, err := r.Pass(ctx)
+			testenv.Must(t, "pass", err)
+			if n != 0 {
+				t.Errorf("rescued %d, want 0", n)
+			}
+			if pending := rdb.LLen(ctx, "asynq:{critical}:pending").Val(); pending != 0 {
+				t.Errorf("%d tasks on the critical queue, want none", pending)
+			}
+			if got := rdb.HExists(ctx, inflightKey, id).Val(); got != tc.wantLease {
+				t.Errorf("lease entry present = %v, want %v", got, tc.wantLease)
+			}
+		})
+	}
+}
+
+// testLogger writes to the test's output (shown on failure or with -v).
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
