@@ -1,0 +1,122 @@
+package fleetsim
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Summary says what Apply or Remove did.
+type Summary struct {
+	Created, Updated, Deleted, SNMP int
+	Took                            time.Duration
+}
+
+// Apply makes the registered fleet exactly the first n devices of the plan, m of them SNMP
+// agents: it imports the devices (creating or updating by name), deletes fleet devices beyond
+// n, starts the simulators with m data files and sets the agents' SNMP settings.
+func Apply(ctx context.Context, c *Client, agents Agents, n, m int) (Summary, error) {
+	start := time.Now()
+	var s Summary
+	if m > n {
+		return s, fmt.Errorf("--snmp %d is more than --devices %d", m, n)
+	}
+	plan, err := Plan(n)
+	if err != nil {
+		return s, err
+	}
+	if s.Created, s.Updated, err = c.Import(ctx, plan); err != nil {
+		return s, err
+	}
+	listed, err := c.ListFleet(ctx)
+	if err != nil {
+		return s, err
+	}
+	ids := make(map[string]int64, len(listed))
+	wanted := make(map[string]bool, len(plan))
+	for _, d := range plan {
+		wanted[d.Name] = true
+	}
+	var extra []int64
+	for _, l := range listed {
+		ids[l.Name] = l.ID
+		if !wanted[l.Name] {
+			extra = append(extra, l.ID)
+		}
+	}
+	if len(extra) > 0 {
+		c.progress("deleting %d fleet devices beyond the first %d", len(extra), n)
+		if err := c.Delete(ctx, extra); err != nil {
+			return s, err
+		}
+		s.Deleted = len(extra)
+	}
+	if err := dropAgents(ctx, c, agents, plan, ids, m); err != nil {
+		return s, err
+	}
+	if err := agents.Start(ctx, m); err != nil {
+		return s, err
+	}
+	picked := SNMPAgents(plan, m)
+	agentIDs, settings := make([]int64, len(picked)), make([]SNMPv2c, len(picked))
+	for k, i := range picked {
+		id, ok := ids[plan[i].Name]
+		if !ok {
+			return s, fmt.Errorf("device %s was imported but is not listed", plan[i].Name)
+		}
+		agentIDs[k], settings[k] = id, agents.Settings(k)
+	}
+	if err := c.PutSNMP(ctx, agentIDs, settings); err != nil {
+		return s, err
+	}
+	s.SNMP = len(picked)
+	s.Took = time.Since(start)
+	return s, nil
+}
+
+// dropAgents removes the SNMP settings of the agents a previous Apply made beyond the first m
+// (the simulators' data count says how many there were), and stops the simulators at m = 0.
+func dropAgents(ctx context.Context, c *Client, agents Agents, plan []Device, ids map[string]int64, m int) error {
+	prev := agents.Count()
+	if prev <= m {
+		return nil
+	}
+	var drop []int64
+	for _, i := range SNMPAgents(plan, prev)[min(m, prev):] {
+		if id, ok := ids[plan[i].Name]; ok {
+			drop = append(drop, id)
+		}
+	}
+	c.progress("removing the SNMP settings of %d agents beyond the first %d", len(drop), m)
+	if err := c.DeleteSNMP(ctx, drop); err != nil {
+		return err
+	}
+	if m == 0 {
+		return agents.Stop(ctx)
+	}
+	return nil
+}
+
+// Remove deletes every fleet device (name prefix and label; nothing else) and stops and
+// removes the simulators and their data files.
+func Remove(ctx context.Context, c *Client, agents Agents) (Summary, error) {
+	start := time.Now()
+	var s Summary
+	listed, err := c.ListFleet(ctx)
+	if err != nil {
+		return s, err
+	}
+	ids := make([]int64, len(listed))
+	for i, l := range listed {
+		ids[i] = l.ID
+	}
+	if err := c.Delete(ctx, ids); err != nil {
+		return s, err
+	}
+	s.Deleted = len(ids)
+	if err := agents.Stop(ctx); err != nil {
+		return s, err
+	}
+	s.Took = time.Since(start)
+	return s, nil
+}
