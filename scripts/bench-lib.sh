@@ -58,3 +58,6 @@ bench_metric() {
 
 # bench_commas N: an integer with thousands separators (100000 → 100,000).
 bench_commas() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
+
+# bench_round X [DECIMALS]: X rounded (to 0 decimals by default); empty stays empty.
+bench_round() { [ -z "$1" ] || awk -v v="$1" -v d="${2:-0}" 'BEGIN{printf "%.*f", d, v}'; }
