@@ -2,6 +2,7 @@
 // ($WARDOPS_RUN_DIR/bench when set) that every bench writes, to standard output:
 //
 //	go run ./tools/benchreport > BENCHMARKS.md      (go tool task bench:report)
+//	go run ./tools/benchreport fail -bench NAME …   (records a failed bench; see failCmd)
 //
 // A file that cannot be read becomes a row that says so, so a broken bench is never silently
 // left out of the report.
@@ -24,6 +25,9 @@ import (
 func main() { os.Exit(run()) }
 
 func run() int {
+	if len(os.Args) > 1 && os.Args[1] == "fail" {
+		return failCmd(os.Args[2:])
+	}
 	dir := flag.String("dir", benchfile.Dir(), "directory of the result files")
 	flag.Parse()
 	files, err := load(*dir)

@@ -74,7 +74,7 @@ func Render(w io.Writer, m Machine, at time.Time, files []benchfile.File) error 
 				metCell(r.Met, r.Target, r.Measured), strings.ReplaceAll(cell(f.Command), "`", "'"), cell(note(r)))
 		}
 	}
-	fmt.Fprintf(&b, "\n%d targets met, %d missed; %d %s without a target.\n", met, missed, none, plural(none, "figure", "figures"))
+	fmt.Fprintf(&b, "\n%d %s met, %d missed; %d %s without a target.\n", met, plural(met, "target", "targets"), missed, none, plural(none, "figure", "figures"))
 	b.WriteString("\n## Runs\n\n| bench | date | load average (1 min, start → end) | command |\n|---|---|---|---|\n")
 	for _, f := range files {
 		fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", cell(f.Bench), cell(f.Date), cell(f.Load), strings.ReplaceAll(cell(f.Command), "`", "'"))
