@@ -45,7 +45,7 @@ func (r results) rows(c config, f fleet) []benchfile.Row {
 		Target:   "O(1), never a row-by-row DELETE (#8)",
 		Measured: fmt.Sprintf("%s, WAL ≤ %s (empty partition %s; whole daily run %s)", durText(full), bytesText(fullWAL), durText(empty), durText(r.drop.run)),
 		Met:      benchfile.Met(r.dropMet()),
-		Note: fmt.Sprintf("retention.Run → store.DropPartition (DETACH CONCURRENTLY, DROP TABLE) of a %s partition; WAL is the cluster-wide LSN difference over the drop (other work included); met = under 1 %% of the DELETE's WAL, i.e. no row was touched",
+		Note: fmt.Sprintf("retention.Run → store.DropPartition (DETACH CONCURRENTLY, DROP TABLE) of a %s partition; WAL is the cluster-wide LSN difference over the drop (other work included); met = under 1 %% of the DELETE's WAL, i.e. no row was touched; the drop's time is DROP TABLE unlinking the files, in proportion to their bytes, not their rows",
 			bytesText(r.partBytes)),
 	}, {
 		Figure:   fmt.Sprintf("DELETE of the same %s rows from an identical partition", n),
