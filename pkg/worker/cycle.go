@@ -53,11 +53,21 @@ func (h *CycleHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err := startCountdown(ctx, h.Redis, h.BatchType, p, len(batches)); err != nil {
 		return err
 	}
-	timeout := time.Until(p.Deadline()) + p.Interval
+	watched := make([]watchedBatch, len(batches))
 	for i, b := range batches {
-		bp := tasks.BatchPayload{CyclePayload: p, Batch: i, DeviceIDs: b}
-		_, err := h.Client.EnqueueContext(ctx, asynq.NewTask(h.BatchType, tasks.Encode(bp)),
-			asynq.Queue(h.Queue), asynq.TaskID(tasks.BatchTaskID(h.BatchType, p.Slot, i)),
+		payload := tasks.Encode(tasks.BatchPayload{CyclePayload: p, Batch: i, DeviceIDs: b})
+		watched[i] = watchedBatch{id: tasks.BatchTaskID(h.BatchType, p.Slot, i),
+			entry: inflightEntry{Queue: h.Queue, Type: h.BatchType, Payload: payload}}
+	}
+	// watched before they are enqueued: a worker dying between taking a batch and leasing it
+	// leaves it watched too
+	if err := watchBatches(ctx, h.Redis, watched, HeartbeatTTL(p.Interval)); err != nil {
+		return err
+	}
+	timeout := time.Until(p.Deadline()) + p.Interval
+	for i, w := range watched {
+		_, err := h.Client.EnqueueContext(ctx, asynq.NewTask(h.BatchType, w.entry.Payload),
+			asynq.Queue(h.Queue), asynq.TaskID(w.id),
 			asynq.MaxRetry(2), asynq.Timeout(timeout), asynq.Retention(2*p.Interval))
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return fmt.Errorf("enqueue batch %d of slot %d: %w", i, p.Slot, err)

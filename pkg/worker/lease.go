@@ -12,10 +12,12 @@ import (
 	"github.com/wardops/wardops/pkg/tasks"
 )
 
-// Batch leases. While a batch handler runs, its task holds a lease in Redis that a heartbeat
-// renews; a worker that dies stops renewing it, and the Rescuer of any live worker re-enqueues
-// the batch as soon as the lease has expired. asynq's own lease (30 s) and recoverer (every
-// minute) are hard-coded and notice a dead worker only after the slot is over.
+// Batch leases. Every batch of a slot is watched from its fan-out to its end: the cycle
+// handler gives it a lease of one heartbeat TTL before enqueuing it; while a batch handler runs,
+// a heartbeat renews the lease; the handler's end removes it. A worker that dies stops renewing
+// it, and the Rescuer of any live worker re-enqueues the batch as soon as the lease has expired
+// (it only renews the lease of a batch still queued). asynq's own lease (30 s) and recoverer
+// (every minute) are hard-coded and notice a dead worker only after the slot is over.
 //
 // Both keys share a hash tag, so the scripts below also run on a Redis Cluster. Lease expiries
 // are computed from the Redis server's clock (TIME), so the workers' clocks need not agree.
@@ -61,6 +63,27 @@ func setLease(ctx context.Context, rdb redis.UniversalClient, id string, ttl tim
 	err := leaseScript.Run(ctx, rdb, []string{leasesKey, inflightKey}, id, ttl.Milliseconds(), entry, trackKeysTTL.Milliseconds()).Err()
 	if err != nil {
 		return fmt.Errorf("lease of task %s: %w", id, err)
+	}
+	return nil
+}
+
+// watchedBatch is a batch task about to be enqueued.
+type watchedBatch struct {
+	id    string
+	entry inflightEntry
+}
+
+// watchBatches leases batches for ttl, in one round trip.
+func watchBatches(ctx context.Context, rdb redis.UniversalClient, batches []watchedBatch, ttl time.Duration) error {
+	_, err := rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for _, b := range batches {
+			leaseScript.Eval(ctx, pipe, []string{leasesKey, inflightKey}, b.id, ttl.Milliseconds(),
+				tasks.Encode(b.entry), trackKeysTTL.Milliseconds())
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("watch %d batches: %w", len(batches), err)
 	}
 	return nil
 }

@@ -45,14 +45,14 @@ type RescuerParams struct {
 	Rescued func(taskType string)
 }
 
-// Rescuer re-enqueues the batches of dead workers. Every worker runs one; a lease expired is
+// Rescuer re-enqueues the batches of dead workers. Every worker runs one; an expired lease is
 // claimed by one of them only (atomically), and the rescue's task ID is derived from the batch,
 // so a batch is rescued once however many rescuers run. A batch is rescued only while asynq
 // still holds it as active (a worker stopped by SIGTERM had its tasks requeued by asynq, and a
-// timed-out task is retried by asynq), only if not counted done, only up to MaxRescues times,
-// and only until its slot ended plus HeartbeatTTL (the time its death took to notice). The
-// rescue runs on the critical queue, and the late original, when asynq recovers it, finds the
-// batch done and does nothing.
+// timed-out task is retried by asynq: those stay watched until they run), only if not counted
+// done, only up to MaxRescues times, and only until its slot ended plus HeartbeatTTL (the time
+// its death took to notice). The rescue runs on the critical queue, and the late original,
+// when asynq recovers it, finds the batch done and does nothing.
 type Rescuer struct {
 	p RescuerParams
 }
@@ -142,6 +142,15 @@ func deadFor(now int64, expiry string) time.Duration {
 	return time.Duration(now-int64(exp)) * time.Millisecond
 }
 
+// verdict is what a Rescuer does with an expired lease.
+type verdict int
+
+const (
+	drop   verdict = iota // nothing to do: done, finished, gone, or too late
+	watch                 // queued in asynq (not started, requeued at shutdown, retrying)
+	revive                // active in asynq while its lease expired: its worker died
+)
+
 // rescue claims one expired lease and re-enqueues its batch when it needs it.
 func (r *Rescuer) rescue(ctx context.Context, id string, expiredFor time.Duration) (bool, error) {
 	raw, err := claimScript.Run(ctx, r.p.Redis, []string{leasesKey, inflightKey}, id).Text()
@@ -160,16 +169,20 @@ func (r *Rescuer) rescue(ctx context.Context, id string, expiredFor time.Duratio
 		return false, err
 	}
 	log := r.p.Logger.With("task", e.Type, "slot", p.Slot, "batch", p.Batch, "task_id", id)
-	need, err := r.needsRescue(ctx, log, id, e, p)
-	if err != nil || !need {
-		if err != nil {
-			r.putBack(ctx, log, id, raw)
-		}
+	v, err := r.judge(ctx, log, id, e, p)
+	switch {
+	case err != nil:
+		r.putBack(ctx, log, id, raw, 0) // the next pass tries again
 		return false, err
+	case v == watch:
+		r.putBack(ctx, log, id, raw, HeartbeatTTL(p.Interval))
+		return false, nil
+	case v == drop:
+		return false, nil
 	}
-	ok, err := r.enqueue(ctx, e, p)
+	ok, err := r.enqueue(ctx, log, e, p)
 	if err != nil {
-		r.putBack(ctx, log, id, raw)
+		r.putBack(ctx, log, id, raw, 0)
 		return false, err
 	}
 	if ok {
@@ -181,30 +194,40 @@ func (r *Rescuer) rescue(ctx context.Context, id string, expiredFor time.Duratio
 	return ok, nil
 }
 
-// needsRescue: not done, still startable, under the rescue limit, and still active in asynq
-// (so no asynq path will run it in time).
-func (r *Rescuer) needsRescue(ctx context.Context, log *slog.Logger, id string, e inflightEntry, p tasks.BatchPayload) (bool, error) {
+// judge decides from the done marker and the task's state in asynq. A batch is revived only
+// while asynq holds it as active (no asynq path will run it in time), its slot allows it and it
+// is under the rescue limit.
+func (r *Rescuer) judge(ctx context.Context, log *slog.Logger, id string, e inflightEntry, p tasks.BatchPayload) (verdict, error) {
 	done, err := batchIsDone(ctx, r.p.Redis, e.Type, p)
-	switch {
-	case err != nil:
-		return false, err
-	case done:
-		return false, nil
-	case time.Now().After(rescueStartBy(p)):
-		log.Info("batch not rescued: its slot is over", "deadline", p.Deadline())
-		return false, nil
-	case p.Rescue >= MaxRescues:
-		log.Error("batch not rescued: every worker that ran it died", "rescues", p.Rescue)
-		return false, nil
+	if err != nil || done {
+		return drop, err
 	}
 	info, err := r.p.Inspector.GetTaskInfo(e.Queue, id)
 	if errors.Is(err, asynq.ErrTaskNotFound) {
-		return false, nil
+		return drop, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read state of task %s: %w", id, err)
+		return drop, fmt.Errorf("read state of task %s: %w", id, err)
 	}
-	return info.State == asynq.TaskStateActive, nil
+	switch info.State {
+	case asynq.TaskStatePending, asynq.TaskStateScheduled, asynq.TaskStateRetry:
+		if time.Now().After(p.LatestStart()) {
+			return drop, nil // it will be skipped and counted when it runs
+		}
+		return watch, nil
+	case asynq.TaskStateActive:
+	default:
+		return drop, nil // completed or archived
+	}
+	switch {
+	case time.Now().After(rescueStartBy(p)):
+		log.Info("batch not rescued: its slot is over", "deadline", p.Deadline())
+		return drop, nil
+	case p.Rescue >= MaxRescues:
+		log.Error("batch not rescued: every worker that ran it died", "rescues", p.Rescue)
+		return drop, nil
+	}
+	return revive, nil
 }
 
 // rescueStartBy is the latest start of a rescue: the slot's end plus the heartbeat TTL.
@@ -212,12 +235,15 @@ func rescueStartBy(p tasks.BatchPayload) time.Time {
 	return p.Deadline().Add(HeartbeatTTL(p.Interval))
 }
 
-// enqueue adds the next rescue of the batch; false when another rescuer already did.
-func (r *Rescuer) enqueue(ctx context.Context, e inflightEntry, p tasks.BatchPayload) (bool, error) {
+// enqueue adds the next rescue of the batch, watched like a fanned-out batch; false when
+// another rescuer already did.
+func (r *Rescuer) enqueue(ctx context.Context, log *slog.Logger, e inflightEntry, p tasks.BatchPayload) (bool, error) {
 	p.Rescue++
 	p.StartBy = rescueStartBy(p)
-	_, err := r.p.Client.EnqueueContext(ctx, asynq.NewTask(e.Type, tasks.Encode(p)),
-		asynq.Queue(tasks.QueueCritical), asynq.TaskID(tasks.RescueTaskID(e.Type, p.Slot, p.Batch, p.Rescue)),
+	next := watchedBatch{id: tasks.RescueTaskID(e.Type, p.Slot, p.Batch, p.Rescue),
+		entry: inflightEntry{Queue: tasks.QueueCritical, Type: e.Type, Payload: tasks.Encode(p)}}
+	_, err := r.p.Client.EnqueueContext(ctx, asynq.NewTask(e.Type, next.entry.Payload),
+		asynq.Queue(tasks.QueueCritical), asynq.TaskID(next.id),
 		asynq.MaxRetry(2), asynq.Timeout(time.Until(p.StartBy)+p.Interval), asynq.Retention(2*p.Interval))
 	switch {
 	case errors.Is(err, asynq.ErrTaskIDConflict):
@@ -225,12 +251,17 @@ func (r *Rescuer) enqueue(ctx context.Context, e inflightEntry, p tasks.BatchPay
 	case err != nil:
 		return false, fmt.Errorf("enqueue rescue %d of batch %d of slot %d: %w", p.Rescue, p.Batch, p.Slot, err)
 	}
+	// after the enqueue (a rescue that failed to enqueue must not be watched); a worker
+	// dying in the moment between is the one case left to asynq's own recovery
+	if err := watchBatches(ctx, r.p.Redis, []watchedBatch{next}, HeartbeatTTL(p.Interval)); err != nil {
+		log.Warn("watch rescued batch", "err", err)
+	}
 	return true, nil
 }
 
-// putBack restores a claimed lease, already expired, so that the next pass tries again.
-func (r *Rescuer) putBack(ctx context.Context, log *slog.Logger, id, raw string) {
-	if err := setLease(ctx, r.p.Redis, id, 0, []byte(raw)); err != nil {
+// putBack restores a claimed lease to expire after ttl (0: at once, for the next pass).
+func (r *Rescuer) putBack(ctx context.Context, log *slog.Logger, id, raw string, ttl time.Duration) {
+	if err := setLease(ctx, r.p.Redis, id, ttl, []byte(raw)); err != nil {
 		log.Warn("restore batch lease", "err", err)
 	}
 }

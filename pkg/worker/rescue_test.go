@@ -107,13 +107,52 @@ func TestRescueDeadBatchOnce(t *testing.T) {
 	if info.Type != tasks.TypePingBatch || info.State != asynq.TaskStatePending {
 		t.Errorf("rescue task %s in state %s, want a pending %s", info.Type, info.State, tasks.TypePingBatch)
 	}
-	assertNoLeases(t, rdb)
+	// the dead lease is gone; the rescue is watched from its enqueue
+	if diff := cmp.Diff([]string{info.ID}, rdb.HKeys(ctx, inflightKey).Val()); diff != "" {
+		t.Errorf("watched tasks (-want +got):\n%s", diff)
+	}
+}
+
+// TestRescueDiedBeforeLease: a worker takes a freshly fanned-out batch and dies before its
+// handler leased it. The lease the fan-out gave the batch expires a TTL later, and the batch is
+// rescued.
+func TestRescueDiedBeforeLease(t *testing.T) {
+	rdb := testenv.NewRedis(t)
+	ctx := testenv.Ctx(t, 30*time.Second)
+	client := asynq.NewClientFromRedisClient(rdb)
+	p := currentSlot(0)
+	p.Interval = 4 * time.Second // TTL 1s
+	taken := serveHolding(t, rdb)
+	cycle := &CycleHandler{Devices: func(context.Context) ([]int64, error) { return p.DeviceIDs, nil }, Client: client, Redis: rdb,
+		BatchType: tasks.TypePingBatch, BatchSize: 10, Queue: tasks.QueueDefault, Logger: testLogger(t)}
+	testenv.Must(t, "fan out", cycle.ProcessTask(ctx, asynq.NewTask(tasks.TypePingCycle, tasks.Encode(p.CyclePayload))))
+	waitTaken(t, taken)
+	r := NewRescuer(RescuerParams{Redis: rdb, Client: client, Inspector: asynq.NewInspectorFromRedisClient(rdb)})
+	if n, err := r.Pass(ctx); n != 0 || err != nil {
+		t.Fatalf("pass within the TTL: %d rescued, %v; want 0", n, err)
+	}
+	time.Sleep(HeartbeatTTL(p.Interval))
+	n, err := r.Pass(ctx)
+	testenv.Must(t, "pass", err)
+	if n != 1 {
+		t.Errorf("rescued %d after the TTL, want 1", n)
+	}
 }
 
 // holdActive enqueues the batch task id on the default queue and has a server take it and hold
 // it (active) until the test ends, as a worker that died would leave it until asynq's lease
 // expires.
 func holdActive(t *testing.T, rdb redis.UniversalClient, client *asynq.Client, p tasks.BatchPayload, id string) {
+	t.Helper()
+	taken := serveHolding(t, rdb)
+	_, err := client.Enqueue(asynq.NewTask(tasks.TypePingBatch, tasks.Encode(p)), asynq.TaskID(id), asynq.Queue(tasks.QueueDefault))
+	testenv.Must(t, "enqueue the batch", err)
+	waitTaken(t, taken)
+}
+
+// serveHolding starts a server on the default queue whose ping batch handler holds the first
+// task it takes until the test ends, without a lease.
+func serveHolding(t *testing.T, rdb redis.UniversalClient) <-chan struct{} {
 	t.Helper()
 	taken := make(chan struct{})
 	release := make(chan struct{})
@@ -130,8 +169,11 @@ func holdActive(t *testing.T, rdb redis.UniversalClient, client *asynq.Client, p
 	})
 	testenv.Must(t, "start the holding server", srv.Start(mux))
 	t.Cleanup(func() { close(release); srv.Shutdown() })
-	_, err := client.Enqueue(asynq.NewTask(tasks.TypePingBatch, tasks.Encode(p)), asynq.TaskID(id), asynq.Queue(tasks.QueueDefault))
-	testenv.Must(t, "enqueue the batch", err)
+	return taken
+}
+
+func waitTaken(t *testing.T, taken <-chan struct{}) {
+	t.Helper()
 	select {
 	case <-taken:
 	case <-time.After(10 * time.Second):
@@ -140,7 +182,7 @@ func holdActive(t *testing.T, rdb redis.UniversalClient, client *asynq.Client, p
 }
 
 // TestRescueNotNeeded: an expired lease is dropped without a rescue when the batch does not
-// need one; a live lease is left alone.
+// need one, kept (watched) while asynq has it queued; a live lease is left alone.
 func TestRescueNotNeeded(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -154,8 +196,16 @@ func TestRescueNotNeeded(t *testing.T) {
 			before: func(t *testing.T, rdb redis.UniversalClient, p tasks.BatchPayload) {
 				testenv.Must(t, "mark done", batchDone(testenv.Ctx(t, 5*time.Second), rdb, nil, tasks.TypePingBatch, "ping", p.Batch, p.CyclePayload))
 			}},
-		{name: "requeued by asynq (shutdown)", state: asynq.TaskStatePending, payload: func() tasks.BatchPayload { return currentSlot(0) }, ttl: -time.Second},
-		{name: "retrying (timed out or failed)", state: asynq.TaskStateRetry, payload: func() tasks.BatchPayload { return currentSlot(0) }, ttl: -time.Second},
+		{name: "queued or requeued by asynq (shutdown)", state: asynq.TaskStatePending, payload: func() tasks.BatchPayload { return currentSlot(0) },
+			ttl: -time.Second, wantLease: true},
+		{name: "retrying (timed out or failed)", state: asynq.TaskStateRetry, payload: func() tasks.BatchPayload { return currentSlot(0) },
+			ttl: -time.Second, wantLease: true},
+		{name: "queued, slot over", state: asynq.TaskStatePending, ttl: -time.Second, payload: func() tasks.BatchPayload {
+			p := currentSlot(0)
+			p.SlotStart = p.SlotStart.Add(-p.Interval)
+			return p
+		}},
+		{name: "completed", state: asynq.TaskStateCompleted, payload: func() tasks.BatchPayload { return currentSlot(0) }, ttl: -time.Second},
 		{name: "slot over", state: asynq.TaskStateActive, ttl: -time.Second, payload: func() tasks.BatchPayload {
 			p := currentSlot(0)
 			p.SlotStart = p.SlotStart.Add(-p.Interval - HeartbeatTTL(p.Interval))
