@@ -46,7 +46,7 @@ read -r cyc rate failed < <(snmp_run "wardops poller")
 nd=$(bench_commas "$N")
 met=$(bench_cmp "$cyc" "<" 60)
 [ "$failed" = 0 ] || met=false
-note="one worker process, ${PROCS} snmpsimd processes on the same 2 cores; $failed devices failed"
+note="one worker process and $PROCS snmpsimd process(es) on the same $(nproc) cores; $failed devices failed"
 [ "$met" = false ] && note="missed by $(awk -v c="$cyc" 'BEGIN{printf "%.1f s", c - 60}') (or devices failed): at load $(bench_load) the simulator (single-threaded Python) and the poller share the cores; $note"
 bench_row "SNMP poll cycle, $nd snmpsim devices × 20 interfaces, one worker" "< 60 s (the poll interval, issue #3)" "$cyc s ($rate devices/s)" "$met" "$note"
 for mode in "50 in parallel" sequential; do

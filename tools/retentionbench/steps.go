@@ -110,10 +110,13 @@ func bytesText(n int64) string {
 	}
 }
 
-// durText formats a duration in ms below 10 s, in s above.
+// durText formats a duration in ms below 1 s, in s above.
 func durText(d time.Duration) string {
-	if d < 10*time.Second {
+	switch {
+	case d < time.Second:
 		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
 	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
 }
