@@ -3,7 +3,7 @@
 # snmp, tsdb, alerts, ui, retention, pipeline — each writing run/bench/<name>.json, then
 # BENCHMARKS.md rendered from them by tools/benchreport. A bench that fails does not stop the
 # others: it gets a row with met=false and the end of its log (its full log is
-# run/bench/<name>.log). A bench task that does not exist (yet) is recorded as not run.
+# run/bench/logs/<name>.log). A bench task that does not exist (yet) is recorded as not run.
 # Not for CI: the whole run takes about an hour and wants a quiet machine.
 #   WARDOPS_BENCH_TIMEOUT  limit per bench (default 90m)
 #   WARDOPS_BENCHES        the benches to run (default: all, in the order above)
@@ -16,8 +16,9 @@ DIR=$RUN_DIR/bench
 LIMIT=${WARDOPS_BENCH_TIMEOUT:-90m}
 BENCHES=${WARDOPS_BENCHES:-cycle ping api snmp tsdb alerts ui retention pipeline}
 REPORT=${WARDOPS_BENCH_REPORT:-BENCHMARKS.md}
-mkdir -p "$DIR"
-rm -f "$DIR"/*.json "$DIR"/*.log # an earlier run's results would pass for this one's
+LOGS=$DIR/logs
+mkdir -p "$LOGS"
+rm -f "$DIR"/*.json "$LOGS"/*.log # an earlier run's results would pass for this one's
 bash scripts/services.sh "$RUN_DIR" >/dev/null || echo "bench: services did not all start; the benches that need them will fail" >&2
 go build -o "$RUN_DIR/bin/benchreport" ./tools/benchreport || exit 1
 tasks=$(go tool task --list-all 2>/dev/null)
@@ -31,15 +32,15 @@ for b in $BENCHES; do
 	fi
 	echo "== bench:$b (load $(bench_load))"
 	date=$(date -u +%FT%TZ) load0=$(bench_load)
-	timeout --kill-after=30s "$LIMIT" go tool task "bench:$b" 2>&1 | tee "$DIR/$b.log"
+	timeout --kill-after=30s "$LIMIT" go tool task "bench:$b" 2>&1 | tee "$LOGS/$b.log"
 	rc=${PIPESTATUS[0]}
 	if [ "$rc" != 0 ] || [ ! -s "$DIR/$b.json" ]; then
 		why="exit $rc"
 		[ "$rc" = 124 ] && why="timed out after $LIMIT"
 		[ "$rc" = 0 ] && why="exit 0 but no result file"
-		tail=$(grep -v '^\s*$' "$DIR/$b.log" | tail -n 3 | sed 's/\x1b\[[0-9;]*m//g' | tr '\n' ' ' | cut -c1-400)
+		tail=$(grep -v '^\s*$' "$LOGS/$b.log" | tail -n 3 | sed 's/\x1b\[[0-9;]*m//g' | tr '\n' ' ' | cut -c1-400)
 		echo "== bench:$b failed: $why"
-		"$RUN_DIR/bin/benchreport" fail -dir "$DIR" -bench "$b" -command "$cmd" -error "$why: $tail (log: run/bench/$b.log)" \
+		"$RUN_DIR/bin/benchreport" fail -dir "$DIR" -bench "$b" -command "$cmd" -error "$why: $tail (log: ${LOGS#"$PWD"/}/$b.log)" \
 			-date "$date" -load "$load0 → $(bench_load)"
 	fi
 done
