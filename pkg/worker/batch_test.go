@@ -209,3 +209,35 @@ func TestBatchLeaseWhileRunning(t *testing.T) {
 		t.Errorf("batch done = %v, %v; want true", done, err)
 	}
 }
+
+// TestBatchFailedStaysWatched: a batch whose handler fails keeps its lease (asynq retries it,
+// and a worker dying before the retry leases it again must leave it rescuable) and is not done.
+func TestBatchFailedStaysWatched(t *testing.T) {
+	ctx := testenv.Ctx(t, 30*time.Second)
+	rdb := testenv.NewRedis(t)
+	client := asynq.NewClientFromRedisClient(rdb)
+	p := currentSlot(0)
+	finished := make(chan struct{})
+	inner := asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return errors.New("database unavailable") })
+	h := NewBatches(BatchParams{Redis: rdb, Client: client, Logger: testLogger(t)}).Wrap("ping", inner)
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{Concurrency: 1, Queues: map[string]int{tasks.QueueDefault: 1},
+		TaskCheckInterval: 50 * time.Millisecond, LogLevel: asynq.FatalLevel,
+		RetryDelayFunc: func(int, error, *asynq.Task) time.Duration { return time.Hour }})
+	mux := asynq.NewServeMux()
+	mux.Handle(tasks.TypePingBatch, asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		defer close(finished)
+		return h.ProcessTask(ctx, t)
+	}))
+	testenv.Must(t, "start server", srv.Start(mux))
+	t.Cleanup(srv.Shutdown)
+	id := tasks.BatchTaskID(tasks.TypePingBatch, p.Slot, p.Batch)
+	_, err := client.Enqueue(asynq.NewTask(tasks.TypePingBatch, tasks.Encode(p)), asynq.TaskID(id), asynq.Queue(tasks.QueueDefault), asynq.MaxRetry(2))
+	testenv.Must(t, "enqueue", err)
+	<-finished
+	if !rdb.HExists(ctx, inflightKey, id).Val() || rdb.ZScore(ctx, leasesKey, id).Err() != nil {
+		t.Error("the failed batch is no longer watched")
+	}
+	if done, err := batchIsDone(ctx, rdb, tasks.TypePingBatch, p); done || err != nil {
+		t.Errorf("batch done = %v, %v; want false", done, err)
+	}
+}

@@ -137,19 +137,22 @@ func (b *Batches) Wrap(kind string, h asynq.Handler) asynq.Handler {
 		if err == nil {
 			err = batchDone(ctx, b.p.Redis, b.p.Client, t.Type(), kind, p.Batch, p.CyclePayload)
 		}
-		release()
+		// a failed batch stays watched: its lease expires within a TTL and the Rescuer
+		// follows asynq's retry (or requeue, at shutdown) until the batch runs again
+		release(err == nil)
 		return err
 	})
 }
 
 // hold takes the lease of the running task and renews it until release is called or ctx ends
 // (shutdown or task timeout: asynq then requeues or retries the task itself, so it must not
-// be rescued). A task not run by an asynq server (no ID) holds nothing.
-func (b *Batches) hold(ctx context.Context, t *asynq.Task, p tasks.BatchPayload) (release func(), err error) {
+// be rescued). release(true) removes the lease; release(false) leaves it to expire. A task not
+// run by an asynq server (no ID) holds nothing.
+func (b *Batches) hold(ctx context.Context, t *asynq.Task, p tasks.BatchPayload) (release func(remove bool), err error) {
 	id, okID := asynq.GetTaskID(ctx)
 	queue, okQueue := asynq.GetQueueName(ctx)
 	if !okID || !okQueue {
-		return func() {}, nil
+		return func(bool) {}, nil
 	}
 	ttl := HeartbeatTTL(p.Interval)
 	entry := tasks.Encode(inflightEntry{Queue: queue, Type: t.Type(), Payload: t.Payload()})
@@ -162,11 +165,18 @@ func (b *Batches) hold(ctx context.Context, t *asynq.Task, p tasks.BatchPayload)
 		defer close(stopped)
 		b.heartbeat(ctx, id, ttl, stop)
 	}()
-	return func() {
+	return func(remove bool) {
 		close(stop)
 		<-stopped
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
+		if !remove {
+			// a full TTL from now: asynq moves the task to retry (or pending) well before
+			if err := setLease(ctx, b.p.Redis, id, ttl, nil); err != nil {
+				b.p.Logger.Warn("renew batch lease", "task_id", id, "err", err)
+			}
+			return
+		}
 		_, err := b.p.Redis.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 			pipe.ZRem(ctx, leasesKey, id)
 			pipe.HDel(ctx, inflightKey, id)
