@@ -94,7 +94,7 @@ func New(p Params) *Server {
 	e.Use(httpsec.BodyLimit(MaxBody, map[string]int64{importPath: MaxImportBody}))
 	e.Use(p.Auth.Authenticate)
 	e.Use(p.Auth.Audit().Middleware)
-	s := &Server{p: p, echo: e, closing: make(chan struct{})}
+	s := &Server{p: p, echo: e, closing: make(chan struct{}), list: listCache{load: loadStandalone(p.Store)}}
 	s.V1 = e.Group("/api/v1")
 	s.routes()
 	p.Auth.Register(s.V1)

@@ -16,13 +16,20 @@ import (
 	"github.com/wardops/wardops/pkg/store"
 )
 
-// standaloneTTL is how long one built standalone list is served. Statuses change once per ping
-// cycle (30 s) and the dashboard gets changes live over SSE, so a second of reuse costs nothing
-// in freshness and turns a burst of requests into one query.
+// standaloneTTL is how long one built standalone list is served as fresh. Statuses change once
+// per ping cycle (30 s) and the dashboard gets changes live over SSE, so a second of reuse costs
+// nothing in freshness and turns a burst of requests into one query.
 const standaloneTTL = time.Second
+
+// standaloneMaxStale is how old a list may be and still be answered at once while a newer one
+// is built in the background. At 100,000 devices a build (query, encoding, gzip) takes a few
+// hundred milliseconds; without this every request arriving during a build waited for it.
+const standaloneMaxStale = 30 * time.Second
 
 // listCache holds the last standalone list, encoded and gzipped.
 type listCache struct {
+	// load builds the list (plain JSON and gzipped); ctx is never cancelled by a client.
+	load  func(ctx context.Context) (plain, gz []byte, err error)
 	group singleflight.Group
 	mu    sync.Mutex
 	built time.Time
@@ -30,30 +37,19 @@ type listCache struct {
 	gz    []byte
 }
 
-func (lc *listCache) get(ctx context.Context, st *store.Store) (plain, gz []byte, err error) {
+func (lc *listCache) get(ctx context.Context) (plain, gz []byte, err error) {
 	lc.mu.Lock()
-	if time.Since(lc.built) < standaloneTTL {
-		plain, gz = lc.plain, lc.gz
-		lc.mu.Unlock()
+	age := time.Since(lc.built)
+	plain, gz = lc.plain, lc.gz
+	lc.mu.Unlock()
+	switch {
+	case plain != nil && age < standaloneTTL:
+		return plain, gz, nil
+	case plain != nil && age < standaloneMaxStale:
+		lc.group.DoChan("list", lc.rebuild) // stale-while-revalidate: nobody waits for the build
 		return plain, gz, nil
 	}
-	lc.mu.Unlock()
-	_, err, _ = lc.group.Do("list", func() (any, error) {
-		rows, err := st.StandaloneList(context.WithoutCancel(ctx))
-		if err != nil {
-			return nil, err
-		}
-		p := encodeStandalone(rows)
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		_, _ = zw.Write(p)
-		_ = zw.Close()
-		lc.mu.Lock()
-		lc.plain, lc.gz, lc.built = p, buf.Bytes(), time.Now()
-		lc.mu.Unlock()
-		return nil, nil
-	})
-	if err != nil {
+	if _, err, _ = lc.group.Do("list", lc.rebuild); err != nil {
 		return nil, nil, err
 	}
 	lc.mu.Lock()
@@ -61,10 +57,37 @@ func (lc *listCache) get(ctx context.Context, st *store.Store) (plain, gz []byte
 	return lc.plain, lc.gz, nil
 }
 
+func (lc *listCache) rebuild() (any, error) {
+	p, z, err := lc.load(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	lc.mu.Lock()
+	lc.plain, lc.gz, lc.built = p, z, time.Now()
+	lc.mu.Unlock()
+	return nil, nil
+}
+
+// loadStandalone reads, encodes and gzips the list.
+func loadStandalone(st *store.Store) func(context.Context) ([]byte, []byte, error) {
+	return func(ctx context.Context) ([]byte, []byte, error) {
+		rows, err := st.StandaloneList(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		p := encodeStandalone(rows)
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		_, _ = zw.Write(p)
+		_ = zw.Close()
+		return p, buf.Bytes(), nil
+	}
+}
+
 // standaloneList serves every device with its latest status (the original system's endpoint),
 // gzipped when the client accepts it.
 func (s *Server) standaloneList(c *echo.Context) error {
-	plain, gz, err := s.list.get(c.Request().Context(), s.p.Store)
+	plain, gz, err := s.list.get(c.Request().Context())
 	if err != nil {
 		return err
 	}

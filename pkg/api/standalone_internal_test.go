@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -38,5 +40,69 @@ func TestEncodeStandaloneMatchesEncodingJSON(t *testing.T) {
 				t.Errorf("standalone JSON differs from encoding/json (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestListCacheServesStaleWhileRebuilding: the first request waits for a build; a fresh list is
+// reused; a stale one is answered at once while one build runs in the background; a list older
+// than standaloneMaxStale is not served; a failed first build is an error.
+func TestListCacheServesStaleWhileRebuilding(t *testing.T) {
+	builds := make(chan string, 4) // the body each build returns
+	gate := make(chan struct{})    // a build blocks until released
+	lc := listCache{load: func(context.Context) ([]byte, []byte, error) {
+		<-gate
+		b := <-builds
+		if b == "fail" {
+			return nil, nil, errors.New("database down")
+		}
+		return []byte(b), []byte("gz:" + b), nil
+	}}
+	age := func(d time.Duration) { lc.mu.Lock(); lc.built = time.Now().Add(-d); lc.mu.Unlock() }
+	get := func() string {
+		t.Helper()
+		p, gz, err := lc.get(context.Background())
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		if string(gz) != "gz:"+string(p) {
+			t.Errorf("plain %q and gzipped %q from different builds", p, gz)
+		}
+		return string(p)
+	}
+
+	builds <- "fail"
+	close(gate)
+	if got := get(); got != "error: database down" {
+		t.Fatalf("first build failing: got %q", got)
+	}
+	builds <- "v1"
+	if got := get(); got != "v1" {
+		t.Fatalf("first build: got %q", got)
+	}
+	if got := get(); got != "v1" || len(builds) != 0 {
+		t.Fatalf("fresh list: got %q", got)
+	}
+
+	gate = make(chan struct{}) // the next build hangs until the gate opens
+	age(2 * standaloneTTL)
+	for range 3 {
+		if got := get(); got != "v1" {
+			t.Fatalf("stale list during a rebuild: got %q, want v1 at once", got)
+		}
+	}
+	builds <- "v2"
+	close(gate)
+	deadline := time.Now().Add(5 * time.Second)
+	for get() != "v2" {
+		if time.Now().After(deadline) {
+			t.Fatal("the background build never replaced the stale list")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	age(2 * standaloneMaxStale)
+	builds <- "v3"
+	if got := get(); got != "v3" {
+		t.Errorf("list older than the stale bound: got %q, want the new build", got)
 	}
 }
