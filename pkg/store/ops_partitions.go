@@ -95,20 +95,16 @@ func (s *Store) ListPartitions(ctx context.Context, parent string) ([]Partition,
 // EnsureHourlyPartitions creates the month partitions of ping_hourly covering [from, to), if
 // missing.
 func (s *Store) EnsureHourlyPartitions(ctx context.Context, from, to time.Time) error {
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
 	from = from.UTC()
 	month := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	var stmts []string
 	for ; month.Before(to); month = month.AddDate(0, 1, 0) {
 		next := month.AddDate(0, 1, 0)
 		name := PingHourlyTable + "_" + month.Format("200601")
-		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF ping_hourly FOR VALUES FROM ('%s') TO ('%s')`,
-			name, month.Format(time.RFC3339), next.Format(time.RFC3339))
-		if _, err := s.pool.Exec(ctx, q); err != nil {
-			return fmt.Errorf("create partition %s: %w", name, err)
-		}
+		stmts = append(stmts, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF ping_hourly FOR VALUES FROM ('%s') TO ('%s')`,
+			name, month.Format(time.RFC3339), next.Format(time.RFC3339)))
 	}
-	return nil
+	return s.createPartitions(ctx, stmts)
 }
 
 // DropPartition removes one managed partition in O(1): DETACH … CONCURRENTLY (which does not

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,18 +39,33 @@ func partitionName(t time.Time) string { return "ping_results_" + t.UTC().Format
 // EnsurePingPartitions creates the day partitions of ping_results from the day of from for
 // days days, if missing. It is idempotent and cheap when they exist.
 func (s *Store) EnsurePingPartitions(ctx context.Context, from time.Time, days int) error {
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
 	day := from.UTC().Truncate(24 * time.Hour)
+	var stmts []string
 	for i := 0; i < days; i++ {
 		lo, hi := day.AddDate(0, 0, i), day.AddDate(0, 0, i+1)
-		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF ping_results FOR VALUES FROM ('%s') TO ('%s')`,
-			partitionName(lo), lo.Format(time.RFC3339), hi.Format(time.RFC3339))
-		if _, err := s.pool.Exec(ctx, q); err != nil {
-			return fmt.Errorf("create partition %s: %w", partitionName(lo), err)
-		}
+		stmts = append(stmts, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF ping_results FOR VALUES FROM ('%s') TO ('%s')`,
+			partitionName(lo), lo.Format(time.RFC3339), hi.Format(time.RFC3339)))
 	}
-	return nil
+	return s.createPartitions(ctx, stmts)
+}
+
+// createPartitions runs CREATE TABLE IF NOT EXISTS … PARTITION OF statements under one
+// transaction-scoped advisory lock: IF NOT EXISTS alone races when several workers start at
+// once (both see no table; the second fails with "already exists").
+func (s *Store) createPartitions(ctx context.Context, stmts []string) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('wardops:partitions', 0))`); err != nil {
+			return fmt.Errorf("lock partition creation: %w", err)
+		}
+		for _, q := range stmts {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("create partition (%s): %w", q, err)
+			}
+		}
+		return nil
+	})
 }
 
 var pingCols = []string{"device_id", "slot_at", "measured_at", "sent", "received", "rtt_min_ms",
@@ -85,6 +101,13 @@ func replacePingRows(ctx context.Context, tx pgx.Tx, results []PingResult) error
 	slots := make([]time.Time, len(results))
 	for i, r := range results {
 		ids[i], slots[i] = r.DeviceID, r.SlotAt
+	}
+	// The same batch may run twice at once (a rescued batch beside a worker that only stalled):
+	// a lock per (slot, first device) makes the second wait and then replace the first's rows,
+	// where it would otherwise fail on the primary key and be retried.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('ping_results:' || $1::bigint || ':' || $2::bigint, 0))`,
+		slots[0].Unix(), slices.Min(ids)); err != nil {
+		return fmt.Errorf("lock batch rows: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM ping_results p USING unnest($1::bigint[], $2::timestamptz[]) AS k(id, slot)
 		WHERE p.device_id = k.id AND p.slot_at = k.slot`, ids, slots); err != nil {

@@ -308,3 +308,31 @@ func TestPartitions(t *testing.T) {
 		t.Errorf("missing partition reported as not found: %v", err)
 	}
 }
+
+// TestConcurrentWritersAndPartitions: the same batch written by two transactions at once (a
+// rescued batch beside a stalled worker) both succeed and leave one row per (device, slot); and
+// workers creating the same partitions at once all succeed.
+func TestConcurrentWritersAndPartitions(t *testing.T) {
+	st := newPingStore(t)
+	ctx := testenv.Ctx(t, 30*time.Second)
+	var batch []store.PingResult
+	for i := range 20 {
+		d := mkDevice(t, st, fmt.Sprintf("dup-%d", i), fmt.Sprintf("127.47.0.%d", i+1))
+		batch = append(batch, result(d.ID, 1, "up", 0.5))
+	}
+	errs := make(chan error, 8)
+	for range 4 {
+		go func() { _, err := st.WritePingResults(ctx, batch); errs <- err }()
+		go func() { errs <- st.EnsurePingPartitions(ctx, pingDay.AddDate(0, 0, 5), 3) }()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent write or partition creation: %v", err)
+		}
+	}
+	var rows, distinct int
+	testenv.Must(t, "count", st.Pool().QueryRow(ctx, `SELECT count(*), count(DISTINCT device_id) FROM ping_results WHERE slot_at = $1`, slotAt(1)).Scan(&rows, &distinct))
+	if rows != 20 || distinct != 20 {
+		t.Errorf("%d rows for %d devices after 4 concurrent writes of one batch, want 20 and 20", rows, distinct)
+	}
+}
