@@ -131,9 +131,7 @@ func run() int {
 	}
 	// the rescuer re-enqueues the batches of workers that died mid-batch (SIGKILL, OOM, power)
 	rescuer := worker.NewRescuer(worker.RescuerParams{Redis: rdb, Client: client, Inspector: inspector,
-		Logger: logger.With("component", "rescue"), Rescued: func(typ string) {
-			reg.Set().GetOrCreateCounter(`wardops_batches_rescued_total{type="` + typ + `"}`).Inc()
-		}})
+		Logger: logger.With("component", "rescue"), Rescued: reg.BatchRescued})
 	rescued := make(chan struct{})
 	go func() { defer close(rescued); rescuer.Run(ctx) }()
 	logger.Info("worker started", "concurrency", cfg.Concurrency, "queues", cfg.Queues)

@@ -61,6 +61,12 @@ func (r *Registry) SlotSkipped(kind string) {
 	r.set.GetOrCreateCounter(name("wardops_cycle_skipped_slots_total", "kind", kind)).Inc()
 }
 
+// BatchRescued counts a batch of a dead worker re-enqueued by the rescuer (pkg/worker):
+// wardops_batches_rescued_total{type}.
+func (r *Registry) BatchRescued(taskType string) {
+	r.set.GetOrCreateCounter(name("wardops_batches_rescued_total", "type", taskType)).Inc()
+}
+
 // name builds `base{k1="v1",k2="v2"}` with the values escaped.
 func name(base string, kv ...string) string {
 	var b strings.Builder
