@@ -23,7 +23,7 @@ import (
 // warm-up cycles and measures the next ones.
 func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 	ctx := context.Background()
-	p := pb.Phase{Devices: sz.devices, SNMP: sz.snmp, Workers: workers, IntervalS: intervalFlag.Seconds(), SNMPIntervalS: snmpIntFlag.Seconds()}
+	p := pb.Phase{Devices: sz.devices, SNMP: sz.snmp, Workers: workers, IntervalS: intervalFlag.Seconds(), SNMPIntervalS: snmpIntFlag.Seconds(), WorkerEnv: *workerEnv}
 	if sz != s.cur {
 		start := time.Now()
 		sum, err := fleetsim.Apply(ctx, s.client, s.agents, sz.devices, sz.snmp)
@@ -93,6 +93,9 @@ func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 	p.SkippedPingBatches = skips[tasks.TypePingBatch] - before.skipped[tasks.TypePingBatch]
 	p.SkippedSNMPSlots = skips[tasks.TypeSNMPCycle] - before.skipped[tasks.TypeSNMPCycle]
 	p.SkippedSNMPBatches = skips[tasks.TypeSNMPBatch] - before.skipped[tasks.TypeSNMPBatch]
+	if fin, err := s.snapshotRescued(ctx); err == nil {
+		p.Rescued = fin - before.rescued
+	}
 	w := after.at.Sub(before.at).Seconds()
 	p.WindowS = w
 	p.WorkerCPUS = (after.workerCPU - before.workerCPU).Seconds()
@@ -111,6 +114,7 @@ func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 
 type snap struct {
 	at                time.Time
+	rescued           float64
 	workerCPU, simCPU time.Duration
 	pgTuples          int64
 	vmRows            float64
@@ -124,6 +128,9 @@ func (s *stack) snapshot(ctx context.Context, t *testing.T) snap {
 		c, err := pb.ProcCPU(w.PID())
 		testenv.Must(t, "worker cpu", err)
 		sn.workerCPU += c
+		if r, err := pb.SumMetric(ctx, w.MetricsURL, "wardops_batches_rescued_total"); err == nil {
+			sn.rescued += r
+		}
 	}
 	for _, pid := range s.agents.PIDs() {
 		if c, err := pb.ProcCPU(pid); err == nil {
@@ -137,6 +144,20 @@ func (s *stack) snapshot(ctx context.Context, t *testing.T) snap {
 	sn.busy, sn.total = pb.MachineCPU()
 	sn.skipped = s.skipped(ctx, t)
 	return sn
+}
+
+// snapshotRescued sums the workers' rescued-batch counters (a rescue can follow the window by
+// up to a heartbeat TTL, so this is read after the last cycle completed).
+func (s *stack) snapshotRescued(ctx context.Context) (float64, error) {
+	var sum float64
+	for _, w := range s.workers {
+		r, err := pb.SumMetric(ctx, w.MetricsURL, "wardops_batches_rescued_total")
+		if err != nil {
+			return 0, err
+		}
+		sum += r
+	}
+	return sum, nil
 }
 
 func (s *stack) skipped(ctx context.Context, t *testing.T) map[string]int64 {

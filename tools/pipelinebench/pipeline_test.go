@@ -34,6 +34,7 @@ var (
 	scaleFlag    = flag.String("scale-out", "2,3", "worker counts measured at the largest size after one worker (empty: none)")
 	simProcsFlag = flag.Int("snmp-procs", 2, "snmpsimd processes serving the agents")
 	outFlag      = flag.String("out", "", "JSON results (default RUN_DIR/bench/pipeline.json)")
+	workerEnv    = flag.String("worker-env", "", "extra worker settings, K=V comma-separated (e.g. WARDOPS_PING_BATCH_SIZE=500)")
 	commandFlag  = flag.String("command", "go tool task bench:pipeline", "command named in the results")
 )
 
@@ -78,6 +79,8 @@ func TestPipeline(t *testing.T) {
 	out := *outFlag
 	if out == "" {
 		out = filepath.Join(runDir, "bench", "pipeline.json")
+	} else if !filepath.IsAbs(out) {
+		out = filepath.Join(root, out) // go test runs in the package directory
 	}
 	s := startStack(t, root, runDir)
 	var phases []pb.Phase
@@ -187,7 +190,15 @@ func (s *stack) proc(t *testing.T, name, bin string, extra map[string]string) *c
 }
 
 func (s *stack) addWorker(t *testing.T) {
-	w := s.proc(t, fmt.Sprintf("worker-%d", len(s.workers)+1), "worker", nil)
+	extra := map[string]string{}
+	for _, kv := range strings.FieldsFunc(*workerEnv, func(r rune) bool { return r == ',' }) {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || !strings.HasPrefix(k, "WARDOPS_") {
+			t.Fatalf("-worker-env: %q is not WARDOPS_NAME=value", kv)
+		}
+		extra[k] = v
+	}
+	w := s.proc(t, fmt.Sprintf("worker-%d", len(s.workers)+1), "worker", extra)
 	w.Start()
 	s.workers = append(s.workers, w)
 }

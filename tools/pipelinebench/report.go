@@ -37,7 +37,12 @@ type Phase struct {
 	PingCycles, SNMPCycles []float64
 	// Skipped* are deltas of the wardops:stats:skipped hash over the window.
 	SkippedPingSlots, SkippedPingBatches, SkippedSNMPSlots, SkippedSNMPBatches int64
-	WindowS                                                                    float64
+	// Rescued counts batches the workers' rescuers re-enqueued (wardops_batches_rescued_total):
+	// on a live system, a batch whose heartbeat lease lapsed while its worker was starved.
+	Rescued float64
+	// WorkerEnv is the extra worker settings of the run ("" for the defaults).
+	WorkerEnv string
+	WindowS   float64
 	// WorkerCPUS is the CPU seconds of all workers over the window; WorkerRSSMB the largest
 	// RSS of one worker.
 	WorkerCPUS, WorkerRSSMB float64
@@ -101,6 +106,12 @@ func Rows(phases []Phase) []Row {
 		p99, p50 := Percentile(p.PingCycles, 99), Percentile(p.PingCycles, 50)
 		met := p99 < p.IntervalS && p.SkippedPingSlots == 0 && p.SkippedPingBatches == 0
 		note := fmt.Sprintf("%d measured slots; load average %s → %s; machine CPU busy %.0f %%", len(p.PingCycles), p.LoadStart, p.LoadEnd, p.MachineBusyPct)
+		if p.Rescued > 0 {
+			note += fmt.Sprintf("; %.0f batches rescued by the rescuer (a live worker's lease lapsed)", p.Rescued)
+		}
+		if p.WorkerEnv != "" {
+			note += "; worker settings " + p.WorkerEnv
+		}
 		if p.SNMP > 0 {
 			note += fmt.Sprintf("; SNMP of %s agents running meanwhile", thousands(p.SNMP))
 		}
