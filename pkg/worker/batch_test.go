@@ -241,3 +241,30 @@ func TestBatchFailedStaysWatched(t *testing.T) {
 		t.Errorf("batch done = %v, %v; want false", done, err)
 	}
 }
+
+// TestBatchLateSkippedForEveryJob: a batch of any job (here SNMP) that starts after its slot is
+// not run, is counted in SkippedKey and by the hook, and still counts down so the cycle's alert
+// evaluation is enqueued.
+func TestBatchLateSkippedForEveryJob(t *testing.T) {
+	ctx := testenv.Ctx(t, 10*time.Second)
+	rdb := testenv.NewRedis(t)
+	client := asynq.NewClientFromRedisClient(rdb)
+	p := currentSlot(0)
+	p.SlotStart = p.SlotStart.Add(-2 * p.Interval) // the slot ended an interval ago
+	testenv.Must(t, "countdown", startCountdown(ctx, rdb, tasks.TypeSNMPBatch, p.CyclePayload, 1))
+	var hooked []string
+	ran := false
+	inner := asynq.HandlerFunc(func(context.Context, *asynq.Task) error { ran = true; return nil })
+	h := NewBatches(BatchParams{Redis: rdb, Client: client, Logger: testLogger(t),
+		Skipped: func(typ string) { hooked = append(hooked, typ) }}).Wrap("snmp", inner)
+	testenv.Must(t, "late batch", h.ProcessTask(ctx, asynq.NewTask(tasks.TypeSNMPBatch, tasks.Encode(p))))
+	if ran {
+		t.Error("a late batch ran")
+	}
+	if n := rdb.HGet(ctx, SkippedKey, tasks.TypeSNMPBatch).Val(); n != "1" || len(hooked) != 1 {
+		t.Errorf("skips counted %q in Redis, %v by the hook; want 1 and [%s]", n, hooked, tasks.TypeSNMPBatch)
+	}
+	if n := countTasks(t, rdb, tasks.QueueCritical, tasks.TypeAlertEval); n != 1 {
+		t.Errorf("%d alert evaluations enqueued, want 1", n)
+	}
+}

@@ -93,6 +93,8 @@ type BatchParams struct {
 	Redis  redis.UniversalClient
 	Client Enqueuer
 	Logger *slog.Logger
+	// Skipped is called for a batch that starts after its slot (metrics); may be nil.
+	Skipped func(taskType string)
 }
 
 // Batches wraps the batch handlers of every job (ping, SNMP) with what makes a batch of a slot
@@ -126,6 +128,12 @@ func (b *Batches) Wrap(kind string, h asynq.Handler) asynq.Handler {
 		if done {
 			b.p.Logger.Debug("batch already done", "task", t.Type(), "slot", p.Slot, "batch", p.Batch, "rescue", p.Rescue)
 			return nil
+		}
+		if time.Now().After(p.LatestStart()) {
+			// late work is skipped and counted in one place for every job (ping and SNMP alike),
+			// and counted down so the cycle's alert evaluation still runs
+			countSkip(ctx, b.p.Redis, b.p.Skipped, t.Type(), b.p.Logger.With("batch", p.Batch), p.CyclePayload)
+			return batchDone(ctx, b.p.Redis, b.p.Client, t.Type(), kind, p.Batch, p.CyclePayload)
 		}
 		release, err := b.hold(ctx, t, p)
 		if err != nil {

@@ -49,7 +49,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 		Events: events.NewPublisher(d.Redis), Redis: d.Redis, Client: d.Client, Logger: d.Logger,
 		Defaults: d.Ping, Skipped: d.Skipped, CycleLag: d.CycleLag,
 	})
-	batches := NewBatches(BatchParams{Redis: d.Redis, Client: d.Client, Logger: d.Logger})
+	batches := NewBatches(BatchParams{Redis: d.Redis, Client: d.Client, Logger: d.Logger, Skipped: d.Skipped})
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypePingCycle, &CycleHandler{Devices: d.Store.EnabledDeviceIDs, Client: d.Client, Redis: d.Redis,
 		BatchType: tasks.TypePingBatch, BatchSize: d.PingBatchSize, Queue: tasks.QueueDefault, Logger: d.Logger, Skipped: d.Skipped})
@@ -57,7 +57,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(tasks.TypePingDevice, ping.ProcessDevice)
 	if _, ok := d.Handlers[tasks.TypeSNMPBatch]; ok {
 		mux.Handle(tasks.TypeSNMPCycle, &CycleHandler{Devices: d.Store.SNMPDeviceIDs, Client: d.Client, Redis: d.Redis,
-			BatchType: tasks.TypeSNMPBatch, BatchSize: d.SNMPBatchSize, Queue: tasks.QueueDefault, Logger: d.Logger, Skipped: d.Skipped})
+			BatchType: tasks.TypeSNMPBatch, BatchSize: d.SNMPBatchSize, Queue: tasks.QueueLow, Logger: d.Logger, Skipped: d.Skipped})
 	}
 	for typ, h := range d.Handlers {
 		if typ == tasks.TypeSNMPBatch {
