@@ -108,6 +108,13 @@ func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 	err := s.db.QueryRow(ctx, `SELECT count(*) FROM ping_results WHERE slot_at >= $1 AND slot_at < $2`, from, to).Scan(&rows)
 	testenv.Must(t, "count ping rows", err)
 	p.PingRowsPerS = float64(rows) / w
+	if sz.snmp > 0 && len(p.SNMPCycles) > 0 {
+		// answers in the last measured SNMP slot: a saturated simulator times requests out
+		last := schedule.SlotStart(to.Add(-1), *snmpIntFlag, 0)
+		err := s.db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE last_poll >= $1), count(*) FILTER (WHERE last_success >= $1)
+			FROM device_snmp_state`, last).Scan(&p.SNMPPolled, &p.SNMPAnswered)
+		testenv.Must(t, "count SNMP answers", err)
+	}
 	t.Logf("phase result: %+v", p)
 	return p
 }
