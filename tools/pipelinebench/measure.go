@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,94 @@ func ProcCPU(pid int) (time.Duration, error) {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * time.Second / clockTicks, nil
+}
+
+// TreeCPU is the CPU time of a process, of its reaped children (cutime, cstime) and of its live
+// children: for PostgreSQL's postmaster, the whole cluster.
+func TreeCPU(pid int) (time.Duration, error) {
+	own, err := statFields(pid)
+	if err != nil {
+		return 0, err
+	}
+	total := ticks(own[11]) + ticks(own[12]) + ticks(own[13]) + ticks(own[14])
+	for _, c := range Children(pid) {
+		if f, err := statFields(c); err == nil {
+			total += ticks(f[11]) + ticks(f[12])
+		}
+	}
+	return total, nil
+}
+
+// Children lists the live children of pid (from /proc/PID/task/*/children).
+func Children(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, t := range tasks {
+		b, _ := os.ReadFile(t)
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// statFields are the fields of /proc/PID/stat after the command name (f[0] is the state).
+func statFields(pid int) ([]string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, fmt.Errorf("read stat of %d: %w", pid, err)
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 22 {
+		return nil, fmt.Errorf("read stat of %d: short line", pid)
+	}
+	return f, nil
+}
+
+func ticks(s string) time.Duration {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return time.Duration(n) * time.Second / clockTicks
+}
+
+// RSS is a process's resident set in bytes (statm), 0 when gone.
+func RSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.ParseInt(f[1], 10, 64)
+	return n * int64(os.Getpagesize())
+}
+
+// FindPID finds the process whose command line holds every one of parts (0 when none).
+func FindPID(parts ...string) int {
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		cmd := strings.ReplaceAll(string(b), "\x00", " ")
+		ok := true
+		for _, p := range parts {
+			if !strings.Contains(cmd, p) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(d)))
+			return pid
+		}
+	}
+	return 0
 }
 
 // MachineCPU is the busy and total jiffies of all CPUs, from /proc/stat.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,6 +102,9 @@ func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 	p.WorkerCPUS = (after.workerCPU - before.workerCPU).Seconds()
 	p.SimCPUS = (after.simCPU - before.simCPU).Seconds()
 	p.PGRowsPerS = float64(after.pgTuples-before.pgTuples) / w
+	p.WALBytesPerS = float64(after.wal-before.wal) / w
+	p.PGCPUS, p.VMCPUS = (after.pgCPU - before.pgCPU).Seconds(), (after.vmCPU - before.vmCPU).Seconds()
+	p.VMRSSMB = float64(pb.RSS(s.vmPID())) / (1 << 20)
 	p.VMSamplesPerS = (after.vmRows - before.vmRows) / w
 	p.MachineBusyPct = 100 * float64(after.busy-before.busy) / float64(max(after.total-before.total, 1))
 	p.WorkerRSSMB, p.RedisMB = rssMax, redisMax
@@ -123,6 +127,8 @@ type snap struct {
 	at                time.Time
 	rescued           float64
 	workerCPU, simCPU time.Duration
+	pgCPU, vmCPU      time.Duration
+	wal               int64
 	pgTuples          int64
 	vmRows            float64
 	busy, total       int64
@@ -144,13 +150,29 @@ func (s *stack) snapshot(ctx context.Context, t *testing.T) snap {
 			sn.simCPU += c
 		}
 	}
-	err := s.db.QueryRow(ctx, `SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = current_database()`).Scan(&sn.pgTuples)
+	if pid := s.pgPID(); pid > 0 {
+		sn.pgCPU, _ = pb.TreeCPU(pid)
+	}
+	if pid := s.vmPID(); pid > 0 {
+		sn.vmCPU, _ = pb.ProcCPU(pid)
+	}
+	err := s.db.QueryRow(ctx, `SELECT tup_inserted + tup_updated + tup_deleted, (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint
+		FROM pg_stat_database WHERE datname = current_database()`).Scan(&sn.pgTuples, &sn.wal)
 	testenv.Must(t, "pg stats", err)
 	sn.vmRows, err = pb.SumMetric(ctx, s.vm.URL()+"/metrics", "vm_rows_inserted_total")
 	testenv.Must(t, "vm metrics", err)
 	sn.busy, sn.total = pb.MachineCPU()
 	sn.skipped = s.skipped(ctx, t)
 	return sn
+}
+
+// pgPID is the private cluster's postmaster, vmPID the VictoriaMetrics process (0 if not found).
+func (s *stack) pgPID() int {
+	return pb.FindPID("bin/postgres", fmt.Sprintf("-p %d ", s.pg.Port()))
+}
+
+func (s *stack) vmPID() int {
+	return pb.FindPID("victoria-metrics", "-httpListenAddr="+strings.TrimPrefix(s.vm.URL(), "http://")+" ")
 }
 
 // snapshotRescued sums the workers' rescued-batch counters (a rescue can follow the window by

@@ -54,6 +54,9 @@ type Phase struct {
 	// PGRowsPerS counts tuples inserted+updated+deleted; PingRowsPerS ping_results rows.
 	PGRowsPerS, PingRowsPerS, VMSamplesPerS float64
 	RedisMB                                 float64
+	// WALBytesPerS is PostgreSQL's WAL written; PGCPUS and VMCPUS the CPU seconds of the whole
+	// PostgreSQL cluster and of VictoriaMetrics over the window; VMRSSMB its RSS at the end.
+	WALBytesPerS, PGCPUS, VMCPUS, VMRSSMB float64
 	// TaskBytes is the mean Redis memory of one retained ping:batch task.
 	TaskBytes float64
 	// MachineBusyPct is all CPUs busy over the window (other work on the machine included).
@@ -151,7 +154,9 @@ func Rows(phases []Phase) []Row {
 				Figure: fmt.Sprintf("PostgreSQL, VictoriaMetrics and Redis load, %s devices%s", thousands(p.Devices), snmpSuffix(p.SNMP)),
 				Measured: fmt.Sprintf("PostgreSQL %.0f rows/s (ping_results %.0f rows/s), VictoriaMetrics %.0f samples/s, Redis used_memory %.1f MB",
 					p.PGRowsPerS, p.PingRowsPerS, p.VMSamplesPerS, p.RedisMB),
-				Note: fmt.Sprintf("PostgreSQL rows = tuples inserted+updated+deleted (pg_stat_database); VM = vm_rows_inserted_total; Redis peak; one ping:batch task %.0f bytes in Redis", p.TaskBytes),
+				Note: fmt.Sprintf("PostgreSQL rows = tuples inserted+updated+deleted (pg_stat_database), WAL %.1f MB/s, PostgreSQL CPU %.0f %% of a core; "+
+					"VictoriaMetrics = vm_rows_inserted_total, CPU %.0f %% of a core, RSS %.0f MB; Redis = peak used_memory, one ping:batch task %.0f bytes",
+					p.WALBytesPerS/(1<<20), 100*p.PGCPUS/p.WindowS, 100*p.VMCPUS/p.WindowS, p.VMRSSMB, p.TaskBytes),
 			})
 		}
 	}
