@@ -31,10 +31,19 @@ const (
 	DefaultAgentProcs = 2
 )
 
+// AgentTimeoutMS is the SNMP request timeout of a simulated agent (the default is 2 s). One
+// single-threaded snmpsimd answers for thousands of agents, and a worker polls up to
+// concurrency × batch size (50 × 25) of them at once: its requests queue for seconds in the
+// simulator, where a real agent answers its own within milliseconds. With 2 s, most polls
+// of 1,000 agents timed out and their retries doubled the simulator's load (bench:pipeline);
+// 10 s is what bench:snmp uses.
+const AgentTimeoutMS = 10000
+
 // Settings is the SNMP settings body of agent k (0-based): community sim-000(k+1) at one of
 // the snmpsimd processes, round robin.
 func (a Agents) Settings(k int) SNMPv2c {
-	return SNMPv2c{Version: "2c", Community: simdata.Name(simdata.DefaultPrefix, k+1), Host: "127.0.0.1", Port: a.Port + k%max(a.Procs, 1)}
+	return SNMPv2c{Version: "2c", Community: simdata.Name(simdata.DefaultPrefix, k+1), Host: "127.0.0.1",
+		Port: a.Port + k%max(a.Procs, 1), TimeoutMS: AgentTimeoutMS}
 }
 
 // Start generates m data files (unless the directory already holds m) and starts the
