@@ -45,6 +45,11 @@ type inflightEntry struct {
 	Queue   string `json:"queue"`
 	Type    string `json:"type"`
 	Payload []byte `json:"payload"`
+	// Running: the lease was taken by the batch's handler (hold), not by its fan-out.
+	Running bool `json:"running,omitempty"`
+	// SeenActive: a Rescuer found the batch active in asynq under a lease its handler had not
+	// taken yet, and gave it one more TTL to do so (see Rescuer.rescue).
+	SeenActive bool `json:"seen_active,omitempty"`
 }
 
 // leaseScript sets the lease of task ARGV[1] to expire ARGV[2] ms from now (Redis clock),
@@ -163,7 +168,7 @@ func (b *Batches) hold(ctx context.Context, t *asynq.Task, p tasks.BatchPayload)
 		return func(bool) {}, nil
 	}
 	ttl := HeartbeatTTL(p.Interval)
-	entry := tasks.Encode(inflightEntry{Queue: queue, Type: t.Type(), Payload: t.Payload()})
+	entry := tasks.Encode(inflightEntry{Queue: queue, Type: t.Type(), Payload: t.Payload(), Running: true})
 	if err := setLease(ctx, b.p.Redis, id, ttl, entry); err != nil {
 		return nil, err
 	}

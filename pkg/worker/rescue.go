@@ -179,6 +179,14 @@ func (r *Rescuer) rescue(ctx context.Context, id string, expiredFor time.Duratio
 		return false, nil
 	case v == drop:
 		return false, nil
+	case !e.Running && !e.SeenActive:
+		// Active under the lease of its fan-out: asynq has just handed it to a worker whose
+		// handler has not leased it yet (under load a batch often waits longer than a TTL in
+		// the queue, and the handover takes milliseconds). One more TTL: a live handler
+		// replaces the lease at once; a worker that died in the handover is rescued then.
+		e.SeenActive = true
+		r.putBack(ctx, log, id, string(tasks.Encode(e)), HeartbeatTTL(p.Interval))
+		return false, nil
 	}
 	ok, err := r.enqueue(ctx, log, e, p)
 	if err != nil {
