@@ -62,6 +62,7 @@ func (a Agents) Start(ctx context.Context, m int) error {
 
 // Stop stops the simulators and removes their data files (the whole Dir/snmpsim).
 func (a Agents) Stop(ctx context.Context) error {
+	_ = os.Remove(filepath.Join(a.Dir, "agents"))
 	if _, err := os.Stat(filepath.Join(a.Dir, "snmpsim")); os.IsNotExist(err) {
 		return nil
 	}
@@ -79,6 +80,24 @@ func (a Agents) Count() int {
 	b, _ := os.ReadFile(filepath.Join(a.Dir, "snmpsim", "devices"))
 	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	return n
+}
+
+// Names are the devices the last Apply made agents (Dir/agents, one name a line).
+func (a Agents) Names() []string {
+	b, _ := os.ReadFile(filepath.Join(a.Dir, "agents"))
+	return strings.Fields(string(b))
+}
+
+// SetNames records the devices that are agents now (before their settings are written, so an
+// interrupted Apply still knows them next time).
+func (a Agents) SetNames(names []string) error {
+	if err := os.MkdirAll(a.Dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(a.Dir, "agents"), []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		return fmt.Errorf("record the agents: %w", err)
+	}
+	return nil
 }
 
 // PIDs are the running snmpsimd processes (from their pid files).

@@ -51,13 +51,21 @@ func Apply(ctx context.Context, c *Client, agents Agents, n, m int) (Summary, er
 		}
 		s.Deleted = len(extra)
 	}
-	if err := dropAgents(ctx, c, agents, plan, ids, m); err != nil {
+	picked := SNMPAgents(plan, m)
+	now := make(map[string]bool, len(picked))
+	names := make([]string, len(picked))
+	for k, i := range picked {
+		now[plan[i].Name], names[k] = true, plan[i].Name
+	}
+	if err := dropAgents(ctx, c, agents, now, ids, m); err != nil {
+		return s, err
+	}
+	if err := agents.SetNames(names); err != nil {
 		return s, err
 	}
 	if err := agents.Start(ctx, m); err != nil {
 		return s, err
 	}
-	picked := SNMPAgents(plan, m)
 	agentIDs, settings := make([]int64, len(picked)), make([]SNMPv2c, len(picked))
 	for k, i := range picked {
 		id, ok := ids[plan[i].Name]
@@ -74,22 +82,22 @@ func Apply(ctx context.Context, c *Client, agents Agents, n, m int) (Summary, er
 	return s, nil
 }
 
-// dropAgents removes the SNMP settings of the agents a previous Apply made beyond the first m
-// (the simulators' data count says how many there were), and stops the simulators at m = 0.
-func dropAgents(ctx context.Context, c *Client, agents Agents, plan []Device, ids map[string]int64, m int) error {
-	prev := agents.Count()
-	if prev <= m {
-		return nil
-	}
+// dropAgents removes the SNMP settings of the devices a previous Apply made agents (their
+// names are kept in Dir/agents) that are not agents now, and stops the simulators at m = 0.
+// (Which devices are picked depends on n as well as m, so the names are remembered, not
+// recomputed.)
+func dropAgents(ctx context.Context, c *Client, agents Agents, now map[string]bool, ids map[string]int64, m int) error {
 	var drop []int64
-	for _, i := range SNMPAgents(plan, prev)[min(m, prev):] {
-		if id, ok := ids[plan[i].Name]; ok {
+	for _, name := range agents.Names() {
+		if id, ok := ids[name]; ok && !now[name] {
 			drop = append(drop, id)
 		}
 	}
-	c.progress("removing the SNMP settings of %d agents beyond the first %d", len(drop), m)
-	if err := c.DeleteSNMP(ctx, drop); err != nil {
-		return err
+	if len(drop) > 0 {
+		c.progress("removing the SNMP settings of %d former agents", len(drop))
+		if err := c.DeleteSNMP(ctx, drop); err != nil {
+			return err
+		}
 	}
 	if m == 0 {
 		return agents.Stop(ctx)
