@@ -35,6 +35,7 @@ var (
 	simProcsFlag = flag.Int("snmp-procs", 2, "snmpsimd processes serving the agents")
 	outFlag      = flag.String("out", "", "JSON results (default RUN_DIR/bench/pipeline.json)")
 	workerEnv    = flag.String("worker-env", "", "extra worker settings, K=V comma-separated (e.g. WARDOPS_PING_BATCH_SIZE=500)")
+	mergeFlag    = flag.Bool("merge", false, "keep the rows of the existing results file that this run does not measure (e.g. a rerun of some sizes)")
 	commandFlag  = flag.String("command", "go tool task bench:pipeline", "command named in the results")
 )
 
@@ -95,6 +96,11 @@ func TestPipeline(t *testing.T) {
 	}
 	s.facts(t)
 	rows := pb.Rows(phases)
+	if *mergeFlag {
+		old, err := pb.ReadJSON(out)
+		testenv.Must(t, "read the results to merge", err)
+		rows = pb.Merge(old.Rows, rows)
+	}
 	pb.WriteMarkdown(os.Stdout, rows)
 	testenv.Must(t, "write results", pb.WriteJSON(out, pb.Results{Bench: "pipeline", Command: *commandFlag, Rows: rows}))
 	t.Logf("wrote %s", out)

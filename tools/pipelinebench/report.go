@@ -182,6 +182,40 @@ func WriteJSON(path string, r Results) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
+// ReadJSON reads a results file.
+func ReadJSON(path string) (Results, error) {
+	var r Results
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return r, err
+	}
+	return r, json.Unmarshal(b, &r)
+}
+
+// Merge returns the old rows with those of the same figure replaced by the new ones (in place),
+// then the new rows no old one had.
+func Merge(old, rows []Row) []Row {
+	byFigure := map[string]Row{}
+	for _, r := range rows {
+		byFigure[r.Figure] = r
+	}
+	out := make([]Row, 0, len(old)+len(rows))
+	used := map[string]bool{}
+	for _, r := range old {
+		if n, ok := byFigure[r.Figure]; ok {
+			r = n
+			used[r.Figure] = true
+		}
+		out = append(out, r)
+	}
+	for _, r := range rows {
+		if !used[r.Figure] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // WriteMarkdown writes the rows as a markdown table.
 func WriteMarkdown(w io.Writer, rows []Row) {
 	fmt.Fprintln(w, "| figure | target | measured | met | note |")
