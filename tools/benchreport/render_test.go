@@ -24,6 +24,7 @@ func TestShortfall(t *testing.T) {
 		{"upper bound with words after it", "< 30 s (the ping interval)", "41.5 s", "+11.5 s (1.38×)"},
 		{"lower bound with separators", "≥ fping (3,996 targets/s)", "3,500 targets/s (fping 3,996)", "−496 targets/s (88 %)"},
 		{"the matching quantity, not the first", "≤ 1.5× fping (≤ 0.98 CPU s)", "1.20 CPU s = 1.85× fping", "+0.22 CPU s (1.22×)"},
+		{"bound met, missed elsewhere", "< 60 s, 0 skipped slots, ≥ 99 % of agents answer", "31.8 s (p50 31.2 s)", ""},
 		{"no comparison", "O(1), never a row-by-row DELETE (#8)", "181.9 ms", ""},
 		{"units that do not compare", "< 500 ms", "12 devices/s", ""},
 		{"nothing measured", "< 1 s", "failed (exit 1)", ""},
