@@ -21,6 +21,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/chaos"
 	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/tools/benchreport/benchfile"
 	"github.com/wardops/wardops/tools/fleet/fleetsim"
 	pb "github.com/wardops/wardops/tools/pipelinebench"
 )
@@ -62,6 +63,7 @@ func parseSizes(t *testing.T, s string) []size {
 
 // TestPipeline runs the benchmark (see the package comment).
 func TestPipeline(t *testing.T) {
+	date, load0 := benchfile.Now(), benchfile.LoadAvg()
 	sizes := parseSizes(t, *sizesFlag)
 	var scale []int
 	for _, f := range strings.FieldsFunc(*scaleFlag, func(r rune) bool { return r == ',' }) {
@@ -102,7 +104,8 @@ func TestPipeline(t *testing.T) {
 		rows = pb.Merge(old.Rows, rows)
 	}
 	pb.WriteMarkdown(os.Stdout, rows)
-	testenv.Must(t, "write results", pb.WriteJSON(out, pb.Results{Bench: "pipeline", Command: *commandFlag, Rows: rows}))
+	testenv.Must(t, "write results", pb.WriteJSON(out, pb.Results{Bench: "pipeline", Command: *commandFlag,
+		Date: date, Load: load0 + " → " + benchfile.LoadAvg(), Rows: rows}))
 	t.Logf("wrote %s", out)
 }
 

@@ -8,23 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/wardops/wardops/tools/benchreport/benchfile"
 )
 
-// Results is the file other tools read (run/bench/*.json): one row per figure.
-type Results struct {
-	Bench   string `json:"bench"`
-	Command string `json:"command"`
-	Rows    []Row  `json:"rows"`
-}
+// Results is the file other tools read (run/bench/*.json): one row per figure, in the shape
+// tools/benchreport renders.
+type Results = benchfile.File
 
 // Row is one figure: Met is nil where there is no target.
-type Row struct {
-	Figure   string `json:"figure"`
-	Target   string `json:"target"`
-	Measured string `json:"measured"`
-	Met      *bool  `json:"met"`
-	Note     string `json:"note"`
-}
+type Row = benchfile.Row
 
 // Phase is what one fleet size and worker count measured.
 type Phase struct {
