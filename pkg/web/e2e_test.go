@@ -241,6 +241,7 @@ func (x *e2e) acknowledge(ctx context.Context) {
 func (x *e2e) deviceDetail(ctx context.Context) {
 	b := x.b
 	x.vm.Flush()
+	x.waitSeriesPoints()
 	b.do(ctx, "open device", chromedp.Navigate(fmt.Sprintf("%s/#/devices/%d", x.front.URL(), x.router)))
 	b.wait(ctx, "rtt chart with points", `Number(document.querySelector('[data-metric="rtt"] svg.chart')?.dataset.points) > 0`, 15*time.Second)
 	b.wait(ctx, "events timeline", `[...document.querySelectorAll('#events .ev-status')].length >= 2`, 10*time.Second)
@@ -345,4 +346,24 @@ func (x *e2e) waitAlert(state string) alert.Alert {
 	}
 	x.t.Fatalf("no %s device_down alert for the router within 40s", state)
 	return alert.Alert{}
+}
+
+// waitSeriesPoints waits until the router's 1h RTT series has a point. A point averages one
+// step (12 s over 1h) and VictoriaMetrics answers only steps that have ended, so on a fast
+// run the router's few up samples before the outage can still sit in the open step.
+func (x *e2e) waitSeriesPoints() {
+	x.t.Helper()
+	q, err := tsdb.NewQuerier(x.vm.URL(), nil)
+	testenv.Must(x.t, "querier", err)
+	deadline := time.Now().Add(2 * tsdb.StepFor(time.Hour))
+	for {
+		res, err := q.Series(x.t.Context(), tsdb.SeriesQuery{DeviceID: x.router, Metric: "rtt", Range: "1h"})
+		if err == nil && len(res.Points) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("the router's RTT series has no point %s after the outage: %v", 2*tsdb.StepFor(time.Hour), err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
