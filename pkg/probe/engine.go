@@ -15,24 +15,30 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
 )
 
 // Engine pings through one shared raw socket per address family, however many targets and
 // concurrent callers there are. pro-bing opens a socket per target, and the kernel copies every
 // ICMP packet to every raw socket: at hundreds of targets that quadratic cost drops replies and
-// burns CPU. Here each request carries a 64-bit token in its payload and the one receive loop
-// hands replies to their waiters by token; the echo identifier filters out other processes'
-// traffic. Reply times come from the kernel (SO_TIMESTAMPNS) where available.
+// burns CPU.
+//
+// The per-echo cost is kept near fping's: the kernel drops everything but echo replies carrying
+// this engine's identifier before they reach the socket (ICMP_FILTER plus a BPF program on the
+// identifier), so the engine neither reads the echo requests that loopback and other pingers put
+// on every raw socket nor other workers' replies; replies are read in batches of up to
+// readBatch per system call (recvmmsg) and parsed in place; each request carries (call, slot) in
+// its payload, so a reply lands in its PingAll call's slot array without a map, channel or timer
+// per echo. Reply times come from the kernel (SO_TIMESTAMPNS). Requests are still sent one per
+// system call, like fping: a batched send would stamp every request of the batch with one time.
 type Engine struct {
 	logger *slog.Logger
 	id     int // echo identifier of this engine
-	token  atomic.Uint64
 
-	mu      sync.Mutex
-	pending map[uint64]*probeState
+	calls  sync.Map // uint32 → *call: the PingAll calls waiting for replies
+	nextID atomic.Uint32
 
 	v4, v6     *socket
 	closeOnce  sync.Once
@@ -41,17 +47,32 @@ type Engine struct {
 
 type socket struct {
 	conn  *net.IPConn
+	raw   syscall.RawConn
 	proto int // 1 for ICMPv4, 58 for ICMPv6
 }
 
-type probeState struct {
-	token uint64
-	sent  time.Time
-	reply chan time.Time // receives the reply time; buffered 1
+// call is one PingAll's requests: slot = target index × count + round.
+type call struct {
+	id        uint32
+	sent      []int64        // unix ns when each slot's request was sent; 0 = not sent
+	replied   []atomic.Int64 // unix ns of each slot's first reply; 0 = none yet
+	remaining atomic.Int64   // requests still expecting a reply
+	done      chan struct{}  // closed when remaining reaches 0
+	doneOnce  sync.Once
 }
 
-// payload: 8-byte token, then padding to a 56-byte body like ping(8)
-const payloadLen = 56
+func (c *call) settle(n int64) {
+	if c.remaining.Add(-n) <= 0 {
+		c.doneOnce.Do(func() { close(c.done) })
+	}
+}
+
+// payload: 4-byte call id, 4-byte slot, then padding to a 56-byte body like ping(8)
+const (
+	payloadLen = 56
+	echoLen    = 8 + payloadLen
+	readBatch  = 64
+)
 
 // EngineParams configures NewEngine.
 type EngineParams struct {
@@ -71,13 +92,13 @@ func NewEngine(p EngineParams) (*Engine, error) {
 	if p.ReadBuffer <= 0 {
 		p.ReadBuffer = 8 << 20
 	}
-	e := &Engine{logger: p.Logger, id: (os.Getpid() ^ rand.IntN(1<<16)) & 0xffff, pending: map[uint64]*probeState{}, sendPacing: p.SendPacing}
-	e.token.Store(rand.Uint64() >> 1)
+	e := &Engine{logger: p.Logger, id: (os.Getpid() ^ rand.IntN(1<<16)) & 0xffff, sendPacing: p.SendPacing}
+	e.nextID.Store(rand.Uint32())
 	var err error
-	if e.v4, err = openSocket("ip4:icmp", 1, p.ReadBuffer); err != nil {
+	if e.v4, err = e.openSocket("ip4:icmp", 1, p.ReadBuffer); err != nil {
 		return nil, err
 	}
-	if e.v6, err = openSocket("ip6:ipv6-icmp", 58, p.ReadBuffer); err != nil {
+	if e.v6, err = e.openSocket("ip6:ipv6-icmp", 58, p.ReadBuffer); err != nil {
 		e.logger.Info("IPv6 ICMP unavailable; IPv6 targets will fail", "err", err)
 		e.v6 = nil
 	}
@@ -88,7 +109,7 @@ func NewEngine(p EngineParams) (*Engine, error) {
 	return e, nil
 }
 
-func openSocket(network string, proto, rbuf int) (*socket, error) {
+func (e *Engine) openSocket(network string, proto, rbuf int) (*socket, error) {
 	pc, err := net.ListenPacket(network, "")
 	if err != nil {
 		if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
@@ -99,12 +120,48 @@ func openSocket(network string, proto, rbuf int) (*socket, error) {
 	conn := pc.(*net.IPConn)
 	_ = conn.SetReadBuffer(rbuf)
 	_ = conn.SetWriteBuffer(rbuf)
-	if rc, err := conn.SyscallConn(); err == nil {
-		_ = rc.Control(func(fd uintptr) {
-			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
-		})
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("open %s socket: %w", network, err)
 	}
-	return &socket{conn: conn, proto: proto}, nil
+	_ = raw.Control(func(fd uintptr) {
+		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	})
+	// Kernel-side filters are an optimisation: without them the receive loop still checks
+	// type and identifier itself, so a failure is logged, not fatal.
+	if err := e.filter(conn, proto); err != nil {
+		e.logger.Info("ICMP socket filter unavailable; every ICMP packet on the host will be read and checked", "socket", network, "err", err)
+	}
+	return &socket{conn: conn, raw: raw, proto: proto}, nil
+}
+
+// filter lets only echo replies with this engine's identifier reach the socket.
+func (e *Engine) filter(conn *net.IPConn, proto int) error {
+	if proto == 1 {
+		pc := ipv4.NewPacketConn(conn)
+		var f ipv4.ICMPFilter
+		f.SetAll(true)
+		f.Accept(ipv4.ICMPTypeEchoReply)
+		if err := pc.SetICMPFilter(&f); err != nil {
+			return fmt.Errorf("ICMP_FILTER: %w", err)
+		}
+		if err := pc.SetBPF(echoReplyFilter(true, e.id)); err != nil {
+			return fmt.Errorf("BPF: %w", err)
+		}
+		return nil
+	}
+	pc := ipv6.NewPacketConn(conn)
+	var f ipv6.ICMPFilter
+	f.SetAll(true)
+	f.Accept(ipv6.ICMPTypeEchoReply)
+	if err := pc.SetICMPFilter(&f); err != nil {
+		return fmt.Errorf("ICMP6_FILTER: %w", err)
+	}
+	if err := pc.SetBPF(echoReplyFilter(false, e.id)); err != nil {
+		return fmt.Errorf("BPF: %w", err)
+	}
+	return nil
 }
 
 // Close stops the receive loops and closes the sockets.
@@ -118,59 +175,78 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// receive reads replies until the socket closes and wakes their waiters.
+// receive reads replies in batches until the socket closes and records them in their calls.
 func (e *Engine) receive(s *socket) {
-	buf := make([]byte, 1500)
-	oob := make([]byte, 128)
+	r := newBatchReader(readBatch, 1500, 128)
 	for {
-		n, oobn, _, _, err := s.conn.ReadMsgIP(buf, oob)
+		n, err := r.read(s.raw)
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, unix.EBADF) {
 				return
 			}
+			e.logger.Debug("ICMP read", "err", err)
+			time.Sleep(time.Millisecond)
 			continue
 		}
-		at := kernelTime(oob[:oobn])
-		body := buf[:n]
-		if s.proto == 1 && n >= 20 && body[0]>>4 == 4 {
-			// ReadMsgIP, unlike ReadFrom, leaves the IPv4 header on
-			body = body[int(body[0]&0x0f)*4:]
-		}
-		msg, err := icmp.ParseMessage(s.proto, body)
-		if err != nil {
-			continue
-		}
-		if msg.Type != ipv4.ICMPTypeEchoReply && msg.Type != ipv6.ICMPTypeEchoReply {
-			continue
-		}
-		echo, ok := msg.Body.(*icmp.Echo)
-		if !ok || echo.ID != e.id || len(echo.Data) < 8 {
-			continue
-		}
-		tok := binary.BigEndian.Uint64(echo.Data[:8])
-		e.mu.Lock()
-		st := e.pending[tok]
-		delete(e.pending, tok)
-		e.mu.Unlock()
-		if st != nil {
-			st.reply <- at
+		for i := range n {
+			body, oob := r.message(i)
+			e.deliver(s.proto, body, oob)
 		}
 	}
 }
 
-// kernelTime reads the SO_TIMESTAMPNS receive time, or now when there is none.
-func kernelTime(oob []byte) time.Time {
-	msgs, err := syscall.ParseSocketControlMessage(oob)
-	if err == nil {
-		for _, m := range msgs {
-			if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SO_TIMESTAMPNS && len(m.Data) >= 16 {
-				sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
-				nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
-				return time.Unix(sec, nsec)
-			}
-		}
+// deliver parses one received packet in place and records it when it is a reply to one of
+// this engine's requests.
+func (e *Engine) deliver(proto int, body, oob []byte) {
+	if proto == 1 && len(body) >= 20 && body[0]>>4 == 4 {
+		// raw IPv4 sockets return the IP header
+		body = body[int(body[0]&0x0f)*4:]
 	}
-	return time.Now()
+	if len(body) < 16 {
+		return
+	}
+	if (proto == 1 && body[0] != 0) || (proto == 58 && body[0] != 129) || body[1] != 0 {
+		return // not an echo reply
+	}
+	if int(binary.BigEndian.Uint16(body[4:6])) != e.id {
+		return
+	}
+	v, ok := e.calls.Load(binary.BigEndian.Uint32(body[8:12]))
+	if !ok {
+		return // a reply after its call gave up, or another engine's
+	}
+	c := v.(*call)
+	slot := binary.BigEndian.Uint32(body[12:16])
+	if int(slot) >= len(c.replied) {
+		return
+	}
+	if c.replied[slot].CompareAndSwap(0, kernelTime(oob)) {
+		c.settle(1)
+	}
+}
+
+// kernelTime reads the SO_TIMESTAMPNS receive time (unix ns) from a control message buffer,
+// or now when there is none.
+func kernelTime(oob []byte) int64 {
+	const hdr = unix.SizeofCmsghdr
+	for len(oob) >= hdr {
+		h := (*unix.Cmsghdr)(unsafePointer(oob))
+		l := int(h.Len)
+		if l < hdr || l > len(oob) {
+			break
+		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SO_TIMESTAMPNS && l >= hdr+16 {
+			sec := int64(binary.NativeEndian.Uint64(oob[hdr : hdr+8]))
+			nsec := int64(binary.NativeEndian.Uint64(oob[hdr+8 : hdr+16]))
+			return sec*1e9 + nsec
+		}
+		adv := (l + 7) &^ 7 // CMSG_ALIGN on 64-bit
+		if adv > len(oob) {
+			break
+		}
+		oob = oob[adv:]
+	}
+	return time.Now().UnixNano()
 }
 
 var _ interface {
@@ -183,35 +259,52 @@ var _ interface {
 func (e *Engine) PingAll(ctx context.Context, targets []Target, opts Options) []Result {
 	opts.setDefaults()
 	out := make([]Result, len(targets))
-	waits := make([][]*probeState, len(targets))
 	start := time.Now()
 	for i, t := range targets {
 		out[i] = Result{ID: t.ID, Addr: t.Addr, At: start.UTC(), Sent: opts.Count}
-		waits[i] = make([]*probeState, 0, opts.Count)
 	}
-	var lastSend time.Time
+	slots := len(targets) * opts.Count
+	c := &call{id: e.nextID.Add(1), sent: make([]int64, slots), replied: make([]atomic.Int64, slots), done: make(chan struct{})}
+	c.remaining.Store(int64(slots))
+	e.calls.Store(c.id, c)
+	defer e.calls.Delete(c.id)
+
+	w := newSender(e.id, c.id)
+	lastSend, sentSlots := start, 0
 	for k := 0; k < opts.Count && ctx.Err() == nil; k++ {
 		if k > 0 && !sleepUntil(ctx, start.Add(time.Duration(k)*opts.Spacing)) {
 			break
 		}
 		for i, t := range targets {
-			st, err := e.send(t.Addr, uint16(k))
-			if err != nil {
+			slot := i*opts.Count + k
+			sentSlots++
+			if err := e.send(w, c, slot, t.Addr, uint16(k)); err != nil {
 				out[i].Err = err
+				c.settle(1)
 				continue
 			}
-			waits[i] = append(waits[i], st)
 			if e.sendPacing > 0 {
 				time.Sleep(e.sendPacing)
 			}
 		}
 		lastSend = time.Now()
 	}
-	deadline := lastSend.Add(opts.Timeout)
+	if unsent := slots - sentSlots; unsent > 0 { // cancelled between rounds: unsent requests count as lost, as with pro-bing
+		c.settle(int64(unsent))
+	}
+	tm := time.NewTimer(time.Until(lastSend.Add(opts.Timeout)))
+	select {
+	case <-c.done:
+	case <-tm.C:
+	case <-ctx.Done():
+	}
+	tm.Stop()
+	e.calls.Delete(c.id)
 	for i := range targets {
-		for _, st := range waits[i] {
-			if at, ok := e.await(ctx, st, deadline); ok {
-				out[i].RTTs = append(out[i].RTTs, max(at.Sub(st.sent), time.Microsecond))
+		for k := range opts.Count {
+			slot := i*opts.Count + k
+			if at := c.replied[slot].Load(); at != 0 && c.sent[slot] != 0 {
+				out[i].RTTs = append(out[i].RTTs, max(time.Duration(at-c.sent[slot]), time.Microsecond))
 			}
 		}
 		out[i].Received = len(out[i].RTTs)
@@ -234,66 +327,30 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	}
 }
 
-// await waits for one reply until deadline; a reply that never came is forgotten.
-func (e *Engine) await(ctx context.Context, st *probeState, deadline time.Time) (time.Time, bool) {
-	select {
-	case at := <-st.reply:
-		return at, true
-	default:
-	}
-	tm := time.NewTimer(time.Until(deadline))
-	defer tm.Stop()
-	select {
-	case at := <-st.reply:
-		return at, true
-	case <-tm.C:
-	case <-ctx.Done():
-	}
-	e.forget(st)
-	return time.Time{}, false
-}
-
-func (e *Engine) forget(st *probeState) {
-	e.mu.Lock()
-	delete(e.pending, st.token)
-	e.mu.Unlock()
-}
-
-// send writes one echo request and registers its waiter.
-func (e *Engine) send(addr netip.Addr, seq uint16) (*probeState, error) {
-	s, typ := e.v4, icmp.Type(ipv4.ICMPTypeEcho)
+// send writes one echo request for slot of c to addr.
+func (e *Engine) send(w *sender, c *call, slot int, addr netip.Addr, seq uint16) error {
+	s := e.v4
 	if addr.Is6() {
 		if e.v6 == nil {
-			return nil, fmt.Errorf("ping %s: IPv6 ICMP unavailable on this host", addr)
+			return fmt.Errorf("ping %s: IPv6 ICMP unavailable on this host", addr)
 		}
-		s, typ = e.v6, ipv6.ICMPTypeEchoRequest
+		s = e.v6
 	}
-	tok := e.token.Add(1)
-	data := make([]byte, payloadLen)
-	binary.BigEndian.PutUint64(data, tok)
-	msg := icmp.Message{Type: typ, Body: &icmp.Echo{ID: e.id, Seq: int(uint16(tok)) ^ int(seq), Data: data}}
-	b, err := msg.Marshal(nil)
-	if err != nil {
-		return nil, fmt.Errorf("marshal echo to %s: %w", addr, err)
+	if err := w.prepare(addr, uint32(slot), seq); err != nil {
+		return err
 	}
-	st := &probeState{token: tok, reply: make(chan time.Time, 1)}
-	e.mu.Lock()
-	e.pending[tok] = st
-	e.mu.Unlock()
-	dst := &net.IPAddr{IP: addr.AsSlice()}
+	var err error
 	for attempt := 0; ; attempt++ {
-		st.sent = time.Now()
-		_, err = s.conn.WriteTo(b, dst)
-		if err == nil || attempt >= 5 || !errors.Is(err, syscall.ENOBUFS) {
+		c.sent[slot] = time.Now().UnixNano()
+		err = w.write(s.raw)
+		if err == nil || attempt >= 5 || !errors.Is(err, unix.ENOBUFS) {
 			break
 		}
 		time.Sleep(time.Millisecond << attempt) // the send queue is full: back off briefly
 	}
 	if err != nil {
-		e.mu.Lock()
-		delete(e.pending, tok)
-		e.mu.Unlock()
-		return nil, fmt.Errorf("send echo to %s: %w", addr, err)
+		c.sent[slot] = 0
+		return fmt.Errorf("send echo to %s: %w", addr, err)
 	}
-	return st, nil
+	return nil
 }

@@ -92,3 +92,69 @@ func TestEngineLoopback(t *testing.T) {
 		}
 	}
 }
+
+// Two engines in one process (two workers on one host) and concurrent calls on each: every
+// reply reaches its own call, none is counted twice or lost to the other engine's filter.
+func TestEnginesConcurrentCalls(t *testing.T) {
+	var engines []*probe.Engine
+	for range 2 {
+		e, err := probe.NewEngine(probe.EngineParams{})
+		if err != nil {
+			t.Fatalf("ICMP tests need root or CAP_NET_RAW: %v", err)
+		}
+		defer e.Close()
+		engines = append(engines, e)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	type outcome struct {
+		call    int
+		targets []probe.Target
+		res     []probe.Result
+	}
+	done := make(chan outcome)
+	for c := range 6 {
+		var targets []probe.Target
+		for i := range 200 {
+			targets = append(targets, probe.Target{ID: int64(c*1000 + i), Addr: netip.AddrFrom4([4]byte{127, 51, byte(c), byte(i + 1)})})
+		}
+		go func() {
+			done <- outcome{c, targets, engines[c%2].PingAll(ctx, targets, probe.Options{Count: 2, Timeout: 2 * time.Second})}
+		}()
+	}
+	for range 6 {
+		o := <-done
+		for i, r := range o.res {
+			if r.ID != o.targets[i].ID || r.Addr != o.targets[i].Addr {
+				t.Fatalf("call %d result %d is %d %s, want %d %s", o.call, i, r.ID, r.Addr, o.targets[i].ID, o.targets[i].Addr)
+			}
+			if r.Err != nil || r.Sent != 2 || r.Received != 2 {
+				t.Errorf("call %d %s: sent %d received %d err %v; want 2/2", o.call, r.Addr, r.Sent, r.Received, r.Err)
+			}
+		}
+	}
+}
+
+// A cancelled call returns at once with what it has, and the engine keeps working.
+func TestEngineCancel(t *testing.T) {
+	e, err := probe.NewEngine(probe.EngineParams{})
+	if err != nil {
+		t.Fatalf("ICMP tests need root or CAP_NET_RAW: %v", err)
+	}
+	defer e.Close()
+	targets := []probe.Target{{ID: 1, Addr: netip.MustParseAddr("127.52.0.1")}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	t0 := time.Now()
+	res := e.PingAll(ctx, targets, probe.Options{Count: 5, Spacing: time.Second, Timeout: 5 * time.Second})
+	if took := time.Since(t0); took > 2*time.Second {
+		t.Errorf("cancelled call took %v", took)
+	}
+	if res[0].Sent != 5 || res[0].Received != 0 {
+		t.Errorf("cancelled before the first round: sent %d received %d, want 5/0 (unsent requests count as lost)", res[0].Sent, res[0].Received)
+	}
+	res = e.PingAll(context.Background(), targets, probe.Options{Count: 3})
+	if res[0].Received != 3 {
+		t.Errorf("after a cancelled call: received %d of 3", res[0].Received)
+	}
+}

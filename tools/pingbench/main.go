@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ func run() int {
 	count := flag.Int("count", 3, "echo requests per target")
 	withProbing := flag.Bool("probing", false, "also run the pro-bing engine (a socket per target; slow at large N)")
 	out := flag.String("json", benchfile.Path("ping"), "result file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of our engine's run to this file")
 	flag.Parse()
 	load0, date := benchfile.LoadAvg(), benchfile.Now()
 	targets := make([]probe.Target, *n)
@@ -45,7 +47,17 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "pingbench:", err)
 		return 1
 	}
-	ours := measure(func() []probe.Result { return eng.PingAll(context.Background(), targets, opts) })
+	ours := measure(func() []probe.Result {
+		if *cpuProfile != "" {
+			stop, err := startProfile(*cpuProfile)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "pingbench:", err)
+			} else {
+				defer stop()
+			}
+		}
+		return eng.PingAll(context.Background(), targets, opts)
+	})
 	report("wardops shared socket", len(targets), ours)
 	_ = eng.Close()
 	var pbo *outcome
@@ -80,6 +92,19 @@ func cpuTime(who int) time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(who, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startProfile starts a CPU profile into path; the returned func stops and closes it.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func measure(f func() []probe.Result) outcome {
