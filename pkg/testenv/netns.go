@@ -62,6 +62,13 @@ func (h *Host) AddAddr(t testing.TB, ip string) {
 	mustRun(t, "ip", "netns", "exec", h.NS, "ip", "addr", "add", ip+"/24", "dev", h.NSIf)
 }
 
+// Route sends prefix (devices further behind the namespace's "router") through the namespace;
+// it must lie inside GuardSubnet, so that it falls back to the blackhole if the link goes away.
+func (h *Host) Route(t testing.TB, prefix string) {
+	t.Helper()
+	mustRun(t, "ip", "route", "add", prefix, "via", h.IP, "dev", h.HostIf)
+}
+
 // Down takes the namespace side of the link down: every address in it stops answering.
 func (h *Host) Down(t testing.TB) {
 	t.Helper()

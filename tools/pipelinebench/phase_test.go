@@ -24,10 +24,15 @@ import (
 // warm-up cycles and measures the next ones.
 func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 	ctx := context.Background()
-	p := pb.Phase{Devices: sz.devices, SNMP: sz.snmp, Workers: workers, IntervalS: intervalFlag.Seconds(), SNMPIntervalS: snmpIntFlag.Seconds(), WorkerEnv: *workerEnv}
+	p := pb.Phase{Devices: sz.devices, SNMP: sz.snmp, Workers: workers, IntervalS: intervalFlag.Seconds(), SNMPIntervalS: snmpIntFlag.Seconds(),
+		WorkerEnv: *workerEnv, UnreachablePct: *deadFlag}
+	plan, err := fleetsim.Plan(sz.devices)
+	testenv.Must(t, "plan the fleet", err)
+	p.Unreachable, err = fleetsim.Unreachable(plan, *deadFlag, unreachablePrefix)
+	testenv.Must(t, "plan the unreachable devices", err)
 	if sz != s.cur {
 		start := time.Now()
-		sum, err := fleetsim.Apply(ctx, s.client, s.agents, sz.devices, sz.snmp)
+		sum, err := fleetsim.ApplyPlan(ctx, s.client, s.agents, plan, sz.snmp)
 		testenv.Must(t, "register the fleet", err)
 		p.RegisterS = time.Since(start).Seconds()
 		t.Logf("fleet %d devices (%d SNMP): %+v in %.1f s", sz.devices, sz.snmp, sum, p.RegisterS)
@@ -109,7 +114,7 @@ func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 	p.MachineBusyPct = 100 * float64(after.busy-before.busy) / float64(max(after.total-before.total, 1))
 	p.WorkerRSSMB, p.RedisMB = rssMax, redisMax
 	var rows int64
-	err := s.db.QueryRow(ctx, `SELECT count(*) FROM ping_results WHERE slot_at >= $1 AND slot_at < $2`, from, to).Scan(&rows)
+	err = s.db.QueryRow(ctx, `SELECT count(*) FROM ping_results WHERE slot_at >= $1 AND slot_at < $2`, from, to).Scan(&rows)
 	testenv.Must(t, "count ping rows", err)
 	p.PingRowsPerS = float64(rows) / w
 	if sz.snmp > 0 && len(p.SNMPCycles) > 0 {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,10 +38,14 @@ var (
 	outFlag      = flag.String("out", "", "JSON results (default RUN_DIR/bench/pipeline.json)")
 	workerEnv    = flag.String("worker-env", "", "extra worker settings, K=V comma-separated (e.g. WARDOPS_PING_BATCH_SIZE=500)")
 	mergeFlag    = flag.Bool("merge", false, "keep the rows of the existing results file that this run does not measure (e.g. a rerun of some sizes)")
+	deadFlag     = flag.Int("unreachable", 0, "percent of the devices (not routers, switches, firewalls) on addresses behind a network namespace whose link is down (10.200.64.0/18); they never answer")
 	commandFlag  = flag.String("command", "go tool task bench:pipeline", "command named in the results")
 )
 
 type size struct{ devices, snmp int }
+
+// unreachablePrefix holds the -unreachable devices: routed to a test namespace, inside the guard subnet.
+var unreachablePrefix = netip.MustParsePrefix("10.200.64.0/18")
 
 func parseSizes(t *testing.T, s string) []size {
 	var out []size
@@ -86,6 +91,13 @@ func TestPipeline(t *testing.T) {
 		out = filepath.Join(root, out) // go test runs in the package directory
 	}
 	s := startStack(t, root, runDir)
+	if *deadFlag > 0 {
+		// The guard blackhole route for 10.200.0.0/16 is added first (NewHost); the dead devices'
+		// /18 is routed to the namespace, whose side of the link is then downed before any ping.
+		h := testenv.NewHost(t, 250)
+		h.Route(t, unreachablePrefix.String())
+		h.Down(t)
+	}
 	var phases []pb.Phase
 	for _, sz := range sizes {
 		phases = append(phases, s.phase(t, sz, 1))

@@ -36,6 +36,9 @@ type Phase struct {
 	// SNMPPolled and SNMPAnswered count the agents polled, and those that answered, in the
 	// last measured SNMP slot (device_snmp_state).
 	SNMPPolled, SNMPAnswered int
+	// UnreachablePct is the -unreachable share asked for; Unreachable how many devices it made
+	// unreachable (routers, switches and firewalls are never moved).
+	UnreachablePct, Unreachable int
 	// WorkerEnv is the extra worker settings of the run ("" for the defaults).
 	WorkerEnv string
 	WindowS   float64
@@ -95,10 +98,11 @@ func workers(n int) string {
 // size (for the scale-out comparison), nil when there is none.
 func Rows(phases []Phase) []Row {
 	var rows []Row
-	oneWorker := map[int]Phase{}
+	type fleet struct{ devices, unreachable int }
+	oneWorker := map[fleet]Phase{}
 	for _, p := range phases {
 		if p.Workers == 1 {
-			oneWorker[p.Devices] = p
+			oneWorker[fleet{p.Devices, p.Unreachable}] = p
 		}
 	}
 	for _, p := range phases {
@@ -114,11 +118,11 @@ func Rows(phases []Phase) []Row {
 		if p.SNMP > 0 {
 			note += fmt.Sprintf("; SNMP of %s agents running meanwhile", thousands(p.SNMP))
 		}
-		if base, ok := oneWorker[p.Devices]; ok && p.Workers > 1 {
+		if base, ok := oneWorker[fleet{p.Devices, p.Unreachable}]; ok && p.Workers > 1 {
 			note += fmt.Sprintf("; one worker at this size: p99 %s", secs(Percentile(base.PingCycles, 99)))
 		}
 		rows = append(rows, Row{
-			Figure:   fmt.Sprintf("ping cycle p99, %s devices, %.0f s interval, %s", thousands(p.Devices), p.IntervalS, workers(p.Workers)),
+			Figure:   fmt.Sprintf("ping cycle p99, %s devices%s, %.0f s interval, %s", thousands(p.Devices), p.unreachable(), p.IntervalS, workers(p.Workers)),
 			Target:   fmt.Sprintf("< %.0f s, 0 skipped slots", p.IntervalS),
 			Measured: fmt.Sprintf("%s (p50 %s), %d skipped slots, %d skipped batches", secs(p99), secs(p50), p.SkippedPingSlots, p.SkippedPingBatches),
 			Met:      &met, Note: note,
@@ -138,13 +142,13 @@ func Rows(phases []Phase) []Row {
 		}
 		if p.Workers == 1 {
 			rows = append(rows, Row{
-				Figure: fmt.Sprintf("worker CPU and RSS, %s devices%s", thousands(p.Devices), snmpSuffix(p.SNMP)),
+				Figure: fmt.Sprintf("worker CPU and RSS, %s devices%s%s", thousands(p.Devices), p.unreachable(), snmpSuffix(p.SNMP)),
 				Target: "",
 				Measured: fmt.Sprintf("%.1f CPU s per ping cycle (%.0f %% of one core), RSS %.0f MB", p.CPUPerCycle(),
 					100*p.WorkerCPUS/p.WindowS, p.WorkerRSSMB),
 				Note: fmt.Sprintf("over %.0f s", p.WindowS),
 			}, Row{
-				Figure: fmt.Sprintf("PostgreSQL, VictoriaMetrics and Redis load, %s devices%s", thousands(p.Devices), snmpSuffix(p.SNMP)),
+				Figure: fmt.Sprintf("PostgreSQL, VictoriaMetrics and Redis load, %s devices%s%s", thousands(p.Devices), p.unreachable(), snmpSuffix(p.SNMP)),
 				Measured: fmt.Sprintf("PostgreSQL %.0f rows/s (ping_results %.0f rows/s), VictoriaMetrics %.0f samples/s, Redis used_memory %.1f MB",
 					p.PGRowsPerS, p.PingRowsPerS, p.VMSamplesPerS, p.RedisMB),
 				Note: fmt.Sprintf("PostgreSQL rows = tuples inserted+updated+deleted (pg_stat_database), WAL %.1f MB/s, PostgreSQL CPU %.0f %% of a core; "+
@@ -154,6 +158,14 @@ func Rows(phases []Phase) []Row {
 		}
 	}
 	return rows
+}
+
+// unreachable names the dead devices of the fleet in a figure ("" when there are none).
+func (p Phase) unreachable() string {
+	if p.Unreachable == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s unreachable)", thousands(p.Unreachable))
 }
 
 func snmpSuffix(m int) string {

@@ -16,15 +16,22 @@ type Summary struct {
 // agents: it imports the devices (creating or updating by name), deletes fleet devices beyond
 // n, starts the simulators with m data files and sets the agents' SNMP settings.
 func Apply(ctx context.Context, c *Client, agents Agents, n, m int) (Summary, error) {
+	plan, err := Plan(n)
+	if err != nil {
+		return Summary{}, err
+	}
+	return ApplyPlan(ctx, c, agents, plan, m)
+}
+
+// ApplyPlan is Apply for a plan the caller made (or changed, e.g. with Unreachable).
+func ApplyPlan(ctx context.Context, c *Client, agents Agents, plan []Device, m int) (Summary, error) {
 	start := time.Now()
 	var s Summary
+	n := len(plan)
 	if m > n {
 		return s, fmt.Errorf("--snmp %d is more than --devices %d", m, n)
 	}
-	plan, err := Plan(n)
-	if err != nil {
-		return s, err
-	}
+	var err error
 	if s.Created, s.Updated, err = c.Import(ctx, plan); err != nil {
 		return s, err
 	}

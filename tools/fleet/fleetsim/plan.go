@@ -115,3 +115,29 @@ func SNMPAgents(devs []Device, m int) []int {
 	}
 	return out
 }
+
+// Unreachable moves pct percent of the plan's devices, spread evenly through it, to addresses
+// of prefix (in order), for a fleet with dead devices: routed to a namespace whose link is down,
+// they never answer. Routers, switches and firewalls (the branches' parents and the first SNMP
+// agents) stay where they are, so slightly fewer than pct percent move; it returns how many did.
+func Unreachable(plan []Device, pct int, prefix netip.Prefix) (int, error) {
+	if pct < 0 || pct > 100 {
+		return 0, fmt.Errorf("unreachable share %d %% is not 0..100", pct)
+	}
+	if !prefix.Addr().Is4() {
+		return 0, fmt.Errorf("unreachable prefix %s is not IPv4", prefix)
+	}
+	addr, moved := prefix.Masked().Addr(), 0
+	for i := range plan {
+		if (i+1)*pct/100 == i*pct/100 || plan[i].Infra {
+			continue
+		}
+		addr = addr.Next()
+		if !prefix.Contains(addr) {
+			return moved, fmt.Errorf("%s has too few addresses for %d %% of %d devices", prefix, pct, len(plan))
+		}
+		plan[i].IP = addr
+		moved++
+	}
+	return moved, nil
+}

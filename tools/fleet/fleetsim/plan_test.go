@@ -66,3 +66,30 @@ func TestSNMPAgents(t *testing.T) {
 		}
 	}
 }
+
+func TestUnreachable(t *testing.T) {
+	plan, err := Plan(10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := netip.MustParsePrefix("10.200.64.0/18")
+	moved, err := Unreachable(plan, 5, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for i, d := range plan {
+		if prefix.Contains(d.IP) {
+			got++
+			if d.Infra {
+				t.Errorf("device %d %s (infrastructure) moved", i, d.Name)
+			}
+		}
+	}
+	if got != moved || moved < 400 || moved > 500 {
+		t.Errorf("moved %d (counted %d), want about 5 %% of 10,000 less the infrastructure", moved, got)
+	}
+	if _, err := Unreachable(plan, 50, netip.MustParsePrefix("10.200.64.0/24")); err == nil {
+		t.Error("a /24 for 5,000 devices was accepted")
+	}
+}
