@@ -9,7 +9,7 @@
 #     -cycles 4 -warmup 1                         measured / left-out ping cycles per size
 #     -interval 30s -snmp-interval 60s            cycle lengths
 #     -scale-out 2,3                              worker counts at the largest size ("" for none)
-#     -unreachable 5                              percent of the devices dead (behind a downed test namespace)
+#     -unreachable 5                              then the scale-out again (3, 2, 1 workers) with 5 % of the devices dead (0: not run)
 #     -snmp-procs 2                               snmpsimd processes
 #     -out run/bench/pipeline.json
 #   e.g. a quick look: scripts/bench-pipeline.sh -sizes 1000:100 -cycles 2 -interval 10s -snmp-interval 20s -scale-out 2

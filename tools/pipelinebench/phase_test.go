@@ -25,17 +25,17 @@ import (
 func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 	ctx := context.Background()
 	p := pb.Phase{Devices: sz.devices, SNMP: sz.snmp, Workers: workers, IntervalS: intervalFlag.Seconds(), SNMPIntervalS: snmpIntFlag.Seconds(),
-		WorkerEnv: *workerEnv, UnreachablePct: *deadFlag}
+		WorkerEnv: *workerEnv, UnreachablePct: sz.dead}
 	plan, err := fleetsim.Plan(sz.devices)
 	testenv.Must(t, "plan the fleet", err)
-	p.Unreachable, err = fleetsim.Unreachable(plan, *deadFlag, unreachablePrefix)
+	p.Unreachable, err = fleetsim.Unreachable(plan, sz.dead, unreachablePrefix)
 	testenv.Must(t, "plan the unreachable devices", err)
 	if sz != s.cur {
 		start := time.Now()
 		sum, err := fleetsim.ApplyPlan(ctx, s.client, s.agents, plan, sz.snmp)
 		testenv.Must(t, "register the fleet", err)
 		p.RegisterS = time.Since(start).Seconds()
-		t.Logf("fleet %d devices (%d SNMP): %+v in %.1f s", sz.devices, sz.snmp, sum, p.RegisterS)
+		t.Logf("fleet %d devices (%d SNMP, %d unreachable): %+v in %.1f s", sz.devices, sz.snmp, p.Unreachable, sum, p.RegisterS)
 		s.cur = sz
 	}
 	for len(s.workers) < workers {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,11 +39,12 @@ var (
 	outFlag      = flag.String("out", "", "JSON results (default RUN_DIR/bench/pipeline.json)")
 	workerEnv    = flag.String("worker-env", "", "extra worker settings, K=V comma-separated (e.g. WARDOPS_PING_BATCH_SIZE=500)")
 	mergeFlag    = flag.Bool("merge", false, "keep the rows of the existing results file that this run does not measure (e.g. a rerun of some sizes)")
-	deadFlag     = flag.Int("unreachable", 0, "percent of the devices (not routers, switches, firewalls) on addresses behind a network namespace whose link is down (10.200.64.0/18); they never answer")
+	deadFlag     = flag.Int("unreachable", 5, "after the scale-out, the same worker counts again (largest first, then one) with this percent of the devices (not routers, switches, firewalls) dead: on addresses behind a network namespace whose link is down (10.200.64.0/18); 0: not run")
 	commandFlag  = flag.String("command", "go tool task bench:pipeline", "command named in the results")
 )
 
-type size struct{ devices, snmp int }
+// size is a fleet: devices, SNMP agents among them, percent of them unreachable.
+type size struct{ devices, snmp, dead int }
 
 // unreachablePrefix holds the -unreachable devices: routed to a test namespace, inside the guard subnet.
 var unreachablePrefix = netip.MustParsePrefix("10.200.64.0/18")
@@ -91,7 +93,7 @@ func TestPipeline(t *testing.T) {
 		out = filepath.Join(root, out) // go test runs in the package directory
 	}
 	s := startStack(t, root, runDir)
-	if *deadFlag > 0 {
+	if *deadFlag > 0 && len(scale) > 0 {
 		// The guard blackhole route for 10.200.0.0/16 is added first (NewHost); the dead devices'
 		// /18 is routed to the namespace, whose side of the link is then downed before any ping.
 		h := testenv.NewHost(t, 250)
@@ -102,10 +104,17 @@ func TestPipeline(t *testing.T) {
 	for _, sz := range sizes {
 		phases = append(phases, s.phase(t, sz, 1))
 	}
-	if len(scale) > 0 {
-		last := sizes[len(sizes)-1]
-		for _, w := range scale {
-			phases = append(phases, s.phase(t, last, w))
+	last := sizes[len(sizes)-1]
+	for _, w := range scale {
+		phases = append(phases, s.phase(t, last, w))
+	}
+	if *deadFlag > 0 && len(scale) > 0 {
+		// Cycles that wait on timeouts are bound by each worker's concurrency, not by the CPU:
+		// the series where more workers should pay off even on one host.
+		dead := last
+		dead.dead = *deadFlag
+		for _, w := range slices.Backward(append([]int{1}, scale...)) {
+			phases = append(phases, s.phase(t, dead, w))
 		}
 	}
 	s.facts(t)
