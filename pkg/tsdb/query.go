@@ -99,30 +99,51 @@ func (q *Querier) Ping(ctx context.Context) error {
 // QueryRange runs a range query over [start, end] with step and returns the series sorted by
 // their labels. Errors from VictoriaMetrics are *UpstreamError.
 func (q *Querier) QueryRange(ctx context.Context, promql string, start, end time.Time, step time.Duration) ([]RangeSeries, error) {
-	form := url.Values{
+	status, body, err := q.post(ctx, "query_range", url.Values{
 		"query": {promql},
 		"start": {strconv.FormatInt(start.Unix(), 10)},
 		"end":   {strconv.FormatInt(end.Unix(), 10)},
 		"step":  {strconv.FormatInt(int64(step/time.Second), 10) + "s"},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, q.base+"/api/v1/query_range", strings.NewReader(form.Encode()))
+	})
 	if err != nil {
-		return nil, fmt.Errorf("build query_range request: %w", err)
+		return nil, err
+	}
+	return parseRange(status, body)
+}
+
+// QueryInstant evaluates promql at one time; each series of the answer holds one point.
+// Errors from VictoriaMetrics are *UpstreamError.
+func (q *Querier) QueryInstant(ctx context.Context, promql string, at time.Time) ([]RangeSeries, error) {
+	status, body, err := q.post(ctx, "query", url.Values{
+		"query": {promql},
+		"time":  {strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return parseRange(status, body)
+}
+
+// post sends a form to /api/v1/<api> and returns the answer's status and body.
+func (q *Querier) post(ctx context.Context, api string, form url.Values) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, q.base+"/api/v1/"+api, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, nil, fmt.Errorf("build %s request: %w", api, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := q.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("query_range: %w", &UpstreamError{Message: err.Error()})
+		return 0, nil, fmt.Errorf("%s: %w", api, &UpstreamError{Message: err.Error()})
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("query_range: %w", &UpstreamError{Status: resp.StatusCode, Message: "read answer: " + err.Error()})
+		return 0, nil, fmt.Errorf("%s: %w", api, &UpstreamError{Status: resp.StatusCode, Message: "read answer: " + err.Error()})
 	}
-	return parseRange(resp.StatusCode, body)
+	return resp.StatusCode, body, nil
 }
 
-// promAnswer is the Prometheus API envelope of a range query.
+// promAnswer is the Prometheus API envelope of a range query (values) or an instant one (value).
 type promAnswer struct {
 	Status string `json:"status"`
 	Error  string `json:"error"`
@@ -131,6 +152,7 @@ type promAnswer struct {
 		Result     []struct {
 			Metric map[string]string    `json:"metric"`
 			Values [][2]json.RawMessage `json:"values"`
+			Value  *[2]json.RawMessage  `json:"value"`
 		} `json:"result"`
 	} `json:"data"`
 }
@@ -150,8 +172,12 @@ func parseRange(status int, body []byte) ([]RangeSeries, error) {
 	}
 	out := make([]RangeSeries, 0, len(a.Data.Result))
 	for _, r := range a.Data.Result {
-		pts := make([]Point, 0, len(r.Values))
-		for _, v := range r.Values {
+		values := r.Values
+		if r.Value != nil {
+			values = append(values, *r.Value)
+		}
+		pts := make([]Point, 0, len(values))
+		for _, v := range values {
 			p, err := parsePoint(v)
 			if err != nil {
 				return nil, fmt.Errorf("query_range: %w", &UpstreamError{Status: status, Message: err.Error()})

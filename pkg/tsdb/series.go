@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +123,39 @@ func window(end time.Time, rng, step time.Duration) (time.Time, time.Time) {
 	return endA.Add(-rng + step), endA
 }
 
+// appendLatest adds each instant series' point to the range series with the same labels (the
+// interface, for per-interface metrics) when it is newer than that series' last point; an
+// instant series with no range series becomes one.
+func appendLatest(got, latest []RangeSeries, perInterface bool) []RangeSeries {
+	key := func(s RangeSeries) string {
+		if perInterface {
+			return s.Labels[LabelIfName]
+		}
+		return ""
+	}
+	idx := make(map[string]int, len(got))
+	for i, g := range got {
+		idx[key(g)] = i
+	}
+	for _, l := range latest {
+		if len(l.Points) != 1 {
+			continue
+		}
+		i, ok := idx[key(l)]
+		if !ok {
+			got = append(got, l)
+			continue
+		}
+		if pts := got[i].Points; len(pts) == 0 || pts[len(pts)-1].T < l.Points[0].T {
+			got[i].Points = append(pts, l.Points[0])
+		}
+	}
+	if perInterface {
+		sort.Slice(got, func(i, j int) bool { return got[i].Labels[LabelIfName] < got[j].Labels[LabelIfName] })
+	}
+	return got
+}
+
 // Expr returns the MetricsQL expression of the query: the average of the samples inside each
 // step (every sample counts in exactly one point; steps shorter than the sampling interval
 // leave gaps rather than repeated values), scaled to the dashboard unit.
@@ -156,14 +190,23 @@ func (q *Querier) Series(ctx context.Context, sq SeriesQuery) (SeriesResult, err
 	def := seriesDefs[sq.Metric]
 	rng := seriesRanges[sq.Range]
 	step := StepFor(rng)
-	end := sq.End
-	if end.IsZero() {
+	end, live := sq.End, sq.End.IsZero()
+	if live {
 		end = time.Now()
 	}
 	start, endA := window(end, rng, step)
 	got, err := q.QueryRange(ctx, sq.Expr(step), start, endA, step)
 	if err != nil {
 		return SeriesResult{}, fmt.Errorf("series %s of device %d: %w", sq.Metric, sq.DeviceID, err)
+	}
+	if live {
+		// The range's points sit on whole steps and VictoriaMetrics answers only steps that have
+		// ended, so the newest samples (up to one step: 12 s over 1h, 2.4 h over 30d) would not
+		// be drawn yet. A last point at now, the mean of the step up to now, shows them. Without
+		// it the chart is only less fresh, so its failure is not the request's.
+		if latest, err := q.QueryInstant(ctx, sq.Expr(step), end); err == nil {
+			got = appendLatest(got, latest, def.perInterface)
+		}
 	}
 	res := SeriesResult{Metric: sq.Metric, Unit: def.unit, Interface: sq.Interface, StepMS: step.Milliseconds()}
 	if !def.perInterface || sq.Interface != "" {

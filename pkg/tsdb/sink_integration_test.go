@@ -258,3 +258,60 @@ func TestQuerierUpstreamErrors(t *testing.T) {
 		t.Errorf("bad range: err = %v, want ErrInvalidQuery before any request", err)
 	}
 }
+
+// A live chart (no End) ends with a point at now holding the newest samples, which sit in a
+// step that has not ended and so in no range point yet.
+func TestLiveSeriesShowsNewestSamples(t *testing.T) {
+	vm := testenv.NewVM(t)
+	pool := testenv.NewDB(t)
+	sink := mustSink(t, fastParams(vm.URL(), NewSpool(pool, 0), nil))
+	ctx := testenv.Ctx(t, time.Minute)
+	q, err := NewQuerier(vm.URL(), nil)
+	testenv.Must(t, "querier", err)
+
+	// Just after the start of a 12 s step (the 1h range's), write one cycle.
+	step := StepFor(time.Hour)
+	stepEnd := time.Now().Truncate(step).Add(2 * step)
+	time.Sleep(time.Until(stepEnd.Add(-step + 200*time.Millisecond)))
+	at := time.Now().UTC()
+	testenv.Must(t, "write", sink.Write(ctx, fleet(at, 7)))
+	vm.Flush()
+
+	// VictoriaMetrics makes fresh rows readable within a second or two; the step is still open.
+	var live SeriesResult
+	for {
+		live, err = q.Series(ctx, SeriesQuery{DeviceID: 2, Metric: "rtt", Range: "1h"})
+		testenv.Must(t, "live rtt", err)
+		if n := len(live.Points); n > 0 && live.Points[n-1].T >= at.UnixMilli() {
+			break
+		}
+		if time.Now().After(stepEnd) {
+			t.Fatalf("live rtt points %v: no point at or after %s before its step ended", live.Points, at.Format(time.RFC3339Nano))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := len(live.Points); live.Points[n-1].V != 7+2+1 {
+		t.Errorf("latest rtt point %v, want 10 ms", live.Points[n-1])
+	}
+	ranged, err := q.Series(ctx, SeriesQuery{DeviceID: 2, Metric: "rtt", Range: "1h", End: time.Now()})
+	testenv.Must(t, "rtt with an end", err)
+	if time.Now().Before(stepEnd) {
+		for _, p := range ranged.Points {
+			if p.T >= at.UnixMilli() {
+				t.Errorf("a range with an end has point %v inside the open step (the latest point is for live charts only)", p)
+			}
+		}
+	}
+	ifs, err := q.Series(ctx, SeriesQuery{DeviceID: 1, Metric: "in_bps", Range: "1h"})
+	testenv.Must(t, "live in_bps", err)
+	var names []string
+	for _, s := range ifs.Interfaces {
+		names = append(names, s.Interface)
+		if n := len(s.Points); n == 0 || s.Points[n-1].V != 7000 {
+			t.Errorf("interface %s: points %v, want a latest point of 7000", s.Interface, s.Points)
+		}
+	}
+	if diff := cmp.Diff([]string{"Gi0/0", "Gi0/1"}, names); diff != "" {
+		t.Errorf("interfaces (-want +got):\n%s", diff)
+	}
+}

@@ -348,9 +348,9 @@ func (x *e2e) waitAlert(state string) alert.Alert {
 	return alert.Alert{}
 }
 
-// waitSeriesPoints waits until the router's 1h RTT series has a point. A point averages one
-// step (12 s over 1h) and VictoriaMetrics answers only steps that have ended, so on a fast
-// run the router's few up samples before the outage can still sit in the open step.
+// waitSeriesPoints waits until the router's 1h RTT series has a point: VictoriaMetrics makes
+// fresh rows readable a second or two after they are written, and on a fast run the router's
+// few up samples before the outage are that fresh.
 func (x *e2e) waitSeriesPoints() {
 	x.t.Helper()
 	q, err := tsdb.NewQuerier(x.vm.URL(), nil)
