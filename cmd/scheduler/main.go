@@ -44,6 +44,7 @@ func run() int {
 	defer client.Close()
 
 	reg := selfmetrics.New("scheduler")
+	reg.ServePprof(cfg.Pprof)
 	defer reg.Start(ctx, cfg.MetricsAddr, cfg.MetricsPushURL, logger)()
 	s := schedule.New(schedule.Params{
 		Redis: rdb, Client: client, Jobs: append(Jobs(cfg), retCfg.Job(), workerhealth.Job(0)),

@@ -76,6 +76,7 @@ func run() int {
 	// the drain runs until shutdown; samples written meanwhile are spooled if VictoriaMetrics is away
 	drained := make(chan struct{})
 	go func() { defer close(drained); _ = sink.Run(ctx) }()
+	reg.ServePprof(cfg.Pprof)
 	defer reg.Start(ctx, cfg.MetricsAddr, cfg.MetricsPushURL, logger)()
 	inspector := asynq.NewInspectorFromRedisClient(rdb)
 	defer inspector.Close()

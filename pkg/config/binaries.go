@@ -85,6 +85,8 @@ type Worker struct {
 	Queues map[string]int
 	// MetricsAddr: WARDOPS_METRICS_ADDR for /metrics (default 127.0.0.1:9101; "off" disables).
 	MetricsAddr string
+	// Pprof: WARDOPS_PPROF serves Go's /debug/pprof/ on the metrics listener (default false).
+	Pprof bool
 	// ShutdownTimeout: WARDOPS_SHUTDOWN_TIMEOUT to finish in-flight tasks (default 25s).
 	ShutdownTimeout time.Duration
 }
@@ -98,6 +100,7 @@ func LoadWorker(get Getenv) (Worker, error) {
 		SNMP:            loadSNMP(r),
 		Concurrency:     r.integer("WARDOPS_WORKER_CONCURRENCY", DefaultConcurrency, 1, 10000),
 		MetricsAddr:     r.str("WARDOPS_METRICS_ADDR", DefaultWorkerMetricsAddr),
+		Pprof:           r.boolean("WARDOPS_PPROF", false),
 		ShutdownTimeout: r.duration("WARDOPS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second, 10*time.Minute),
 	}
 	raw := r.str("WARDOPS_QUEUE_PRIORITIES", DefaultQueuePriorities)
@@ -127,6 +130,8 @@ type Scheduler struct {
 	SNMPEnabled bool
 	// MetricsAddr: WARDOPS_METRICS_ADDR for /metrics (default 127.0.0.1:9102; "off" disables).
 	MetricsAddr string
+	// Pprof: WARDOPS_PPROF serves Go's /debug/pprof/ on the metrics listener (default false).
+	Pprof bool
 }
 
 // LoadScheduler reads the scheduler's configuration; the error names every bad variable.
@@ -139,6 +144,7 @@ func LoadScheduler(get Getenv) (Scheduler, error) {
 		LeaderTTL:   r.duration("WARDOPS_LEADER_TTL", DefaultLeaderTTL, time.Second, 5*time.Minute),
 		SNMPEnabled: r.boolean("WARDOPS_SNMP_ENABLED", true),
 		MetricsAddr: r.str("WARDOPS_METRICS_ADDR", DefaultSchedMetricsAddr),
+		Pprof:       r.boolean("WARDOPS_PPROF", false),
 	}
 	if err := r.err(); err != nil {
 		return c, err

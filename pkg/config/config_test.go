@@ -125,7 +125,7 @@ var allVars = []string{
 	"WARDOPS_PING_ENGINE", "WARDOPS_SNMP_INTERVAL", "WARDOPS_SNMP_BATCH_SIZE", "WARDOPS_HTTP_ADDR", "WARDOPS_MIGRATE_ON_START",
 	"WARDOPS_HEALTH_MIN_WORKERS", "WARDOPS_DISK_PATH", "WARDOPS_ADMIN_PASSWORD", "WARDOPS_SHUTDOWN_TIMEOUT",
 	"WARDOPS_WORKER_CONCURRENCY", "WARDOPS_QUEUE_PRIORITIES", "WARDOPS_METRICS_ADDR", "WARDOPS_LEADER_TTL",
-	"WARDOPS_SNMP_ENABLED",
+	"WARDOPS_SNMP_ENABLED", "WARDOPS_PPROF",
 }
 
 // TestValuesAreRead sets every variable to a valid non-default value and checks that each
@@ -152,6 +152,7 @@ func TestValuesAreRead(t *testing.T) {
 		"WARDOPS_QUEUE_PRIORITIES":       " critical = 9 , low=2 ",
 		"WARDOPS_METRICS_ADDR":           "off",
 		"WARDOPS_SHUTDOWN_TIMEOUT":       "40s",
+		"WARDOPS_PPROF":                  "true",
 	}
 	got, err := config.LoadWorker(env(m))
 	if err != nil {
@@ -163,7 +164,7 @@ func TestValuesAreRead(t *testing.T) {
 			LogFormat: "json", SecretKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", MetricsPushURL: "http://127.0.0.1:8428/api/v1/import/prometheus", SpoolMaxSamples: 5000},
 		Ping:        config.Ping{Interval: 10 * time.Second, Count: 5, Timeout: 2 * time.Second, Spacing: 20 * time.Millisecond, BatchSize: 250, Engine: "probing"},
 		SNMP:        defaultSNMP(),
-		Concurrency: 120, Queues: map[string]int{"critical": 9, "low": 2}, MetricsAddr: "off", ShutdownTimeout: 40 * time.Second,
+		Concurrency: 120, Queues: map[string]int{"critical": 9, "low": 2}, MetricsAddr: "off", ShutdownTimeout: 40 * time.Second, Pprof: true,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("LoadWorker (-want +got):\n%s", diff)

@@ -20,7 +20,12 @@ var (
 type Registry struct {
 	binary string
 	set    *metrics.Set
+	pprof  bool
 }
+
+// ServePprof makes NewServer also serve Go's profiler under /debug/pprof/ (WARDOPS_PPROF); the
+// metrics listener is loopback by default, and profiles name no secrets but cost CPU while taken.
+func (r *Registry) ServePprof(on bool) { r.pprof = on }
 
 // New returns an empty registry for the named binary (api, worker, scheduler).
 func New(binary string) *Registry {

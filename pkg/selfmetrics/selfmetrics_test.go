@@ -229,6 +229,32 @@ func TestServer(t *testing.T) {
 	}
 }
 
+// The profiler is served only when asked for (WARDOPS_PPROF).
+func TestServerPprof(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		r := New("worker")
+		r.ServePprof(on)
+		srv, err := r.NewServer("127.0.0.1:0", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- srv.Run(ctx) }()
+		resp, err := http.Get("http://" + srv.Addr() + "/debug/pprof/goroutine?debug=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if served := resp.StatusCode == http.StatusOK && strings.Contains(string(body), "goroutine profile"); served != on {
+			t.Errorf("pprof on=%v: status %d, served %v", on, resp.StatusCode, served)
+		}
+		cancel()
+		<-done
+	}
+}
+
 func TestPush(t *testing.T) {
 	bodies := make(chan string, 10)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
