@@ -166,6 +166,13 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 		}, Metrics: reg.Handler(), Auth: d.auth,
 		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
 		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()}})
+	// With every worker gone nothing runs the worker-health task: the API pages "No workers" itself.
+	go workerhealth.NewWatchdog(workerhealth.WatchdogParams{Inspector: inspector, Spool: spool, Store: d.store,
+		Pass: alert.NewEvaluator(alert.EvaluatorParams{Repo: d.store, Rules: alert.NewRuleCache(d.rdb, d.store.EnabledAlertRules),
+			Publisher: events.NewPublisher(d.rdb), Logger: logger.With("component", "watchdog"),
+			Enqueuer: workerhealth.InlineDelivery{Queue: client, Logger: logger.With("component", "watchdog"),
+				Handler: notify.NewHandler(notify.HandlerParams{Store: d.store, Sealer: box, Logger: logger.With("component", "notify")})}}),
+		Logger: logger.With("component", "watchdog")}).Run(ctx)
 	hs, err := httpsec.NewServer(httpsec.ServerParams{Addr: cfg.HTTPAddr, Handler: srv,
 		TLSCertFile: cfg.TLSCertFile, TLSKeyFile: cfg.TLSKeyFile, Logger: logger})
 	if err != nil {
