@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -89,6 +90,39 @@ func WriteSoakCSV(w io.Writer, samples []SoakSample, procs, apps []string) error
 }
 
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+// Trend is the least-squares slope of ys over xs and its standard error (from the residuals;
+// 0 when the points lie on the line or there are fewer than three).
+func Trend(xs, ys []float64) (slope, se float64) {
+	slope = Slope(xs, ys)
+	n := len(xs)
+	if n < 3 || len(ys) != n {
+		return slope, 0
+	}
+	var mx, my float64
+	for i := range xs {
+		mx += xs[i]
+		my += ys[i]
+	}
+	mx, my = mx/float64(n), my/float64(n)
+	var sxx, rss float64
+	for i := range xs {
+		sxx += (xs[i] - mx) * (xs[i] - mx)
+	}
+	if sxx == 0 {
+		return slope, 0
+	}
+	for i := range xs {
+		r := ys[i] - (my + slope*(xs[i]-mx))
+		rss += r * r
+	}
+	return slope, math.Sqrt(rss / float64(n-2) / sxx)
+}
+
+// Rising says whether a fitted trend is an upward one worth failing a soak for: steeper than
+// limit (per unit of x) and clearly so, more than two standard errors above zero, so that
+// sampling noise alone (Go's RSS moves by several MB with each GC and scavenge) does not.
+func Rising(slope, se, limit float64) bool { return slope > limit && slope > 2*se }
 
 // Slope is the least-squares slope of ys over xs (units of y per unit of x); 0 for fewer than
 // two points.

@@ -155,22 +155,35 @@ func writeSoak(t *testing.T, p soakParams, samples []chaos.SoakSample, procs []*
 }
 
 // judgeTrend reports the slopes over the second half of the run (after warm-up) and, for runs
-// of 30 minutes or more, fails on an upward trend: goroutines growing by more than 5 % of their
-// mean per hour, or RSS by more than 10 %.
+// of 30 minutes or more, fails on an upward trend of the api or the worker: goroutines growing
+// by more than 5 % of their mean per hour, RSS or Go heap by more than 10 % — each only when
+// the fitted slope is also more than two standard errors above zero (chaos.Rising). Go's RSS
+// moves by several MB with each collection and scavenge; over half an hour of one-minute
+// samples that noise alone gives a slope's standard error of about 5 MB/h, as large as the
+// 10 % limit, so a slope test without it fails a leak-free run about one time in six.
 func judgeTrend(t *testing.T, p soakParams, samples []chaos.SoakSample) {
 	half := samples[len(samples)/2:]
 	var lines []string
 	for _, proc := range []string{"api", "worker-1"} {
-		xs, rss, gor := []float64{}, []float64{}, []float64{}
+		xs := []float64{}
+		series := map[string][]float64{}
 		for _, s := range half {
 			xs = append(xs, s.At.Sub(samples[0].At).Hours())
-			rss = append(rss, s.RSSMB[proc])
-			gor = append(gor, s.Goroutines[proc])
+			series["RSS MB"] = append(series["RSS MB"], s.RSSMB[proc])
+			series["heap MB"] = append(series["heap MB"], s.HeapMB[proc])
+			series["goroutines"] = append(series["goroutines"], s.Goroutines[proc])
 		}
-		rs, gs := chaos.Slope(xs, rss), chaos.Slope(xs, gor)
-		lines = append(lines, fmt.Sprintf("%s: RSS %+.1f MB/h (mean %.0f MB), goroutines %+.1f /h (mean %.0f)", proc, rs, mean(rss), gs, mean(gor)))
-		if p.duration >= 30*time.Minute && (rs > 0.10*mean(rss) || gs > 0.05*mean(gor)) {
-			t.Errorf("upward trend in %s over the second half: RSS %+.1f MB/h, goroutines %+.1f /h", proc, rs, gs)
+		for _, what := range []string{"RSS MB", "heap MB", "goroutines"} {
+			ys := series[what]
+			limit := 0.10 * mean(ys)
+			if what == "goroutines" {
+				limit = 0.05 * mean(ys)
+			}
+			slope, se := chaos.Trend(xs, ys)
+			lines = append(lines, fmt.Sprintf("%s %s %+.1f ± %.1f /h (mean %.1f, limit %+.1f /h)", proc, what, slope, se, mean(ys), limit))
+			if p.duration >= 30*time.Minute && chaos.Rising(slope, se, limit) {
+				t.Errorf("upward trend in %s %s over the second half: %+.1f ± %.1f /h (limit %+.1f /h)", proc, what, slope, se, limit)
+			}
 		}
 	}
 	maxIdle := 0

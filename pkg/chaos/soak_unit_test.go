@@ -34,6 +34,35 @@ func TestSlope(t *testing.T) {
 	}
 }
 
+func TestTrendAndRising(t *testing.T) {
+	xs := []float64{0, 1, 2, 3, 4, 5}
+	cases := []struct {
+		name      string
+		ys        []float64
+		slope, se float64
+		limit     float64
+		rising    bool
+	}{
+		{"steady climb", []float64{10, 12, 14, 16, 18, 20}, 2, 0, 1, true},
+		{"climb below the limit", []float64{10, 12, 14, 16, 18, 20}, 2, 0, 3, false},
+		// slope 1.43 ± 1.55: steeper than the limit but inside the noise
+		{"noise", []float64{10, 20, 10, 20, 10, 24}, 25.0 / 17.5, 1.547435886597326, 1, false},
+		{"falling", []float64{20, 18, 16, 14, 12, 10}, -2, 0, 1, false},
+		{"flat", []float64{15, 15, 15, 15, 15, 15}, 0, 0, 0.75, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			slope, se := chaos.Trend(xs, tc.ys)
+			if diff := cmp.Diff([]float64{tc.slope, tc.se}, []float64{slope, se}, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+				t.Errorf("Trend (-want +got):\n%s", diff)
+			}
+			if got := chaos.Rising(slope, se, tc.limit); got != tc.rising {
+				t.Errorf("Rising(%v, %v, %v) = %v, want %v", slope, se, tc.limit, got, tc.rising)
+			}
+		})
+	}
+}
+
 func TestSoakCSVAndSVG(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	samples := []chaos.SoakSample{
