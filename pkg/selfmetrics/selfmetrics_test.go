@@ -203,14 +203,8 @@ func TestQueueGauges(t *testing.T) {
 func TestServer(t *testing.T) {
 	r := New("worker")
 	r.SlotSkipped("ping")
-	srv, err := r.NewServer("127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+	addr, stop := runServer(t, r)
+	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,8 +214,7 @@ func TestServer(t *testing.T) {
 	if got[`wardops_cycle_skipped_slots_total{kind="ping"}`] != 1 || got["go_goroutines"] == 0 {
 		t.Errorf("/metrics lacks the registry's or the Go metrics:\n%s", body)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("Run after cancel = %v, want nil", err)
 	}
 	if _, err := r.NewServer("127.0.0.1:bad", nil); err == nil {
@@ -234,14 +227,8 @@ func TestServerPprof(t *testing.T) {
 	for _, on := range []bool{false, true} {
 		r := New("worker")
 		r.ServePprof(on)
-		srv, err := r.NewServer("127.0.0.1:0", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- srv.Run(ctx) }()
-		resp, err := http.Get("http://" + srv.Addr() + "/debug/pprof/goroutine?debug=1")
+		addr, stop := runServer(t, r)
+		resp, err := http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,9 +237,21 @@ func TestServerPprof(t *testing.T) {
 		if served := resp.StatusCode == http.StatusOK && strings.Contains(string(body), "goroutine profile"); served != on {
 			t.Errorf("pprof on=%v: status %d, served %v", on, resp.StatusCode, served)
 		}
-		cancel()
-		<-done
+		_ = stop()
 	}
+}
+
+// runServer serves r's metrics server on a free loopback port; stop ends it and returns Run's error.
+func runServer(t *testing.T, r *Registry) (addr string, stop func() error) {
+	t.Helper()
+	srv, err := r.NewServer("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	return srv.Addr(), func() error { cancel(); return <-done }
 }
 
 func TestPush(t *testing.T) {
