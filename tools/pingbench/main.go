@@ -1,6 +1,6 @@
-// Command pingbench pings the same N loopback targets (3 echoes each) with WardOps' engines and
-// with fping, one after the other in the same run, and prints targets per second, CPU seconds
-// and the median RTT of each: `go tool task bench:ping`. The figures against issue #9's target
+// Command pingbench pings the same N loopback targets (3 echoes each) with WardOps' engine and
+// with fping, alternating in the same run (5 runs of each by default), and prints targets per
+// second, CPU seconds and the median RTT of each run and the medians: `go tool task bench:ping`. The figures against issue #9's target
 // (throughput ≥ fping's at ≤ 1.5× its CPU) also go to run/bench/ping.json.
 package main
 
@@ -33,7 +33,8 @@ func run() int {
 	count := flag.Int("count", 3, "echo requests per target")
 	withProbing := flag.Bool("probing", false, "also run the pro-bing engine (a socket per target; slow at large N)")
 	out := flag.String("json", benchfile.Path("ping"), "result file")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of our engine's run to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of our engine's first run to this file")
+	runs := flag.Int("runs", 5, "alternating runs of each (ours, fping, ours, …); the figures are the medians")
 	flag.Parse()
 	load0, date := benchfile.LoadAvg(), benchfile.Now()
 	targets := make([]probe.Target, *n)
@@ -42,24 +43,38 @@ func run() int {
 	}
 	opts := probe.Options{Count: *count, Spacing: 10 * time.Millisecond, Timeout: time.Second}
 	fmt.Printf("| engine | targets | wall s | targets/s | CPU s | replies | median RTT ms |\n|---|---|---|---|---|---|---|\n")
-	eng, err := probe.NewEngine(probe.EngineParams{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "pingbench:", err)
-		return 1
-	}
-	ours := measure(func() []probe.Result {
-		if *cpuProfile != "" {
-			stop, err := startProfile(*cpuProfile)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "pingbench:", err)
-			} else {
-				defer stop()
-			}
+	// Alternate ours and fping, each alone on the machine's raw sockets (our engine is closed
+	// while fping runs), and take the median run of each: one run's CPU figure moves by a
+	// third with what else the machine does in that second.
+	var oursRuns, fpRuns []outcome
+	for r := range *runs {
+		eng, err := probe.NewEngine(probe.EngineParams{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pingbench:", err)
+			return 1
 		}
-		return eng.PingAll(context.Background(), targets, opts)
-	})
-	report("wardops shared socket", len(targets), ours)
-	_ = eng.Close()
+		o := measure(func() []probe.Result {
+			if *cpuProfile != "" && r == 0 {
+				stop, err := startProfile(*cpuProfile)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "pingbench:", err)
+				} else {
+					defer stop()
+				}
+			}
+			return eng.PingAll(context.Background(), targets, opts)
+		})
+		_ = eng.Close()
+		report("wardops shared socket", len(targets), o)
+		oursRuns = append(oursRuns, o)
+		fp, err := runFping(targets, *count)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pingbench: fping:", err)
+			return 1
+		}
+		report("fping 5 (-i 0 -p 10)", len(targets), fp)
+		fpRuns = append(fpRuns, fp)
+	}
 	var pbo *outcome
 	if *withProbing {
 		pb := probe.NewProBing(nil)
@@ -67,14 +82,13 @@ func run() int {
 		report("wardops pro-bing", len(targets), o)
 		pbo = &o
 	}
-	fp, err := runFping(targets, *count)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "pingbench: fping:", err)
-		return 1
-	}
+	ours, fp := medianRun(oursRuns), medianRun(fpRuns)
+	fmt.Printf("\nmedian of %d runs each:\n", *runs)
+	report("wardops shared socket", len(targets), ours)
+	report("fping 5 (-i 0 -p 10)", len(targets), fp)
 	fmt.Printf("\nmachine: %d cores; Go %s; %s\n", runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"))
 	f := benchfile.File{Bench: "ping", Command: "go tool task bench:ping", Date: date,
-		Load: load0 + " → " + benchfile.LoadAvg(), Rows: rows(len(targets), *count, ours, fp, pbo)}
+		Load: load0 + " → " + benchfile.LoadAvg(), Rows: rows(len(targets), *count, ours, fp, pbo, runsNote(oursRuns, fpRuns))}
 	if err := benchfile.Write(*out, f); err != nil {
 		fmt.Fprintln(os.Stderr, "pingbench:", err)
 		return 1
@@ -86,6 +100,8 @@ func run() int {
 type outcome struct {
 	wall, cpu time.Duration
 	rtts      []float64
+	// replies is the replies of one run (len(rtts) unless rtts pools several runs)
+	replies int
 }
 
 func cpuTime(who int) time.Duration {
@@ -117,12 +133,38 @@ func measure(f func() []probe.Result) outcome {
 			o.rtts = append(o.rtts, float64(d)/float64(time.Millisecond))
 		}
 	}
+	o.replies = len(o.rtts)
 	return o
+}
+
+// medianRun is the median wall time and the median CPU time of the runs (each on its own),
+// with every run's RTTs.
+func medianRun(runs []outcome) outcome {
+	var walls, cpus []time.Duration
+	var o outcome
+	for _, r := range runs {
+		walls, cpus = append(walls, r.wall), append(cpus, r.cpu)
+		o.rtts = append(o.rtts, r.rtts...)
+	}
+	slices.Sort(walls)
+	slices.Sort(cpus)
+	o.wall, o.cpu = walls[len(walls)/2], cpus[len(cpus)/2]
+	o.replies = len(o.rtts) / len(runs)
+	return o
+}
+
+// runsNote lists each run's CPU seconds, ours / fping.
+func runsNote(ours, fp []outcome) string {
+	var parts []string
+	for i := range ours {
+		parts = append(parts, fmt.Sprintf("%.2f/%.2f", ours[i].cpu.Seconds(), fp[i].cpu.Seconds()))
+	}
+	return fmt.Sprintf("medians of %d alternating runs (CPU s ours/fping per run: %s)", len(ours), strings.Join(parts, ", "))
 }
 
 func report(name string, n int, o outcome) {
 	fmt.Printf("| %s | %d | %.2f | %.0f | %.2f | %d | %.3f |\n", name, n, o.wall.Seconds(), float64(n)/o.wall.Seconds(),
-		o.cpu.Seconds(), len(o.rtts), median(o.rtts))
+		o.cpu.Seconds(), o.replies, median(o.rtts))
 }
 
 func median(v []float64) float64 {
@@ -164,6 +206,6 @@ func runFping(targets []probe.Target, count int) (outcome, error) {
 			}
 		}
 	}
-	report("fping 5 (-i 0 -p 10)", len(targets), o)
+	o.replies = len(o.rtts)
 	return o, nil // fping exits 1 when any target is unreachable; the reply count says it
 }

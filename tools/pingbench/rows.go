@@ -11,10 +11,10 @@ const maxCPURatio = 1.5
 
 // rows are the figures of the run against issue #9's target: throughput ≥ fping's at no
 // more than 1.5× its CPU, and the agreement of median RTTs.
-func rows(n, count int, ours, fp outcome, pb *outcome) []benchfile.Row {
+func rows(n, count int, ours, fp outcome, pb *outcome, runs string) []benchfile.Row {
 	what := fmt.Sprintf("%s loopback targets × %d echoes", commas(n), count)
 	tps := func(o outcome) float64 { return float64(n) / o.wall.Seconds() }
-	note := fmt.Sprintf("same run, our engine first; %d vs %d replies", len(ours.rtts), len(fp.rtts))
+	note := fmt.Sprintf("same run, our engine first; %d vs %d replies a run; %s", ours.replies, fp.replies, runs)
 	thrMet := tps(ours) >= tps(fp)
 	thrNote := note
 	if !thrMet {
