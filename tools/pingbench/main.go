@@ -1,7 +1,8 @@
 // Command pingbench pings the same N loopback targets (3 echoes each) with WardOps' engine and
 // with fping, alternating in the same run (5 runs of each by default), and prints targets per
-// second, CPU seconds and the median RTT of each run and the medians: `go tool task bench:ping`. The figures against issue #9's target
-// (throughput ≥ fping's at ≤ 1.5× its CPU) also go to run/bench/ping.json.
+// second, CPU seconds and the median RTT of each run and the medians: `go tool task bench:ping`.
+// The figures against issue #9's target (throughput ≥ fping's at ≤ 1.5× its CPU) also go to
+// run/bench/ping.json.
 package main
 
 import (
