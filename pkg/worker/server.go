@@ -45,13 +45,16 @@ func NewServer(p ServerParams) *asynq.Server {
 		p.RetryDelay = RetryDelay
 	}
 	logger := p.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	return asynq.NewServerFromRedisClient(p.Redis, asynq.Config{
 		Concurrency: p.Concurrency,
 		// idle workers look for new tasks every 100ms (asynq's default is 1s): a fanned-out
 		// batch starts at once instead of up to a second into its slot
 		TaskCheckInterval: 100 * time.Millisecond,
 		Queues:            p.Queues,
-		RetryDelayFunc:    RetryDelay,
+		RetryDelayFunc:    p.RetryDelay,
 		ShutdownTimeout:   p.ShutdownTimeout,
 		Logger:            daemon.AsynqLogger{L: logger.With("component", "asynq")},
 		LogLevel:          asynq.WarnLevel,
