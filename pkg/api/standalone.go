@@ -16,10 +16,18 @@ import (
 	"github.com/wardops/wardops/pkg/store"
 )
 
-// standaloneTTL is how long one built standalone list is served as fresh. Statuses change once
-// per ping cycle (30 s) and the dashboard gets changes live over SSE, so a second of reuse costs
-// nothing in freshness and turns a burst of requests into one query.
+// standaloneTTL is how long one built standalone list is served as fresh at least. Statuses
+// change once per ping cycle (30 s) and the dashboard gets changes live over SSE, so a second of
+// reuse costs nothing in freshness and turns a burst of requests into one query.
 const standaloneTTL = time.Second
+
+// A list that took long to build is fresh for standaloneBuildFactor times its build time (up to
+// standaloneMaxTTL), so that steady traffic keeps the API rebuilding at most a quarter of the
+// time: at 100,000 devices a build is a few hundred milliseconds of a core.
+const (
+	standaloneBuildFactor = 4
+	standaloneMaxTTL      = 10 * time.Second
+)
 
 // standaloneMaxStale is how old a list may be and still be answered at once while a newer one
 // is built in the background. At 100,000 devices a build (query, encoding, gzip) takes a few
@@ -33,6 +41,7 @@ type listCache struct {
 	group singleflight.Group
 	mu    sync.Mutex
 	built time.Time
+	took  time.Duration // how long the last build took
 	plain []byte
 	gz    []byte
 }
@@ -40,10 +49,11 @@ type listCache struct {
 func (lc *listCache) get(ctx context.Context) (plain, gz []byte, err error) {
 	lc.mu.Lock()
 	age := time.Since(lc.built)
+	fresh := max(standaloneTTL, min(standaloneBuildFactor*lc.took, standaloneMaxTTL))
 	plain, gz = lc.plain, lc.gz
 	lc.mu.Unlock()
 	switch {
-	case plain != nil && age < standaloneTTL:
+	case plain != nil && age < fresh:
 		return plain, gz, nil
 	case plain != nil && age < standaloneMaxStale:
 		lc.group.DoChan("list", lc.rebuild) // stale-while-revalidate: nobody waits for the build
@@ -58,12 +68,13 @@ func (lc *listCache) get(ctx context.Context) (plain, gz []byte, err error) {
 }
 
 func (lc *listCache) rebuild() (any, error) {
+	start := time.Now()
 	p, z, err := lc.load(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	lc.mu.Lock()
-	lc.plain, lc.gz, lc.built = p, z, time.Now()
+	lc.plain, lc.gz, lc.built, lc.took = p, z, time.Now(), time.Since(start)
 	lc.mu.Unlock()
 	return nil, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,5 +105,51 @@ func TestListCacheServesStaleWhileRebuilding(t *testing.T) {
 	builds <- "v3"
 	if got := get(); got != "v3" {
 		t.Errorf("list older than the stale bound: got %q, want the new build", got)
+	}
+}
+
+// TestListCacheFreshForItsBuildTime: a list that took long to build stays fresh for four times
+// its build time (no rebuild), bounded by standaloneMaxTTL; a quick one for standaloneTTL.
+func TestListCacheFreshForItsBuildTime(t *testing.T) {
+	var builds atomic.Int32
+	lc := listCache{load: func(context.Context) ([]byte, []byte, error) {
+		builds.Add(1)
+		return []byte("list"), []byte("gz"), nil
+	}}
+	get := func() {
+		t.Helper()
+		if _, _, err := lc.get(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := func(age, took time.Duration) {
+		lc.mu.Lock()
+		lc.built, lc.took = time.Now().Add(-age), took
+		lc.mu.Unlock()
+	}
+	get()
+	cases := []struct {
+		name      string
+		age, took time.Duration
+		rebuilt   bool
+	}{
+		{"quick build, within the TTL", standaloneTTL / 2, time.Millisecond, false},
+		{"quick build, past the TTL", 2 * standaloneTTL, time.Millisecond, true},
+		{"slow build, past the TTL but within 4× its build", 1500 * time.Millisecond, 500 * time.Millisecond, false},
+		{"slow build, past 4× its build", 2500 * time.Millisecond, 500 * time.Millisecond, true},
+		{"very slow build, past the cap", standaloneMaxTTL + time.Second, 5 * time.Second, true},
+	}
+	for _, tc := range cases {
+		before := builds.Load()
+		set(tc.age, tc.took)
+		get()
+		deadline := time.Now().Add(2 * time.Second) // a stale list is rebuilt in the background
+		for tc.rebuilt && builds.Load() == before && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		_, _, _ = lc.group.Do("list", func() (any, error) { return nil, nil }) // joins a rebuild still running
+		if got := builds.Load() > before; got != tc.rebuilt {
+			t.Errorf("%s: rebuilt %v, want %v", tc.name, got, tc.rebuilt)
+		}
 	}
 }
