@@ -120,8 +120,8 @@ func NormalizeExtraOIDs(list []ExtraOID) ([]ExtraOID, error) {
 // separated by ';'), "name oid [role=cpu|memory|gauge] [agg=get|avg|max|min|sum] [scale=N]";
 // blank lines and lines starting with '#' are ignored. Example:
 //
-//	# Cisco: average 5-minute CPU over all CPUs
-//	cisco_cpu  1.3.6.1.4.1.9.9.109.1.1.1.1.8  role=cpu agg=avg
+//	# Juniper: average CPU over all components (jnxOperatingCPU)
+//	juniper_cpu  1.3.6.1.4.1.2636.3.1.13.1.8  role=cpu agg=avg
 //	fw_sessions 1.3.6.1.4.1.12356.101.4.1.8.0
 //
 // Errors name the line: "extra_oids line 2: ...".

@@ -19,9 +19,9 @@ func TestParseExtraOIDs(t *testing.T) {
 		{"comments and blanks", "# vendor OIDs\n\n   \n", []ExtraOID{}, ""},
 		{"one get", "fw_sessions .1.3.6.1.4.1.12356.101.4.1.8.0",
 			[]ExtraOID{{Name: "fw_sessions", OID: "1.3.6.1.4.1.12356.101.4.1.8.0", Role: RoleGauge, Agg: AggGet, Scale: 1}}, ""},
-		{"cisco cpu and memory", "cisco_cpu 1.3.6.1.4.1.9.9.109.1.1.1.1.8 role=cpu agg=avg\njuniper_mem 1.3.6.1.4.1.2636.3.1.13.1.11 role=memory agg=max scale=0.5",
+		{"juniper cpu and memory", "juniper_cpu 1.3.6.1.4.1.2636.3.1.13.1.8 role=cpu agg=avg\njuniper_mem 1.3.6.1.4.1.2636.3.1.13.1.11 role=memory agg=max scale=0.5",
 			[]ExtraOID{
-				{Name: "cisco_cpu", OID: "1.3.6.1.4.1.9.9.109.1.1.1.1.8", Role: RoleCPU, Agg: AggAvg, Scale: 1},
+				{Name: "juniper_cpu", OID: "1.3.6.1.4.1.2636.3.1.13.1.8", Role: RoleCPU, Agg: AggAvg, Scale: 1},
 				{Name: "juniper_mem", OID: "1.3.6.1.4.1.2636.3.1.13.1.11", Role: RoleMemory, Agg: AggMax, Scale: 0.5},
 			}, ""},
 		{"semicolons", "a 1.3.6.1.4.1.1.0; b 1.3.6.1.4.1.2.0",
@@ -70,7 +70,7 @@ func TestNormalizeExtraOIDsNamesEntry(t *testing.T) {
 
 func FuzzParseExtraOIDs(f *testing.F) {
 	for _, s := range []string{
-		"cisco_cpu 1.3.6.1.4.1.9.9.109.1.1.1.1.8 role=cpu agg=avg",
+		"juniper_cpu 1.3.6.1.4.1.2636.3.1.13.1.8 role=cpu agg=avg",
 		"a 1.3.6.1.4.1.1.0; b .1.3.6.1.4.1.2.0 scale=0.01\n# c",
 		"x 1.3 role=memory agg=sum scale=1e3", "a 1.3.6\na 1.3.6", "", ";;;", "a b c d",
 	} {

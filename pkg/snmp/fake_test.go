@@ -129,6 +129,9 @@ func (a *fakeAgent) dialer() dialer {
 	return func(context.Context, Target) (session, error) { return a, nil }
 }
 
+// col is the OID text of a base column's row idx (".N"), from the poller's own table.
+func col(c int, idx string) string { return baseColumns[c].String() + idx }
+
 func pdu(oid string, typ gosnmp.Asn1BER, v any) gosnmp.SnmpPDU {
 	return gosnmp.SnmpPDU{Name: "." + oid, Type: typ, Value: v}
 }
@@ -155,21 +158,21 @@ func routerMIB(n int, legacy bool, octets uint64) []gosnmp.SnmpPDU {
 	for i := 1; i <= n; i++ {
 		idx := "." + itoa(uint64(i))
 		p = append(p,
-			pdu("1.3.6.1.2.1.2.2.1.2"+idx, gosnmp.OctetString, []byte("eth"+itoa(uint64(i)))),
-			pdu("1.3.6.1.2.1.2.2.1.5"+idx, gosnmp.Gauge32, uint(100_000_000)),
-			pdu("1.3.6.1.2.1.2.2.1.7"+idx, gosnmp.Integer, 1),
-			pdu("1.3.6.1.2.1.2.2.1.8"+idx, gosnmp.Integer, 1),
-			pdu("1.3.6.1.2.1.2.2.1.10"+idx, gosnmp.Counter32, uint(octets%(1<<32))),
-			pdu("1.3.6.1.2.1.2.2.1.14"+idx, gosnmp.Counter32, uint(3)),
-			pdu("1.3.6.1.2.1.2.2.1.16"+idx, gosnmp.Counter32, uint((2*octets)%(1<<32))),
-			pdu("1.3.6.1.2.1.2.2.1.20"+idx, gosnmp.Counter32, uint(4)),
+			pdu(col(colIfDescr, idx), gosnmp.OctetString, []byte("eth"+itoa(uint64(i)))),
+			pdu(col(colIfSpeed, idx), gosnmp.Gauge32, uint(100_000_000)),
+			pdu(col(colIfAdminStatus, idx), gosnmp.Integer, 1),
+			pdu(col(colIfOperStatus, idx), gosnmp.Integer, 1),
+			pdu(oidIfInOctets.String()+idx, gosnmp.Counter32, uint(octets%(1<<32))),
+			pdu(col(colIfInErrors, idx), gosnmp.Counter32, uint(3)),
+			pdu(oidIfOutOctets.String()+idx, gosnmp.Counter32, uint((2*octets)%(1<<32))),
+			pdu(col(colIfOutErrors, idx), gosnmp.Counter32, uint(4)),
 		)
 		if !legacy {
 			p = append(p,
-				pdu("1.3.6.1.2.1.31.1.1.1.1"+idx, gosnmp.OctetString, []byte("e"+itoa(uint64(i)))),
-				pdu("1.3.6.1.2.1.31.1.1.1.6"+idx, gosnmp.Counter64, octets),
-				pdu("1.3.6.1.2.1.31.1.1.1.10"+idx, gosnmp.Counter64, 2*octets),
-				pdu("1.3.6.1.2.1.31.1.1.1.15"+idx, gosnmp.Gauge32, uint(1000)),
+				pdu(col(colIfName, idx), gosnmp.OctetString, []byte("e"+itoa(uint64(i)))),
+				pdu(col(colIfHCInOctets, idx), gosnmp.Counter64, octets),
+				pdu(col(colIfHCOutOctets, idx), gosnmp.Counter64, 2*octets),
+				pdu(col(colIfHighSpeed, idx), gosnmp.Gauge32, uint(1000)),
 			)
 		}
 	}

@@ -97,10 +97,10 @@ func TestWalkSizedByIfNumber(t *testing.T) {
 
 func TestPollExtraOIDs(t *testing.T) {
 	a := newFakeAgent(routerMIB(2, false, 1)...)
-	a.set(pdu("1.3.6.1.4.1.9.9.109.1.1.1.1.8.1", gosnmp.Gauge32, uint(40)))
-	a.set(pdu("1.3.6.1.4.1.9.9.109.1.1.1.1.8.2", gosnmp.Gauge32, uint(60)))
+	a.set(pdu("1.3.6.1.4.1.2636.3.1.13.1.8.1", gosnmp.Gauge32, uint(40)))
+	a.set(pdu("1.3.6.1.4.1.2636.3.1.13.1.8.2", gosnmp.Gauge32, uint(60)))
 	a.set(pdu("1.3.6.1.4.1.12356.101.4.1.8.0", gosnmp.OctetString, []byte(" 1234 ")))
-	extra, err := ParseExtraOIDs("cisco_cpu 1.3.6.1.4.1.9.9.109.1.1.1.1.8 role=cpu agg=avg\nsessions 1.3.6.1.4.1.12356.101.4.1.8.0 scale=0.5\nmissing 1.3.6.1.4.1.99.1.0\nmaxcpu 1.3.6.1.4.1.9.9.109.1.1.1.1.8 agg=max")
+	extra, err := ParseExtraOIDs("juniper_cpu 1.3.6.1.4.1.2636.3.1.13.1.8 role=cpu agg=avg\nsessions 1.3.6.1.4.1.12356.101.4.1.8.0 scale=0.5\nmissing 1.3.6.1.4.1.99.1.0\nmaxcpu 1.3.6.1.4.1.2636.3.1.13.1.8 agg=max")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestPollExtraOIDs(t *testing.T) {
 	for _, e := range r.Extra {
 		got[e.Name] = []any{e.Value, e.OK}
 	}
-	want := map[string]any{"cisco_cpu": []any{50.0, true}, "sessions": []any{617.0, true}, "missing": []any{0.0, false}, "maxcpu": []any{60.0, true}}
+	want := map[string]any{"juniper_cpu": []any{50.0, true}, "sessions": []any{617.0, true}, "missing": []any{0.0, false}, "maxcpu": []any{60.0, true}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("extra values (-want +got):\n%s", diff)
 	}

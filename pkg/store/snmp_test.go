@@ -48,7 +48,7 @@ func TestSNMPConfigRoundTripAndResolution(t *testing.T) {
 
 	var profileID int64
 	testenv.Must(t, "profile", st.Pool().QueryRow(ctx, `INSERT INTO monitoring_profiles (name) VALUES ('p') RETURNING id`).Scan(&profileID))
-	prof := store.SNMPProfileConfig{ExtraOIDs: json.RawMessage(`[{"name":"cpu","oid":"1.3.6.1.4.1.9.9.109.1.1.1.1.8","role":"cpu","agg":"avg"}]`),
+	prof := store.SNMPProfileConfig{ExtraOIDs: json.RawMessage(`[{"name":"cpu","oid":"1.3.6.1.4.1.2636.3.1.13.1.8","role":"cpu","agg":"avg"}]`),
 		Credentials: &store.SNMPConfig{Version: "2c", Port: 161, TimeoutMS: 2000, Retries: 1, MaxRepetitions: 10, CommunitySealed: "v1.bbbbbbbb.z"}}
 	testenv.Must(t, "put profile config", st.PutProfileSNMPConfig(ctx, profileID, prof))
 	other, err := st.CreateDevice(ctx, store.DeviceInput{Name: "rtr-2", IP: netip.MustParseAddr("127.0.0.2"), ProfileID: &profileID, Enabled: true})

@@ -26,18 +26,19 @@ func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 	ctx := context.Background()
 	p := pb.Phase{Devices: sz.devices, SNMP: sz.snmp, Workers: workers, IntervalS: intervalFlag.Seconds(), SNMPIntervalS: snmpIntFlag.Seconds(),
 		WorkerEnv: *workerEnv, UnreachablePct: sz.dead}
-	plan, err := fleetsim.Plan(sz.devices)
-	testenv.Must(t, "plan the fleet", err)
-	p.Unreachable, err = fleetsim.Unreachable(plan, sz.dead, unreachablePrefix)
-	testenv.Must(t, "plan the unreachable devices", err)
 	if sz != s.cur {
 		start := time.Now()
+		plan, err := fleetsim.Plan(sz.devices)
+		testenv.Must(t, "plan the fleet", err)
+		s.unreachable, err = fleetsim.Unreachable(plan, sz.dead, unreachablePrefix)
+		testenv.Must(t, "plan the unreachable devices", err)
 		sum, err := fleetsim.ApplyPlan(ctx, s.client, s.agents, plan, sz.snmp)
 		testenv.Must(t, "register the fleet", err)
 		p.RegisterS = time.Since(start).Seconds()
-		t.Logf("fleet %d devices (%d SNMP, %d unreachable): %+v in %.1f s", sz.devices, sz.snmp, p.Unreachable, sum, p.RegisterS)
+		t.Logf("fleet %d devices (%d SNMP, %d unreachable): %+v in %.1f s", sz.devices, sz.snmp, s.unreachable, sum, p.RegisterS)
 		s.cur = sz
 	}
+	p.Unreachable = s.unreachable
 	for len(s.workers) < workers {
 		s.addWorker(t)
 	}
@@ -114,7 +115,7 @@ func (s *stack) phase(t *testing.T, sz size, workers int) pb.Phase {
 	p.MachineBusyPct = 100 * float64(after.busy-before.busy) / float64(max(after.total-before.total, 1))
 	p.WorkerRSSMB, p.RedisMB = rssMax, redisMax
 	var rows int64
-	err = s.db.QueryRow(ctx, `SELECT count(*) FROM ping_results WHERE slot_at >= $1 AND slot_at < $2`, from, to).Scan(&rows)
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM ping_results WHERE slot_at >= $1 AND slot_at < $2`, from, to).Scan(&rows)
 	testenv.Must(t, "count ping rows", err)
 	p.PingRowsPerS = float64(rows) / w
 	if sz.snmp > 0 && len(p.SNMPCycles) > 0 {

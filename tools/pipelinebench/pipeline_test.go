@@ -144,6 +144,7 @@ type stack struct {
 	client            *fleetsim.Client
 	agents            fleetsim.Agents
 	cur               size
+	unreachable       int // devices of cur moved behind the downed namespace
 }
 
 func startStack(t *testing.T, root, runDir string) *stack {
