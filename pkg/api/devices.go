@@ -33,12 +33,16 @@ func (o *optID) UnmarshalJSON(b []byte) error {
 	}
 	var v int64
 	if err := json.Unmarshal(b, &v); err != nil || v <= 0 {
-		// an UnmarshalTypeError gets the field's name from encoding/json (see jsonError)
+		// an UnmarshalTypeError gets the field's name from encoding/json; httpsec describes
+		// the wanted value with ExpectedJSON
 		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[optID]()}
 	}
 	o.ID = &v
 	return nil
 }
+
+// ExpectedJSON describes a valid value in the decoder's errors.
+func (optID) ExpectedJSON() string { return "a positive integer id or null" }
 
 // deviceBody is the JSON of a device create (name and ip required) or patch (all optional).
 type deviceBody struct {

@@ -61,7 +61,7 @@ func TestDeviceLifecycle(t *testing.T) {
 	}{
 		{"own parent", http.MethodPatch, swPath, fmt.Sprintf(`{"parent_id":%d}`, sw.ID), 400, "invalid_reference", "parent_id"},
 		{"missing parent", http.MethodPatch, swPath, `{"parent_id":999999}`, 400, "invalid_reference", "parent_id"},
-		{"zero parent", http.MethodPatch, swPath, `{"parent_id":0}`, 400, "invalid_parent_id", "parent_id"},
+		{"zero parent", http.MethodPatch, swPath, `{"parent_id":0}`, 400, "invalid_field", "parent_id"},
 		{"missing profile", http.MethodPatch, swPath, `{"profile_id":999999}`, 400, "invalid_reference", "profile_id"},
 		{"rename onto another device", http.MethodPatch, swPath, `{"name":"br01-rtr"}`, 409, "conflict", "name"},
 		{"create with a taken name", http.MethodPost, "/api/v1/devices", `{"name":"br01-rtr","ip":"127.50.0.9"}`, 409, "conflict", "name"},
@@ -134,12 +134,12 @@ func TestBadCreateBodies(t *testing.T) {
 		{"control character in branch", `{"name":"a","ip":"127.0.0.1","branch":"a\u0007b"}`, 400, "invalid_branch", "branch"},
 		{"bad label key", `{"name":"a","ip":"127.0.0.1","labels":{"9x":"y"}}`, 400, "invalid_labels", "labels"},
 		{"unknown field", `{"name":"a","ip":"127.0.0.1","colour":"red"}`, 400, "unknown_field", "colour"},
-		{"wrong type", `{"name":"a","ip":"127.0.0.1","enabled":"yes"}`, 400, "invalid_enabled", "enabled"},
-		{"array body", `[{"name":"a","ip":"127.0.0.1"}]`, 400, "invalid_request", ""},
-		{"trailing object", `{"name":"a","ip":"127.0.0.1"}{"name":"b","ip":"127.0.0.2"}`, 400, "invalid_request", ""},
-		{"trailing garbage", `{"name":"a","ip":"127.0.0.1"} ;DROP`, 400, "invalid_request", ""},
-		{"truncated", `{"name":"a","ip":"127.0.0.1"`, 400, "invalid_request", ""},
-		{"empty body", ``, 400, "invalid_request", ""},
+		{"wrong type", `{"name":"a","ip":"127.0.0.1","enabled":"yes"}`, 400, "invalid_field", "enabled"},
+		{"array body", `[{"name":"a","ip":"127.0.0.1"}]`, 400, "invalid_field", ""},
+		{"trailing object", `{"name":"a","ip":"127.0.0.1"}{"name":"b","ip":"127.0.0.2"}`, 400, "trailing_data", ""},
+		{"trailing garbage", `{"name":"a","ip":"127.0.0.1"} ;DROP`, 400, "trailing_data", ""},
+		{"truncated", `{"name":"a","ip":"127.0.0.1"`, 400, "invalid_json", ""},
+		{"empty body", ``, 400, "invalid_json", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,5 +242,39 @@ func TestStandaloneList(t *testing.T) {
 	testenv.Must(t, "store list", err)
 	if diff := cmp.Diff(want, typed.Devices); diff != "" {
 		t.Errorf("API list vs store rows (-store +api):\n%s", diff)
+	}
+}
+
+// TestConstraintErrorsHideDatabaseText (pen-test finding 7): a write that violates a
+// constraint answers a field error in the API's words; PostgreSQL's text (`Key (parent_id)=…
+// is not present in table "devices"`) never reaches the client.
+func TestConstraintErrorsHideDatabaseText(t *testing.T) {
+	sys := startAPI(t)
+	createDevice(t, sys, `{"name":"cx-rtr","ip":"127.53.0.1"}`)
+	cases := []struct {
+		name, method, path, body string
+		status                   int
+		code, field, message     string
+	}{
+		{"missing parent", http.MethodPost, "/api/v1/devices", `{"name":"cx-sw","ip":"127.53.0.2","parent_id":999999}`,
+			400, "invalid_reference", "parent_id", "parent_id does not name an existing device"},
+		{"missing profile", http.MethodPost, "/api/v1/devices", `{"name":"cx-sw","ip":"127.53.0.2","profile_id":999999}`,
+			400, "invalid_reference", "profile_id", "profile_id does not name an existing monitoring profile"},
+		{"taken name", http.MethodPost, "/api/v1/devices", `{"name":"cx-rtr","ip":"127.53.0.3"}`,
+			409, "conflict", "name", "another device already has this name"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := jsonCall(t, sys, tc.method, tc.path, tc.body)
+			a.wantError(t, tc.name, tc.status, tc.code, tc.field)
+			for _, leak := range []string{"Key (", "table", "constraint", "violates", "devices_"} {
+				if strings.Contains(string(a.Body), leak) {
+					t.Errorf("%s: answer %s contains database text %q", tc.name, a.Body, leak)
+				}
+			}
+			if a.Err.Error == nil || a.Err.Error.Message != tc.message {
+				t.Errorf("%s: answer %s, want message %q", tc.name, a.Body, tc.message)
+			}
+		})
 	}
 }

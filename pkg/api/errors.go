@@ -8,21 +8,13 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/store"
 )
 
-// Error is an API error: it becomes {"error":{"code","message","field"}} with Status.
-type Error struct {
-	Status  int    `json:"-"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
-
-// StatusCode lets echo's middlewares see the status.
-func (e *Error) StatusCode() int { return e.Status }
+// Error is an API error: it becomes {"error":{"code","message","field"}} with Status. It is
+// httpsec's error type, so the decoder, auth and the API's handlers fail in one shape.
+type Error = httpsec.Error
 
 // badRequest is a 400 about one input field.
 func badRequest(field, format string, args ...any) *Error {
@@ -45,9 +37,9 @@ func storeError(err error, what string, id any) error {
 	var ce *store.ConstraintError
 	switch {
 	case errors.As(err, &ce) && errors.Is(err, store.ErrConflict):
-		return &Error{Status: http.StatusConflict, Code: "conflict", Message: fmt.Sprintf("%s already exists (%s)", what, ce.Detail), Field: ce.Field()}
+		return &Error{Status: http.StatusConflict, Code: "conflict", Message: ce.ClientMessage(what), Field: ce.Field()}
 	case errors.As(err, &ce) && errors.Is(err, store.ErrInvalidReference):
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_reference", Message: ce.Detail, Field: ce.Field()}
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_reference", Message: ce.ClientMessage(what), Field: ce.Field()}
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(what, id)
 	case errors.Is(err, store.ErrConflict):
@@ -82,7 +74,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			_ = c.NoContent(ae.Status)
 			return
 		}
-		_ = c.JSON(ae.Status, map[string]*Error{"error": ae})
+		_ = c.JSON(ae.Status, ae) // Error marshals as {"error":{…}}
 	}
 }
 

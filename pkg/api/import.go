@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/inventory"
 	"github.com/wardops/wardops/pkg/store"
 )
@@ -38,7 +40,7 @@ func (s *Server) importDevices(c *echo.Context) error {
 	}
 	if len(lineErrs) > 0 {
 		return c.JSON(http.StatusUnprocessableEntity, map[string]any{
-			"error": &Error{Code: "invalid_csv", Message: "the import has errors; nothing was written", Field: "file"},
+			"error": httpsec.BodyError{Code: "invalid_csv", Message: "the import has errors; nothing was written", Field: "file"},
 			"lines": lineErrs,
 		})
 	}
@@ -80,4 +82,11 @@ func importBody(c *echo.Context) ([]byte, error) {
 		return nil, tooLarge
 	}
 	return body, nil
+}
+
+// bodyTooLarge reports whether a body read failed because a body-limit middleware stopped it
+// (http.MaxBytesReader, or echo's BodyLimit).
+func bodyTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe) || echo.StatusCode(err) == http.StatusRequestEntityTooLarge
 }

@@ -84,10 +84,36 @@ func decodeError(err error) *Error {
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		return badRequest(CodeUnknownField, "unknown field", strings.Trim(f, `"`))
 	}
+	var fe InputFieldError
+	if errors.As(err, &fe) {
+		return badRequest(CodeInvalidField, fe.Error(), fe.InputField())
+	}
 	return badRequest(CodeInvalidJSON, "request body is not valid JSON for this endpoint", "")
 }
 
+// InputFieldError is implemented by the errors of custom UnmarshalJSON methods that know which
+// input field they are about; DecodeJSON turns them into a 400 naming that field.
+type InputFieldError interface {
+	error
+	// InputField is the dotted JSON path of the offending field.
+	InputField() string
+}
+
+// ExpectedJSON is implemented by types with their own UnmarshalJSON that want a wrong value
+// described in their own words ("a positive integer id or null") rather than by Go kind.
+type ExpectedJSON interface {
+	ExpectedJSON() string
+}
+
+var expectedJSONType = reflect.TypeFor[ExpectedJSON]()
+
 func jsonKind(t reflect.Type) string {
+	if t.Implements(expectedJSONType) {
+		return reflect.Zero(t).Interface().(ExpectedJSON).ExpectedJSON()
+	}
+	if reflect.PointerTo(t).Implements(expectedJSONType) {
+		return reflect.New(t).Interface().(ExpectedJSON).ExpectedJSON()
+	}
 	switch t.Kind() {
 	case reflect.Bool:
 		return "a boolean"

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -37,6 +38,9 @@ func Name(s string) (string, error) {
 	case hasControl(s) || !utf8.ValidString(s):
 		return "", &FieldError{"name", "contains control characters or invalid UTF-8"}
 	}
+	if err := checkInvisible("name", s); err != nil {
+		return "", err
+	}
 	return s, nil
 }
 
@@ -58,6 +62,9 @@ func Text(field, s string) (string, error) {
 	if hasControl(s) || !utf8.ValidString(s) {
 		return "", &FieldError{field, "contains control characters or invalid UTF-8"}
 	}
+	if err := checkInvisible(field, s); err != nil {
+		return "", err
+	}
 	return s, nil
 }
 
@@ -73,6 +80,9 @@ func Labels(m map[string]string) (map[string]string, error) {
 		}
 		if len(v) > MaxLabelLen || hasControl(v) || !utf8.ValidString(v) {
 			return nil, &FieldError{"labels", fmt.Sprintf("label %q: value too long or has control characters", k)}
+		}
+		if r, ok := invisibleRune(v); ok {
+			return nil, &FieldError{"labels", fmt.Sprintf("label %q: contains the invisible formatting character U+%04X", k, r)}
 		}
 		out[k] = v
 	}
@@ -103,9 +113,30 @@ func ParseLabels(s string) (map[string]string, error) {
 
 func hasControl(s string) bool {
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) { // C0, DEL and C1
 			return true
 		}
 	}
 	return false
+}
+
+// checkInvisible refuses text with a format character (Unicode category Cf): the bidirectional
+// overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E/F, U+061C) that make
+// "ATM-01<U+202E>10-MTA" display as something else, and the zero-width characters (U+200B-U+200D,
+// U+2060, U+FEFF, U+00AD) that make two different names look the same on the dashboard.
+func checkInvisible(field, s string) error {
+	if r, ok := invisibleRune(s); ok {
+		return &FieldError{field, fmt.Sprintf("contains the invisible formatting character U+%04X (bidirectional or zero-width characters can disguise a name)", r)}
+	}
+	return nil
+}
+
+// invisibleRune returns the first format character of s.
+func invisibleRune(s string) (rune, bool) {
+	for _, r := range s {
+		if unicode.Is(unicode.Cf, r) {
+			return r, true
+		}
+	}
+	return 0, false
 }

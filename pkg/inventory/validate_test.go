@@ -41,6 +41,13 @@ func TestName(t *testing.T) {
 		{name: "NUL", in: "a\x00b", wantErr: "name: contains control characters or invalid UTF-8"},
 		{name: "DEL", in: "a\x7fb", wantErr: "name: contains control characters or invalid UTF-8"},
 		{name: "invalid UTF-8", in: "a\xffb", wantErr: "name: contains control characters or invalid UTF-8"},
+		{name: "C1 control", in: "a\u0085b", wantErr: "name: contains control characters or invalid UTF-8"},
+		{name: "right-to-left override", in: "ATM-01\u202E10-MTA", wantErr: "name: contains the invisible formatting character U+202E (bidirectional or zero-width characters can disguise a name)"},
+		{name: "zero-width space", in: "br01\u200B-rtr", wantErr: "name: contains the invisible formatting character U+200B (bidirectional or zero-width characters can disguise a name)"},
+		{name: "first strong isolate", in: "a\u2068b", wantErr: "name: contains the invisible formatting character U+2068 (bidirectional or zero-width characters can disguise a name)"},
+		{name: "byte order mark", in: "\uFEFFrtr", wantErr: "name: contains the invisible formatting character U+FEFF (bidirectional or zero-width characters can disguise a name)"},
+		{name: "Cyrillic is fine", in: "алматы-рутер-01", want: "алматы-рутер-01"},
+		{name: "Arabic is fine", in: "فرع-01", want: "فرع-01"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,6 +108,7 @@ func TestText(t *testing.T) {
 		{name: "control", field: "type", in: "router\r", want: "router"}, // trailing \r is trimmed away
 		{name: "control inside", field: "type", in: "rou\rter", wantErr: "type: contains control characters or invalid UTF-8"},
 		{name: "invalid UTF-8", field: "branch", in: "\xc3\x28", wantErr: "branch: contains control characters or invalid UTF-8"},
+		{name: "zero-width joiner", field: "region", in: "so\u200Duth", wantErr: "region: contains the invisible formatting character U+200D (bidirectional or zero-width characters can disguise a name)"},
 		{name: "quotes and SQL are just text", field: "branch", in: `x' OR '1'='1`, want: `x' OR '1'='1`},
 	}
 	for _, tc := range cases {
@@ -146,6 +154,7 @@ func TestLabels(t *testing.T) {
 		{name: "201-byte value", in: map[string]string{"k": strings.Repeat("v", 201)}, wantErr: `labels: label "k": value too long or has control characters`},
 		{name: "control in value", in: map[string]string{"k": "a\nb"}, wantErr: `labels: label "k": value too long or has control characters`},
 		{name: "invalid UTF-8 value", in: map[string]string{"k": "\xff"}, wantErr: `labels: label "k": value too long or has control characters`},
+		{name: "bidi override value", in: map[string]string{"k": "a\u202Eb"}, wantErr: `labels: label "k": contains the invisible formatting character U+202E`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -146,6 +146,9 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
+// InputField names the JSON field, for the API's decoder (httpsec.InputFieldError).
+func (e *FieldError) InputField() string { return e.Field }
+
 // ErrInvalid is matched (errors.Is) by every validation error of this package.
 var ErrInvalid = errors.New("invalid SNMP settings")
 

@@ -102,11 +102,37 @@ var ErrInvalidReference = errors.New("invalid reference")
 type ConstraintError struct {
 	Kind       error
 	Constraint string
-	Detail     string
+	// Detail is PostgreSQL's own text (for logs; never sent to clients).
+	Detail string
+	// Message, when set, is a message written by the store for the client (a parent loop).
+	Message string
 }
 
 func (e *ConstraintError) Error() string {
+	if e.Message != "" {
+		return fmt.Sprintf("%v: %s (%s)", e.Kind, e.Constraint, e.Message)
+	}
 	return fmt.Sprintf("%v: %s (%s)", e.Kind, e.Constraint, e.Detail)
+}
+
+// ClientMessage says what is wrong in the API's words, never PostgreSQL's (whose Detail names
+// tables, columns and values: `Key (parent_id)=(7) is not present in table "devices"`).
+func (e *ConstraintError) ClientMessage(what string) string {
+	if e.Message != "" {
+		return e.Message
+	}
+	field := e.Field()
+	switch {
+	case errors.Is(e, ErrConflict) && field != "":
+		return fmt.Sprintf("another %s already has this %s", what, field)
+	case errors.Is(e, ErrConflict):
+		return fmt.Sprintf("the %s conflicts with an existing one", what)
+	case field == "parent_id":
+		return "parent_id does not name an existing device"
+	case field == "profile_id":
+		return "profile_id does not name an existing monitoring profile"
+	}
+	return fmt.Sprintf("the %s refers to something that does not exist", what)
 }
 
 // Is lets errors.Is match the kind.
@@ -151,7 +177,7 @@ func (s *Store) GetDevice(ctx context.Context, id int64) (Device, error) {
 // UpdateDevice replaces a device's fields (the API merges a PATCH onto the current row first).
 func (s *Store) UpdateDevice(ctx context.Context, id int64, in DeviceInput) (Device, error) {
 	if in.ParentID != nil && *in.ParentID == id {
-		return Device{}, &ConstraintError{Kind: ErrInvalidReference, Constraint: "devices_parent_self", Detail: "a device cannot be its own parent"}
+		return Device{}, &ConstraintError{Kind: ErrInvalidReference, Constraint: "devices_parent_self", Message: "a device cannot be its own parent"}
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
@@ -193,7 +219,7 @@ func refuseParentLoop(ctx context.Context, tx pgx.Tx, names []string) error {
 		return fmt.Errorf("check parent loops: %w", err)
 	}
 	return &ConstraintError{Kind: ErrInvalidReference, Constraint: "devices_parent_loop",
-		Detail: "parent loop: " + strings.Join(loop, " → ")}
+		Message: "parent loop: " + strings.Join(loop, " → ")}
 }
 
 // DeleteDevice removes a device; its status, events and (by cascade) children links go with it.
