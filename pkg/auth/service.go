@@ -50,8 +50,13 @@ type Params struct {
 	CookieSecure bool
 	// Hash sets the argon2id cost of new password hashes (zero fields take the defaults).
 	Hash HashParams
-	// MaxConcurrentHashes (default DefaultMaxConcurrentHashes).
+	// MaxConcurrentHashes (default DefaultMaxConcurrentHashes) bounds the hashes of sign-ins
+	// from clean addresses and of password changes; addresses with recent failures share a
+	// lane of a quarter of that (at least 1).
 	MaxConcurrentHashes int
+	// MaxAttemptsPerAddr (default DefaultMaxAttemptsPerAddr) bounds one client address's
+	// sign-in attempts in flight; more are refused before hashing.
+	MaxAttemptsPerAddr int
 	// Throttle sets the sign-in backoff (zero fields take the defaults).
 	Throttle ThrottleParams
 	// Now is the clock (default time.Now); tests move it to expire sessions and tokens.
@@ -85,6 +90,9 @@ func (p *Params) setDefaults() error {
 	if p.MaxConcurrentHashes <= 0 {
 		p.MaxConcurrentHashes = DefaultMaxConcurrentHashes
 	}
+	if p.MaxAttemptsPerAddr <= 0 {
+		p.MaxAttemptsPerAddr = DefaultMaxAttemptsPerAddr
+	}
 	if p.RedisPrefix == "" {
 		p.RedisPrefix = DefaultRedisPrefix
 	}
@@ -103,6 +111,7 @@ type Service struct {
 	log      *slog.Logger
 	audit    *audit.Recorder
 	hashSem  chan struct{}
+	admit    *admission
 	dummy    string // hash of a random password, verified for unknown users
 	throttle *throttle
 	routes   *registry
@@ -118,6 +127,7 @@ func NewService(p Params) (*Service, error) {
 	s := &Service{
 		p: p, store: p.Store, rdb: p.Redis, log: p.Logger, audit: p.Audit,
 		hashSem: make(chan struct{}, p.MaxConcurrentHashes),
+		admit:   newAdmission(p.MaxAttemptsPerAddr, p.MaxConcurrentHashes),
 		routes:  newRegistry(),
 		guardPC: reflect.ValueOf((&guard{}).wrap).Pointer(),
 	}
@@ -137,7 +147,7 @@ func (s *Service) now() time.Time { return s.p.Now().UTC() }
 
 // hash hashes pw with the configured cost, waiting for a hashing slot.
 func (s *Service) hash(ctx context.Context, pw string) (string, error) {
-	if err := s.acquireHash(ctx); err != nil {
+	if err := acquireHash(ctx, s.hashSem); err != nil {
 		return "", err
 	}
 	defer func() { <-s.hashSem }()
@@ -145,12 +155,12 @@ func (s *Service) hash(ctx context.Context, pw string) (string, error) {
 }
 
 // verify checks pw against encoded (the dummy hash when encoded is empty), waiting for a
-// hashing slot.
-func (s *Service) verify(ctx context.Context, encoded, pw string) (ok, stale bool, err error) {
-	if err := s.acquireHash(ctx); err != nil {
+// hashing slot of lane.
+func (s *Service) verify(ctx context.Context, lane chan struct{}, encoded, pw string) (ok, stale bool, err error) {
+	if err := acquireHash(ctx, lane); err != nil {
 		return false, false, err
 	}
-	defer func() { <-s.hashSem }()
+	defer func() { <-lane }()
 	if encoded == "" {
 		_, _, err := verifyPassword(s.p.Hash, s.dummy, pw)
 		return false, false, err
@@ -158,9 +168,9 @@ func (s *Service) verify(ctx context.Context, encoded, pw string) (ok, stale boo
 	return verifyPassword(s.p.Hash, encoded, pw)
 }
 
-func (s *Service) acquireHash(ctx context.Context) error {
+func acquireHash(ctx context.Context, lane chan struct{}) error {
 	select {
-	case s.hashSem <- struct{}{}:
+	case lane <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("wait for password hashing slot: %w", ctx.Err())

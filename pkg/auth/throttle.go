@@ -57,7 +57,8 @@ func (p *ThrottleParams) setDefaults() {
 // throttleScript atomically checks the backoff of one key and, when the attempt may go ahead,
 // counts it as a failure in advance (so parallel guesses cannot all slip through before the
 // first failure is written). A success later undoes or clears that count.
-// KEYS[1] key; ARGV now_ms, free, base_ms, max_ms, ttl_ms. Returns {allowed, wait_ms}.
+// KEYS[1] key; ARGV now_ms, free, base_ms, max_ms, ttl_ms. Returns {allowed, wait_ms, n}: n is
+// the count before this attempt (failures and attempts still in flight).
 const throttleScript = `
 local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
@@ -65,12 +66,12 @@ local now, free, base, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV
 if n >= free then
   local delay = math.min(base * 2 ^ (n - free), max)
   if now < last + delay then
-    return {0, math.ceil(last + delay - now)}
+    return {0, math.ceil(last + delay - now), n}
   end
 end
 redis.call('HSET', KEYS[1], 'n', n + 1, 'last', now)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return {1, 0}
+return {1, 0, n}
 `
 
 // releaseScript clears the user's key and gives the address back its reserved attempt.
@@ -103,28 +104,52 @@ func (t *throttle) keys(username, addr string) (user, ip string) {
 }
 
 // attempt reserves a sign-in attempt on key; when backoff is in force it returns the wait.
-func (t *throttle) attempt(ctx context.Context, key string, free int, now time.Time) (time.Duration, error) {
+// prior is the key's count before this attempt.
+func (t *throttle) attempt(ctx context.Context, key string, free int, now time.Time) (wait time.Duration, prior int64, err error) {
 	ttl := t.p.Window + t.p.Max
 	res, err := t.script.Run(ctx, t.rdb, []string{key}, now.UnixMilli(), free, t.p.Base.Milliseconds(),
 		t.p.Max.Milliseconds(), ttl.Milliseconds()).Int64Slice()
 	if err != nil {
-		return 0, fmt.Errorf("sign-in throttle: %w", err)
+		return 0, 0, fmt.Errorf("sign-in throttle: %w", err)
+	}
+	if len(res) != 3 {
+		return 0, 0, fmt.Errorf("sign-in throttle: script answered %d values, want 3", len(res))
 	}
 	if res[0] == 1 {
-		return 0, nil
+		return 0, res[2], nil
 	}
-	return time.Duration(res[1]) * time.Millisecond, nil
+	return time.Duration(res[1]) * time.Millisecond, res[2], nil
 }
 
 // check reserves an attempt for both the user and the address (address first, so a locked
-// address does not also spend the user's allowance) and returns the longer wait, if any.
-func (t *throttle) check(ctx context.Context, username, addr string, now time.Time) (time.Duration, error) {
+// address does not also spend the user's allowance) and returns the longer wait, if any, and
+// the address's lane class (see admission): an address with a quarter of its free failures or
+// more in the window (counting attempts in flight) is suspect — a guessing run, not a typo or
+// two; else one that signed someone in within TrustFor is trusted; else it is new.
+func (t *throttle) check(ctx context.Context, username, addr string, now time.Time) (wait time.Duration, class laneClass, err error) {
 	userKey, addrKey := t.keys(username, addr)
-	if wait, err := t.attempt(ctx, addrKey, t.p.AddrFree, now); err != nil || wait > 0 {
-		return wait, err
+	wait, prior, err := t.attempt(ctx, addrKey, t.p.AddrFree, now)
+	if err != nil || wait > 0 {
+		return wait, laneSuspect, err
 	}
-	return t.attempt(ctx, userKey, t.p.UserFree, now)
+	if wait, _, err = t.attempt(ctx, userKey, t.p.UserFree, now); err != nil || wait > 0 {
+		return wait, laneSuspect, err
+	}
+	if prior >= int64(max(1, t.p.AddrFree/4)) {
+		return 0, laneSuspect, nil
+	}
+	n, err := t.rdb.Exists(ctx, t.trustKey(addr)).Result()
+	if err != nil {
+		return 0, laneSuspect, fmt.Errorf("sign-in throttle: %w", err)
+	}
+	if n == 1 {
+		return 0, laneTrusted, nil
+	}
+	return 0, laneNew, nil
 }
+
+// trustKey marks an address that signed a user in within the trust period.
+func (t *throttle) trustKey(addr string) string { return t.prefix + "trusted:" + addr }
 
 // succeeded clears the user's failures and returns the address's reserved attempt; earlier
 // failures from the address stay (a valid account must not reset an attacker's counter).
@@ -132,6 +157,9 @@ func (t *throttle) succeeded(ctx context.Context, username, addr string) error {
 	userKey, addrKey := t.keys(username, addr)
 	if err := t.release.Run(ctx, t.rdb, []string{userKey, addrKey}).Err(); err != nil {
 		return fmt.Errorf("reset sign-in throttle: %w", err)
+	}
+	if err := t.rdb.Set(ctx, t.trustKey(addr), 1, addrTrustPeriod).Err(); err != nil {
+		return fmt.Errorf("mark sign-in address trusted: %w", err)
 	}
 	return nil
 }

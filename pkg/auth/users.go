@@ -136,7 +136,11 @@ func (s *Service) CheckPassword(ctx context.Context, username, password, addr st
 // verification against a dummy hash, like known ones, so timing does not tell them apart.
 func (s *Service) checkCredentials(ctx context.Context, username, password, addr string) (store.User, error) {
 	name := NormalizeUsername(username)
-	wait, err := s.throttle.check(ctx, name, addr, s.now())
+	if !s.admit.enter(addr) { // refused before any hashing or Redis work
+		return store.User{}, &ThrottledError{RetryAfter: addrBusyRetry}
+	}
+	defer s.admit.leave(addr)
+	wait, class, err := s.throttle.check(ctx, name, addr, s.now())
 	if err != nil {
 		return store.User{}, err
 	}
@@ -149,7 +153,7 @@ func (s *Service) checkCredentials(ctx context.Context, username, password, addr
 			return u, err
 		}
 	}
-	ok, stale, verr := s.verify(ctx, u.PasswordHash, password) // "" → dummy hash
+	ok, stale, verr := s.verify(ctx, s.lane(class), u.PasswordHash, password) // "" → dummy hash
 	if verr != nil && !errors.Is(verr, errBadHash) {
 		return u, verr
 	}
