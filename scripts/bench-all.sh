@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `go tool task bench`: every bench in sequence — cycle, ping, api (875 / 10,000 / 100,000),
-# snmp, tsdb, alerts, ui, retention, pipeline — each writing run/bench/<name>.json, then
+# snmp, tsdb, alerts, auth, ui, retention, pipeline — each writing run/bench/<name>.json, then
 # BENCHMARKS.md rendered from them by tools/benchreport. A bench that fails does not stop the
 # others: it gets a row with met=false and the end of its log (its full log is
 # run/bench/logs/<name>.log). A bench task that does not exist (yet) is recorded as not run.
@@ -14,7 +14,7 @@ source scripts/bench-lib.sh
 RUN_DIR=${WARDOPS_RUN_DIR:-$PWD/run}
 DIR=$RUN_DIR/bench
 LIMIT=${WARDOPS_BENCH_TIMEOUT:-90m}
-BENCHES=${WARDOPS_BENCHES:-cycle ping api snmp tsdb alerts ui retention pipeline}
+BENCHES=${WARDOPS_BENCHES:-cycle ping api snmp tsdb alerts auth ui retention pipeline}
 REPORT=${WARDOPS_BENCH_REPORT:-BENCHMARKS.md}
 LOGS=$DIR/logs
 mkdir -p "$LOGS"
