@@ -83,6 +83,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"GET", "/api/v1/audit"}:         {unauth, forb, forb, pass},
 		// the guard's verdict; past it, the handler answers 400/409 to these empty bodies
 		{"DELETE", "/api/v1/users/999999/totp"}: {unauth, forb, forb, 404},
+		{"POST", "/api/v1/auth/login/totp"}:     {400, 400, 400, 400},     // public; {} lacks a code
 		{"GET", "/api/v1/unguarded"}:            {forb, forb, forb, forb}, // fail closed
 	}
 	roleIdx := map[string]int{"anonymous": 0, "viewer": 1, "operator": 2, "admin": 3}

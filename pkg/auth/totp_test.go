@@ -266,3 +266,29 @@ func TestRequireTOTPForAdmins(t *testing.T) {
 		t.Errorf("after enrolment: %d %s", resp.status, resp.body)
 	}
 }
+
+// TestTOTPEnrolmentCallers: enrolment is for signed-in sessions of local users; a bearer token
+// is no sign-in, anonymous callers are refused by the guard, and without a secret key the
+// answer says so.
+func TestTOTPEnrolmentCallers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t) // no secret box
+	cases := []struct {
+		name   string
+		c      *client
+		status int
+		code   string
+	}{
+		{"anonymous", f.anon(), http.StatusUnauthorized, "unauthenticated"},
+		{"viewer token", f.withToken(authtest.Token(t, f.svc, auth.RoleViewer)), http.StatusForbidden, "forbidden"},
+		{"viewer session without a secret key", f.login("viewer"), http.StatusConflict, "no_secret_key"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := tc.c.do(http.MethodPost, "/api/v1/auth/totp/enroll", map[string]string{})
+			if resp.status != tc.status || resp.errCode() != tc.code {
+				t.Errorf("got %d %s, want %d %s", resp.status, resp.body, tc.status, tc.code)
+			}
+		})
+	}
+}

@@ -34,6 +34,7 @@ func TestAuthenticate(t *testing.T) {
 				{name: "operator via nested group", user: "bob", password: testenv.LDAPPassword, role: auth.RoleOperator},
 				{name: "viewer", user: "carol", password: testenv.LDAPPassword, role: auth.RoleViewer},
 				{name: "disabled account", user: "dave", password: testenv.LDAPPassword, refused: auth.RefusedDisabled},
+				{name: "locked by ppolicy", user: "grace", password: testenv.LDAPPassword, refused: auth.RefusedDisabled},
 				{name: "no mapped group", user: "erin", password: testenv.LDAPPassword, refused: auth.RefusedNoGroup},
 				{name: "wrong password", user: "alice", password: "not it", refused: auth.RefusedWrongPassword},
 				{name: "empty password", user: "alice", password: "", refused: auth.RefusedWrongPassword},

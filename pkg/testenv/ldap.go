@@ -61,6 +61,7 @@ var LDAPUsers = map[string]string{
 	"bob":   "in branch-north-ops, which is a member of noc-operators (nested)",
 	"carol": "in noc-viewers",
 	"dave":  "in noc-admins but disabled (userAccountControl 514: ACCOUNTDISABLE)",
+	"grace": "in noc-admins but locked by OpenLDAP ppolicy (pwdAccountLockedTime)",
 	"erin":  "only in canteen (no mapped group)",
 	"frank": "in noc-operators directly",
 	"admin": "in noc-admins, password LDAPAdminPassword (shadowed by a local admin)",
@@ -211,6 +212,7 @@ include /etc/ldap/schema/inetorgperson.schema
 include %[1]s/ad.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
+moduleload ppolicy
 pidfile %[1]s/slapd.pid
 argsfile %[1]s/slapd.args
 TLSCACertificateFile %[1]s/ca.pem
@@ -226,6 +228,8 @@ suffix "%[2]s"
 rootdn "%[3]s"
 rootpw %[4]s
 directory %[1]s/data
+# OpenLDAP's own account lock (pwdAccountLockedTime), as a second way to disable a user
+overlay ppolicy
 access to attrs=userPassword by anonymous auth by self write by * none
 access to * by users read by * none
 `, dir, LDAPBaseDN, LDAPRootDN, LDAPRootPassword)
@@ -253,18 +257,23 @@ func directoryLDIF() string {
 		pw   string
 	}{{"alice", 512, LDAPPassword}, {"bob", 512, LDAPPassword}, {"carol", 512, LDAPPassword},
 		{"dave", 514, LDAPPassword}, {"erin", 512, LDAPPassword}, {"frank", 512, LDAPPassword},
-		{"admin", 512, LDAPAdminPassword}}
+		{"admin", 512, LDAPAdminPassword}, {"grace", 0, LDAPPassword}}
 	for _, u := range users {
 		// the RDN (cn=Alice Example) differs from the account name, as in AD
 		w("dn: %s\nobjectClass: inetOrgPerson\nobjectClass: wardopsADAccount\ncn: %s\nsn: Example\nuid: %s\n"+
-			"sAMAccountName: %s\nuserAccountControl: %d\nuserPassword: %s\n\n",
-			LDAPUserDN(u.name), ldapCN(u.name), u.name, u.name, u.uac, ssha(u.pw))
+			"sAMAccountName: %s\nuserPassword: %s\n", LDAPUserDN(u.name), ldapCN(u.name), u.name, u.name, ssha(u.pw))
+		if u.uac != 0 {
+			w("userAccountControl: %d\n", u.uac)
+		} else { // no AD attribute: locked the OpenLDAP way, for good
+			w("pwdAccountLockedTime: 000001010000Z\n")
+		}
+		w("\n")
 	}
 	groups := []struct {
 		dn      string
 		members []string
 	}{
-		{LDAPGroupAdmins, []string{LDAPUserDN("alice"), LDAPUserDN("dave"), LDAPUserDN("admin")}},
+		{LDAPGroupAdmins, []string{LDAPUserDN("alice"), LDAPUserDN("dave"), LDAPUserDN("admin"), LDAPUserDN("grace")}},
 		{LDAPGroupOperators, []string{LDAPGroupNorthOps, LDAPUserDN("frank")}},
 		{LDAPGroupNorthOps, []string{LDAPUserDN("bob")}},
 		{LDAPGroupViewers, []string{LDAPUserDN("carol")}},
