@@ -126,7 +126,9 @@ function signedIn() {
   who.hidden = out.hidden = !info;
   if (info) who.textContent = `${info.user.username} (${info.user.role})`;
   for (const a of document.querySelectorAll('[data-role]')) a.hidden = !api.can(a.dataset.role);
-  if (mustEnrol()) { // nothing else answers until two-factor is set up
+  if (mustEnrol()) { // nothing else answers until two-factor is set up (live events neither)
+    if (app.live) { app.live.stop(); app.live = null; }
+    document.getElementById('live').hidden = true;
     location.hash = '#/security';
     route();
     return;
