@@ -131,6 +131,9 @@ func (s *Service) matchTOTP(u store.User, code string) (int64, bool, error) {
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		return 0, false, nil
 	}
+	if s.p.Secrets == nil {
+		return 0, false, ErrNoSecretKey // the key was removed after users enrolled
+	}
 	plain, err := s.p.Secrets.Open(u.TOTPSecret, totpAAD(u.ID))
 	if err != nil {
 		return 0, false, fmt.Errorf("open TOTP secret of user %d: %w", u.ID, err)
