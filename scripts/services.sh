@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (apt-get, when missing) and starts (when not running) every service WardOps and its
 # tests need on this machine: PostgreSQL 15, Redis 7, VictoriaMetrics, snmpd + snmpsim, plus the
-# tools fping, chromium, iproute2 and curl. Safe to run again: what runs is left alone.
+# tools fping, chromium, iproute2 and curl, and OpenLDAP (slapd, ldap-utils) for directory sign-in tests. Safe to run again: what runs is left alone.
 #
 #   scripts/services.sh [RUN_DIR]     RUN_DIR holds VictoriaMetrics/SNMP data (default ./run)
 set -euo pipefail
@@ -62,6 +62,7 @@ start_postgres
 start_redis
 scripts/victoriametrics.sh start "$RUN_DIR/vm" "${WARDOPS_VM_PORT:-8428}" >&2
 if [ -x scripts/snmp.sh ]; then scripts/snmp.sh start "$RUN_DIR/snmp" >&2; fi
+if [ -x scripts/ldap.sh ]; then scripts/ldap.sh install >&2; fi # tests start their own slapd
 psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='wardops'" | grep -q 1 \
 	|| psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE wardops"
 log "ready: PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379, VictoriaMetrics 127.0.0.1:${WARDOPS_VM_PORT:-8428}"

@@ -23,6 +23,7 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/directory"
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/httpsec"
@@ -77,8 +78,15 @@ func run(args []string) int {
 	}
 	defer rdb.Close()
 	st := store.New(pool, cfg.QueryTimeout, logger)
-	svc, err := auth.NewService(auth.Params{Store: st, Redis: rdb, Logger: logger, SessionIdle: cfg.SessionIdle,
-		SessionAbsolute: cfg.SessionAbsolute, CookieSecure: cfg.CookieSecure || cfg.TLSCertFile != ""})
+	authParams, err := identityParams(cfg, logger)
+	if err != nil {
+		logger.Error("identity configuration", "err", err)
+		return 2
+	}
+	authParams.Store, authParams.Redis, authParams.Logger = st, rdb, logger
+	authParams.SessionIdle, authParams.SessionAbsolute = cfg.SessionIdle, cfg.SessionAbsolute
+	authParams.CookieSecure = cfg.CookieSecure || cfg.TLSCertFile != ""
+	svc, err := auth.NewService(authParams)
 	if err != nil {
 		logger.Error("auth service", "err", err)
 		return 1
@@ -106,6 +114,25 @@ func runCLI(ctx context.Context, args []string, svc *auth.Service) int {
 		return 1
 	}
 	return 0
+}
+
+// identityParams builds the sign-in parts of the auth service: the TOTP secret box, the
+// admins-must-enrol rule and, when WARDOPS_LDAP_URL is set, the directory.
+func identityParams(cfg config.API, logger *slog.Logger) (auth.Params, error) {
+	box, err := daemon.SecretBox(cfg.SecretKey)
+	if err != nil {
+		return auth.Params{}, err
+	}
+	p := auth.Params{Secrets: box, RequireTOTPAdmins: cfg.RequireTOTPAdmins}
+	if cfg.LDAP.Enabled() {
+		d, err := directory.New(cfg.LDAP, logger.With("component", "directory"))
+		if err != nil {
+			return p, err
+		}
+		p.Directory, p.DirectoryRefresh = d, cfg.LDAP.Refresh
+		logger.Info("directory sign-in on", "url", cfg.LDAP.URL, "groups", len(cfg.LDAP.Groups))
+	}
+	return p, nil
 }
 
 type deps struct {

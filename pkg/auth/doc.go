@@ -24,6 +24,12 @@
 // without one, so a forgotten guard fails closed; RouteTable lists every route's rule for the
 // route-audit test.
 //
+// Sign-in: a local account (source local) signs in with its argon2id password, and, when it
+// has two-factor on, a TOTP or recovery code in a second step (totp.go). Any other name goes
+// to the Directory (Params.Directory, AD/LDAP via pkg/directory) when one is configured; its
+// groups give the role, are re-read every DirectoryRefresh for live sessions, and the user row
+// is kept as source ldap (signin_directory.go). Local accounts stay the break-glass way in.
+//
 // Sessions live in Redis rather than PostgreSQL: every dashboard request reads its session,
 // and the idle deadline moves on each one, which suits an in-memory store with TTLs; losing
 // Redis only signs everybody out. The session id is stored as its SHA-256, so a copy of Redis

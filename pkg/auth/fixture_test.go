@@ -59,10 +59,21 @@ const (
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith is newFixture with edit applied to the service's Params (a directory, a
+// secret box, …) before the service is built.
+func newFixtureWith(t *testing.T, edit func(*auth.Params)) *fixture {
+	t.Helper()
 	f := &fixture{t: t, clock: authtest.NewClock(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)), logs: &syncBuffer{},
 		users: map[string]int64{}}
 	logger := slog.New(audit.NewRedactingHandler(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	f.svc = authtest.NewService(t, auth.Params{Logger: logger, SessionIdle: idle, SessionAbsolute: absolute, Now: f.clock.Now})
+	p := auth.Params{Logger: logger, SessionIdle: idle, SessionAbsolute: absolute, Now: f.clock.Now}
+	if edit != nil {
+		edit(&p)
+	}
+	f.svc = authtest.NewService(t, p)
 	f.e = echo.New()
 	f.e.Logger = logger
 	f.e.OnAddRoute = f.svc.OnAddRoute

@@ -18,7 +18,12 @@ import (
 // Register adds the auth, user, token and audit endpoints to g (the /api/v1 group), each with
 // its guard:
 //
-//	POST   /auth/login      public    {username, password} → session cookie + CSRF token
+//	POST   /auth/login      public    {username, password} → session cookie + CSRF token, or
+//	                                  {mfa_required, mfa_token} when two-factor is on
+//	POST   /auth/login/totp public    {mfa_token, code | recovery_code} → session cookie
+//	POST   /auth/totp/enroll   viewer  local session: new TOTP secret, otpauth URL, QR PNG
+//	POST   /auth/totp/confirm  viewer  {code} → two-factor on, 10 recovery codes (shown once)
+//	DELETE /users/:id/totp     admin   turn a user's two-factor off (lost device)
 //	POST   /auth/logout     viewer    ends the session
 //	GET    /auth/me         viewer    the caller, and the CSRF token of a session
 //	POST   /auth/password   viewer    {current_password, new_password}, sessions only
@@ -30,6 +35,9 @@ func (s *Service) Register(g *echo.Group) {
 	g.POST("/auth/logout", s.handleLogout, s.Require(RoleViewer))
 	g.GET("/auth/me", s.handleMe, s.Require(RoleViewer))
 	g.POST("/auth/password", s.handlePassword, s.Require(RoleViewer))
+	g.POST("/auth/login/totp", s.handleLoginTOTP, s.Public())
+	g.POST("/auth/totp/enroll", s.handleTOTPEnroll, s.Require(RoleViewer))
+	g.POST("/auth/totp/confirm", s.handleTOTPConfirm, s.Require(RoleViewer))
 
 	admin := s.Require(RoleAdmin)
 	g.GET("/users", s.handleListUsers, admin)
@@ -37,6 +45,7 @@ func (s *Service) Register(g *echo.Group) {
 	g.GET("/users/:id", s.handleGetUser, admin)
 	g.PATCH("/users/:id", s.handleUpdateUser, admin)
 	g.DELETE("/users/:id", s.handleDeleteUser, admin)
+	g.DELETE("/users/:id/totp", s.handleResetTOTP, admin)
 	g.GET("/tokens", s.handleListTokens, admin)
 	g.POST("/tokens", s.handleCreateToken, admin)
 	g.DELETE("/tokens/:id", s.handleRevokeToken, admin)
@@ -57,6 +66,8 @@ type SessionInfo struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// IdleTimeoutSeconds is how long the session survives without a request.
 	IdleTimeoutSeconds int `json:"idle_timeout_seconds,omitempty"`
+	// TOTPEnrollmentRequired: this session may only enrol in two-factor (and sign out).
+	TOTPEnrollmentRequired bool `json:"totp_enrollment_required,omitempty"`
 }
 
 // MeUser is the signed-in user as login and me show it.
@@ -64,16 +75,32 @@ type MeUser struct {
 	ID       int64  `json:"id"`
 	Username string `json:"username"`
 	Role     string `json:"role"`
+	// Source is "local" or "ldap" (sessions only).
+	Source string `json:"source,omitempty"`
+	// TOTP says two-factor is on (sessions only).
+	TOTP bool `json:"totp_enabled"`
+	// Grants are a directory user's group grants, scopes included.
+	Grants []Grant `json:"grants,omitempty"`
 }
 
 func (s *Service) sessionInfo(id Identity) SessionInfo {
 	info := SessionInfo{User: MeUser{ID: id.UserID, Username: id.Username, Role: id.Role.String()}, Via: id.Via}
 	if id.session != nil {
-		exp := time.UnixMilli(id.session.data.Created).Add(s.p.SessionAbsolute).UTC()
-		info.CSRFToken, info.ExpiresAt = id.session.data.CSRF, &exp
+		d := id.session.data
+		exp := time.UnixMilli(d.Created).Add(s.p.SessionAbsolute).UTC()
+		info.CSRFToken, info.ExpiresAt = d.CSRF, &exp
 		info.IdleTimeoutSeconds = int(s.p.SessionIdle.Seconds())
+		info.User.Source, info.User.TOTP, info.User.Grants = d.Source, d.TOTP, d.Grants
+		info.TOTPEnrollmentRequired = d.MustEnroll
 	}
 	return info
+}
+
+// MFAChallenge is the answer of login when the password was right and a code is due next.
+type MFAChallenge struct {
+	MFARequired bool   `json:"mfa_required"`
+	MFAToken    string `json:"mfa_token"`
+	ExpiresIn   int    `json:"expires_in"`
 }
 
 func (s *Service) handleLogin(c *echo.Context) error {
@@ -89,15 +116,30 @@ func (s *Service) handleLogin(c *echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	addr := clientAddr(c)
-	u, err := s.checkCredentials(ctx, req.Username, req.Password, addr.String())
+	v, err := s.checkCredentials(ctx, req.Username, req.Password, addr.String())
 	if err != nil {
 		return s.fail(c, err)
 	}
+	if v.needsTOTP() {
+		token, err := s.startMFA(ctx, v.User, addr.String())
+		if err != nil {
+			return s.fail(c, err)
+		}
+		return c.JSON(http.StatusOK, MFAChallenge{MFARequired: true, MFAToken: token, ExpiresIn: int(MFAPendingTTL.Seconds())})
+	}
+	return s.signIn(c, v, nil)
+}
+
+// signIn starts the session of v (both factors done), replacing any session the browser had.
+func (s *Service) signIn(c *echo.Context, v verified, detail any) error {
+	ctx := c.Request().Context()
+	addr := clientAddr(c)
+	u := v.User
 	if old, ok := Principal(c); ok && old.session != nil {
 		s.deleteSession(ctx, *old.session) // a sign-in never keeps a session id from before
 	}
 	role, _ := ParseRole(u.Role)
-	sid, ref, err := s.createSession(ctx, u, role, addr.String())
+	sid, ref, err := s.createSession(ctx, v, role, addr.String())
 	if err != nil {
 		return s.fail(c, err)
 	}
@@ -107,7 +149,8 @@ func (s *Service) handleLogin(c *echo.Context) error {
 	}
 	id := Identity{UserID: u.ID, Username: u.Username, Role: role, Via: audit.ViaSession, session: &ref}
 	actor := audit.Actor{UserID: u.ID, Name: u.Username, Via: audit.ViaSession, ClientIP: addr}
-	s.record(audit.WithActor(ctx, actor), audit.Entry{Action: "auth.login", TargetType: "user", TargetID: idStr(u.ID)})
+	s.record(audit.WithActor(ctx, actor), audit.Entry{Action: "auth.login", TargetType: "user", TargetID: idStr(u.ID),
+		Detail: detail})
 	return c.JSON(http.StatusOK, s.sessionInfo(id))
 }
 
@@ -138,18 +181,23 @@ func (s *Service) handlePassword(c *echo.Context) error {
 	if id.session == nil {
 		return writeError(c, http.StatusForbidden, "forbidden", "change passwords from a signed-in session", "")
 	}
+	if id.session.data.Source == store.SourceLDAP {
+		return writeError(c, http.StatusConflict, "directory_user", "change your password in the directory (Active Directory)", "")
+	}
 	var req passwordRequest
 	if err := httpsec.Bind(c, &req); err != nil {
 		return s.fail(c, err)
 	}
 	ctx := c.Request().Context()
 	addr := clientAddr(c)
-	if _, err := s.checkCredentials(ctx, id.Username, req.CurrentPassword, addr.String()); err != nil {
+	v, err := s.checkCredentials(ctx, id.Username, req.CurrentPassword, addr.String())
+	if err != nil {
 		if errors.Is(err, ErrInvalidCredentials) {
 			return writeError(c, http.StatusBadRequest, "invalid_field", "current password is wrong", "current_password")
 		}
 		return s.fail(c, err)
 	}
+	s.throttleReset(ctx, v.Username, addr.String()) // the session proved the second factor
 	u, err := s.UpdateUser(ctx, id.UserID, UserChange{Password: &req.NewPassword})
 	if err != nil {
 		var ie *InputError
@@ -159,7 +207,7 @@ func (s *Service) handlePassword(c *echo.Context) error {
 		return s.fail(c, err)
 	}
 	role, _ := ParseRole(u.Role)
-	sid, ref, err := s.createSession(ctx, u, role, addr.String())
+	sid, ref, err := s.createSession(ctx, verified{User: u}, role, addr.String())
 	if err != nil {
 		return s.fail(c, err)
 	}
@@ -184,6 +232,13 @@ func (s *Service) fail(c *echo.Context, err error) error {
 	case errors.As(err, &te):
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.RetryAfter.Seconds()))))
 		return writeError(c, http.StatusTooManyRequests, "throttled", te.Error(), "")
+	case errors.Is(err, ErrDirectoryUnavailable):
+		return writeError(c, http.StatusServiceUnavailable, "directory_unavailable",
+			"directory unavailable: sign-in with directory accounts does not work right now", "")
+	case errors.Is(err, ErrNoSecretKey):
+		return writeError(c, http.StatusConflict, "no_secret_key", ErrNoSecretKey.Error(), "")
+	case errors.Is(err, errMFAExpired):
+		return writeError(c, http.StatusUnauthorized, "mfa_expired", errMFAExpired.Error(), "mfa_token")
 	case errors.Is(err, ErrInvalidCredentials):
 		return writeError(c, http.StatusUnauthorized, "invalid_credentials", ErrInvalidCredentials.Error(), "")
 	case errors.Is(err, store.ErrLastAdmin):

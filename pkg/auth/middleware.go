@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/httpsec"
+	"github.com/wardops/wardops/pkg/store"
 )
 
 // Authenticate finds the caller of every request and refuses what no rule allows. Mount it
@@ -54,6 +55,10 @@ func (s *Service) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				if msg := csrfProblem(c, id.session.data.CSRF); msg != "" {
 					return writeError(c, http.StatusForbidden, "csrf_failed", msg, "")
 				}
+				if id.session.data.MustEnroll && !enrolmentRoute(ri.Path) {
+					return writeError(c, http.StatusForbidden, "totp_enrollment_required",
+						"set up two-factor sign-in first (POST /api/v1/auth/totp/enroll)", "")
+				}
 			}
 			setPrincipal(c, id, actor)
 		} else {
@@ -85,6 +90,10 @@ func (s *Service) identify(c *echo.Context, addr netip.Addr) (Identity, bool, er
 	}
 	if err != nil {
 		return Identity{}, false, err
+	}
+	if ref.data.Source == store.SourceLDAP && !s.refreshDirectorySession(ctx, &ref) {
+		s.clearSessionCookies(c)
+		return Identity{}, false, nil
 	}
 	d := ref.data
 	return Identity{UserID: d.UserID, Username: d.Username, Role: d.Role, Via: audit.ViaSession, session: &ref}, true, nil

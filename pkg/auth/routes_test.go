@@ -19,28 +19,32 @@ func TestRouteTable(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	authtest.CheckRoutes(t, f.svc, f.e, map[auth.RouteKey]string{
-		{"GET", "/api/v1/health"}:          "public",
-		{"GET", "/api/v1/devices"}:         "viewer",
-		{"POST", "/api/v1/devices"}:        "admin",
-		{"POST", "/api/v1/alerts/:id/ack"}: "operator",
-		{"GET", "/api/v1/unguarded"}:       auth.AccessNone,
-		{"POST", "/api/v1/auth/login"}:     "public",
-		{"POST", "/api/v1/auth/logout"}:    "viewer",
-		{"GET", "/api/v1/auth/me"}:         "viewer",
-		{"POST", "/api/v1/auth/password"}:  "viewer",
-		{"GET", "/api/v1/users"}:           "admin",
-		{"POST", "/api/v1/users"}:          "admin",
-		{"GET", "/api/v1/users/:id"}:       "admin",
-		{"PATCH", "/api/v1/users/:id"}:     "admin",
-		{"DELETE", "/api/v1/users/:id"}:    "admin",
-		{"GET", "/api/v1/tokens"}:          "admin",
-		{"POST", "/api/v1/tokens"}:         "admin",
-		{"DELETE", "/api/v1/tokens/:id"}:   "admin",
-		{"GET", "/api/v1/audit"}:           "admin",
-		{echo.RouteAny, "/monitoring/*"}:   "read:operator write:admin",
-		{"GET", "/metrics"}:                "viewer|ip-allowlist",
-		{"GET", "/metrics-remote"}:         "viewer|ip-allowlist",
-		{"GET", "/admin/stacked"}:          "viewer & admin",
+		{"GET", "/api/v1/health"}:             "public",
+		{"GET", "/api/v1/devices"}:            "viewer",
+		{"POST", "/api/v1/devices"}:           "admin",
+		{"POST", "/api/v1/alerts/:id/ack"}:    "operator",
+		{"GET", "/api/v1/unguarded"}:          auth.AccessNone,
+		{"POST", "/api/v1/auth/login"}:        "public",
+		{"POST", "/api/v1/auth/logout"}:       "viewer",
+		{"GET", "/api/v1/auth/me"}:            "viewer",
+		{"POST", "/api/v1/auth/password"}:     "viewer",
+		{"POST", "/api/v1/auth/login/totp"}:   "public",
+		{"POST", "/api/v1/auth/totp/enroll"}:  "viewer",
+		{"POST", "/api/v1/auth/totp/confirm"}: "viewer",
+		{"DELETE", "/api/v1/users/:id/totp"}:  "admin",
+		{"GET", "/api/v1/users"}:              "admin",
+		{"POST", "/api/v1/users"}:             "admin",
+		{"GET", "/api/v1/users/:id"}:          "admin",
+		{"PATCH", "/api/v1/users/:id"}:        "admin",
+		{"DELETE", "/api/v1/users/:id"}:       "admin",
+		{"GET", "/api/v1/tokens"}:             "admin",
+		{"POST", "/api/v1/tokens"}:            "admin",
+		{"DELETE", "/api/v1/tokens/:id"}:      "admin",
+		{"GET", "/api/v1/audit"}:              "admin",
+		{echo.RouteAny, "/monitoring/*"}:      "read:operator write:admin",
+		{"GET", "/metrics"}:                   "viewer|ip-allowlist",
+		{"GET", "/metrics-remote"}:            "viewer|ip-allowlist",
+		{"GET", "/admin/stacked"}:             "viewer & admin",
 	})
 }
 
@@ -77,7 +81,10 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"GET", "/api/v1/users"}:         {unauth, forb, forb, pass},
 		{"GET", "/api/v1/tokens"}:        {unauth, forb, forb, pass},
 		{"GET", "/api/v1/audit"}:         {unauth, forb, forb, pass},
-		{"GET", "/api/v1/unguarded"}:     {forb, forb, forb, forb}, // fail closed
+		// the guard's verdict; past it, the handler answers 400/409 to these empty bodies
+		{"DELETE", "/api/v1/users/999999/totp"}: {unauth, forb, forb, 404},
+		{"POST", "/api/v1/auth/login/totp"}:     {400, 400, 400, 400},     // public; {} lacks a code
+		{"GET", "/api/v1/unguarded"}:            {forb, forb, forb, forb}, // fail closed
 	}
 	roleIdx := map[string]int{"anonymous": 0, "viewer": 1, "operator": 2, "admin": 3}
 	for rt, statuses := range want {

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -63,6 +64,18 @@ type Params struct {
 	Now func() time.Time
 	// RedisPrefix (default DefaultRedisPrefix) namespaces sessions and throttle counters.
 	RedisPrefix string
+	// Directory, when set, signs in every name that is not a local account (AD/LDAP).
+	Directory Directory
+	// DirectoryRefresh (default DefaultDirectoryRefresh) is how often a directory user's
+	// session re-reads the user's groups.
+	DirectoryRefresh time.Duration
+	// Secrets seals TOTP secrets at rest; without it two-factor enrolment is refused.
+	Secrets *secrets.Box
+	// RequireTOTPAdmins makes a local admin without two-factor enrol before doing anything
+	// else (WARDOPS_REQUIRE_TOTP_ADMINS). It needs Secrets.
+	RequireTOTPAdmins bool
+	// TOTPIssuer names WardOps in authenticator apps (default DefaultTOTPIssuer).
+	TOTPIssuer string
 }
 
 func (p *Params) setDefaults() error {
@@ -95,6 +108,15 @@ func (p *Params) setDefaults() error {
 	}
 	if p.RedisPrefix == "" {
 		p.RedisPrefix = DefaultRedisPrefix
+	}
+	if p.DirectoryRefresh <= 0 {
+		p.DirectoryRefresh = DefaultDirectoryRefresh
+	}
+	if p.TOTPIssuer == "" {
+		p.TOTPIssuer = DefaultTOTPIssuer
+	}
+	if p.RequireTOTPAdmins && p.Secrets == nil {
+		return errors.New("auth: requiring two-factor for admins needs a secret key (WARDOPS_SECRET_KEY) to seal TOTP secrets")
 	}
 	p.Hash.setDefaults()
 	p.Throttle.setDefaults()

@@ -38,6 +38,18 @@ type session struct {
 	Created  int64  `json:"created"`
 	Seen     int64  `json:"seen"`
 	Addr     string `json:"addr"`
+	// Source is the user's source (store.SourceLDAP sessions are refreshed from the directory).
+	Source string `json:"src,omitempty"`
+	// Checked is when the directory last confirmed the user's groups; NextCheck when to ask
+	// again (Unix ms).
+	Checked   int64 `json:"checked,omitempty"`
+	NextCheck int64 `json:"next,omitempty"`
+	// Grants are the directory grants of a directory user (with their scopes).
+	Grants []Grant `json:"grants,omitempty"`
+	// TOTP says the user has two-factor on; MustEnroll that the session may do nothing but
+	// enrol (WARDOPS_REQUIRE_TOTP_ADMINS for an admin without two-factor).
+	TOTP       bool `json:"totp,omitempty"`
+	MustEnroll bool `json:"enrol,omitempty"`
 }
 
 func (s *Service) sessionKey(id string) string {
@@ -49,12 +61,17 @@ func (s *Service) userSessionsKey(uid int64) string {
 	return s.p.RedisPrefix + "user-sessions:" + strconv.FormatInt(uid, 10)
 }
 
-// createSession stores a new session for u and returns its secret id.
-func (s *Service) createSession(ctx context.Context, u store.User, role Role, addr string) (string, sessionRef, error) {
+// createSession stores a new session for the verified user v and returns its secret id.
+func (s *Service) createSession(ctx context.Context, v verified, role Role, addr string) (string, sessionRef, error) {
+	u := v.User
 	id := randomString(32)
 	now := s.now().UnixMilli()
 	ref := sessionRef{key: s.sessionKey(id), data: session{UserID: u.ID, Username: u.Username, Role: role,
-		CSRF: randomString(32), Created: now, Seen: now, Addr: addr}}
+		CSRF: randomString(32), Created: now, Seen: now, Addr: addr, Source: u.Source, TOTP: u.TOTPEnabledAt != nil}}
+	if u.Source == store.SourceLDAP {
+		ref.data.Checked, ref.data.NextCheck, ref.data.Grants = now, now+s.p.DirectoryRefresh.Milliseconds(), v.grants
+	}
+	ref.data.MustEnroll = s.p.RequireTOTPAdmins && role == RoleAdmin && u.Source != store.SourceLDAP && u.TOTPEnabledAt == nil
 	if err := s.saveSession(ctx, ref); err != nil {
 		return "", ref, err
 	}

@@ -78,6 +78,12 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (stor
 		}
 	}
 	before, after, err := s.store.UpdateUser(ctx, id, func(u *store.User) error {
+		if u.Source == store.SourceLDAP && ch.Role != nil && ch.Role.String() != u.Role {
+			return &InputError{Field: "role", Msg: "a directory user's role comes from its groups"}
+		}
+		if u.Source == store.SourceLDAP && hash != "" {
+			return &InputError{Field: "password", Msg: "a directory user's password is kept by the directory"}
+		}
 		if ch.Role != nil {
 			u.Role = ch.Role.String()
 		}
@@ -126,58 +132,89 @@ var ErrInvalidCredentials = errors.New("invalid username or password")
 
 // CheckPassword verifies a username and password exactly as the login endpoint does
 // (throttled per user and per client address addr, failures audited); it returns nil,
-// ErrInvalidCredentials, a *ThrottledError or an infrastructure error.
+// ErrInvalidCredentials, a *ThrottledError or an infrastructure error. It checks the first
+// factor only.
 func (s *Service) CheckPassword(ctx context.Context, username, password, addr string) error {
 	_, err := s.checkCredentials(ctx, username, password, addr)
 	return err
 }
 
-// checkCredentials runs one throttled sign-in attempt. Unknown users cost one argon2id
-// verification against a dummy hash, like known ones, so timing does not tell them apart.
-func (s *Service) checkCredentials(ctx context.Context, username, password, addr string) (store.User, error) {
+// verified is a user whose first factor (password) checked out.
+type verified struct {
+	store.User
+	// grants are what the directory's groups give a directory user.
+	grants []Grant
+}
+
+// needsTOTP reports whether the sign-in still needs a second factor: a local account with
+// two-factor on.
+func (v verified) needsTOTP() bool { return v.Source != store.SourceLDAP && v.TOTPEnabledAt != nil }
+
+// checkCredentials runs one throttled sign-in attempt. A local account of that name signs in
+// with its stored password (break-glass: this works with the directory down); any other name
+// goes to the directory when one is configured. Unknown users cost one argon2id verification
+// against a dummy hash, like known ones, so timing does not tell them apart. The throttle is
+// reset on success unless a second factor is still due (the code step resets it).
+func (s *Service) checkCredentials(ctx context.Context, username, password, addr string) (verified, error) {
 	name := NormalizeUsername(username)
 	if !s.admit.enter(addr) { // refused before any hashing or Redis work
-		return store.User{}, &ThrottledError{RetryAfter: addrBusyRetry}
+		return verified{}, &ThrottledError{RetryAfter: addrBusyRetry}
 	}
 	defer s.admit.leave(addr)
 	wait, class, err := s.throttle.check(ctx, name, addr, s.now())
 	if err != nil {
-		return store.User{}, err
+		return verified{}, err
 	}
 	if wait > 0 {
-		return store.User{}, &ThrottledError{RetryAfter: wait}
+		return verified{}, &ThrottledError{RetryAfter: wait}
 	}
 	var u store.User
 	if plausibleUsername(name) { // anything else cannot exist; it still costs a dummy hash below
 		if u, err = s.store.UserByName(ctx, name); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return u, err
+			return verified{User: u}, err
 		}
+	}
+	if s.p.Directory != nil && plausibleUsername(name) && (u.ID == 0 || u.Source == store.SourceLDAP) {
+		return s.checkDirectory(ctx, name, password, addr, u)
 	}
 	ok, stale, verr := s.verify(ctx, s.lane(class), u.PasswordHash, password) // "" → dummy hash
 	if verr != nil && !errors.Is(verr, errBadHash) {
-		return u, verr
+		return verified{User: u}, verr
 	}
 	reason := ""
 	switch {
 	case u.ID == 0:
 		reason = "unknown user"
+	case u.Source == store.SourceLDAP:
+		reason = "directory user, no directory configured"
 	case !ok:
 		reason = "wrong password"
 	case u.Disabled:
 		reason = "disabled"
 	}
 	if reason != "" {
-		s.record(ctx, audit.Entry{Action: "auth.login_failed", TargetType: "user", TargetID: clip(name, 64),
-			Detail: map[string]string{"reason": reason}})
-		return u, ErrInvalidCredentials
+		s.loginFailed(ctx, name, reason)
+		return verified{User: u}, ErrInvalidCredentials
 	}
-	if err := s.throttle.succeeded(ctx, name, addr); err != nil {
-		s.log.WarnContext(ctx, "sign-in throttle not reset", "err", err)
+	v := verified{User: u}
+	if !v.needsTOTP() {
+		s.throttleReset(ctx, name, addr)
 	}
 	if stale {
 		s.rehash(ctx, u, password)
 	}
-	return u, nil
+	return v, nil
+}
+
+func (s *Service) loginFailed(ctx context.Context, name, reason string) {
+	s.record(ctx, audit.Entry{Action: "auth.login_failed", TargetType: "user", TargetID: clip(name, 64),
+		Detail: map[string]string{"reason": reason}})
+}
+
+func (s *Service) throttleReset(ctx context.Context, name, addr string) {
+	if err := s.throttle.succeeded(ctx, name, addr); err != nil {
+		s.log.WarnContext(ctx, "sign-in throttle not reset", "err", err)
+	}
 }
 
 // plausibleUsername reports whether name could be a stored username, so that arbitrary

@@ -19,11 +19,16 @@ type UserView struct {
 	UpdatedAt         time.Time  `json:"updated_at"`
 	PasswordChangedAt time.Time  `json:"password_changed_at"`
 	LastLoginAt       *time.Time `json:"last_login_at"`
+	// Source is "local" or "ldap" (a directory user: role from its groups, no local password).
+	Source string `json:"source"`
+	// TOTPEnabled says two-factor sign-in is on.
+	TOTPEnabled bool `json:"totp_enabled"`
 }
 
 func userView(u store.User) UserView {
 	return UserView{ID: u.ID, Username: u.Username, Role: u.Role, Disabled: u.Disabled, CreatedAt: u.CreatedAt,
-		UpdatedAt: u.UpdatedAt, PasswordChangedAt: u.PasswordChangedAt, LastLoginAt: u.LastLoginAt}
+		UpdatedAt: u.UpdatedAt, PasswordChangedAt: u.PasswordChangedAt, LastLoginAt: u.LastLoginAt,
+		Source: u.Source, TOTPEnabled: u.TOTPEnabledAt != nil}
 }
 
 // TokenView is an API token's metadata as the API shows it (never the secret or its hash).

@@ -35,28 +35,38 @@ type API struct {
 	TrustedProxies []netip.Prefix
 	// MetricsAllow: WARDOPS_METRICS_ALLOW, CIDRs that may read /metrics without a token (default none).
 	MetricsAllow []netip.Prefix
+	// LDAP: WARDOPS_LDAP_*, sign-in against Active Directory / LDAP (default off).
+	LDAP LDAP
+	// RequireTOTPAdmins: WARDOPS_REQUIRE_TOTP_ADMINS, local admins must enrol in two-factor
+	// before anything else (default false; needs WARDOPS_SECRET_KEY).
+	RequireTOTPAdmins bool
 }
 
 // LoadAPI reads the API's configuration; the error names every bad variable.
 func LoadAPI(get Getenv) (API, error) {
 	r := &reader{get: get}
 	c := API{
-		Common:          loadCommon(r, DefaultAPIMaxConns),
-		Ping:            loadPing(r),
-		SNMP:            loadSNMP(r),
-		HTTPAddr:        r.str("WARDOPS_HTTP_ADDR", DefaultHTTPAddr),
-		MigrateOnStart:  r.boolean("WARDOPS_MIGRATE_ON_START", true),
-		MinWorkers:      r.integer("WARDOPS_HEALTH_MIN_WORKERS", DefaultMinWorkers, 0, 10000),
-		DiskPath:        r.str("WARDOPS_DISK_PATH", DefaultDiskPath),
-		AdminPassword:   r.str("WARDOPS_ADMIN_PASSWORD", ""),
-		ShutdownTimeout: r.duration("WARDOPS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second, 10*time.Minute),
-		SessionIdle:     r.duration("WARDOPS_SESSION_IDLE", DefaultSessionIdle, time.Minute, 7*24*time.Hour),
-		SessionAbsolute: r.duration("WARDOPS_SESSION_ABSOLUTE", DefaultSessionAbsolute, time.Minute, 30*24*time.Hour),
-		CookieSecure:    r.boolean("WARDOPS_COOKIE_SECURE", false),
-		TLSCertFile:     r.str("WARDOPS_TLS_CERT_FILE", ""),
-		TLSKeyFile:      r.str("WARDOPS_TLS_KEY_FILE", ""),
-		TrustedProxies:  r.prefixes("WARDOPS_TRUSTED_PROXIES"),
-		MetricsAllow:    r.prefixes("WARDOPS_METRICS_ALLOW"),
+		Common:            loadCommon(r, DefaultAPIMaxConns),
+		Ping:              loadPing(r),
+		SNMP:              loadSNMP(r),
+		HTTPAddr:          r.str("WARDOPS_HTTP_ADDR", DefaultHTTPAddr),
+		MigrateOnStart:    r.boolean("WARDOPS_MIGRATE_ON_START", true),
+		MinWorkers:        r.integer("WARDOPS_HEALTH_MIN_WORKERS", DefaultMinWorkers, 0, 10000),
+		DiskPath:          r.str("WARDOPS_DISK_PATH", DefaultDiskPath),
+		AdminPassword:     r.str("WARDOPS_ADMIN_PASSWORD", ""),
+		ShutdownTimeout:   r.duration("WARDOPS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second, 10*time.Minute),
+		SessionIdle:       r.duration("WARDOPS_SESSION_IDLE", DefaultSessionIdle, time.Minute, 7*24*time.Hour),
+		SessionAbsolute:   r.duration("WARDOPS_SESSION_ABSOLUTE", DefaultSessionAbsolute, time.Minute, 30*24*time.Hour),
+		CookieSecure:      r.boolean("WARDOPS_COOKIE_SECURE", false),
+		TLSCertFile:       r.str("WARDOPS_TLS_CERT_FILE", ""),
+		TLSKeyFile:        r.str("WARDOPS_TLS_KEY_FILE", ""),
+		TrustedProxies:    r.prefixes("WARDOPS_TRUSTED_PROXIES"),
+		MetricsAllow:      r.prefixes("WARDOPS_METRICS_ALLOW"),
+		LDAP:              loadLDAP(r),
+		RequireTOTPAdmins: r.boolean("WARDOPS_REQUIRE_TOTP_ADMINS", false),
+	}
+	if c.RequireTOTPAdmins && c.SecretKey == "" {
+		r.fail("WARDOPS_REQUIRE_TOTP_ADMINS", "true", "needs WARDOPS_SECRET_KEY to seal two-factor secrets")
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		missing := "WARDOPS_TLS_KEY_FILE"

@@ -125,7 +125,11 @@ var allVars = []string{
 	"WARDOPS_PING_ENGINE", "WARDOPS_SNMP_INTERVAL", "WARDOPS_SNMP_BATCH_SIZE", "WARDOPS_HTTP_ADDR", "WARDOPS_MIGRATE_ON_START",
 	"WARDOPS_HEALTH_MIN_WORKERS", "WARDOPS_DISK_PATH", "WARDOPS_ADMIN_PASSWORD", "WARDOPS_SHUTDOWN_TIMEOUT",
 	"WARDOPS_WORKER_CONCURRENCY", "WARDOPS_QUEUE_PRIORITIES", "WARDOPS_METRICS_ADDR", "WARDOPS_LEADER_TTL",
-	"WARDOPS_SNMP_ENABLED", "WARDOPS_PPROF",
+	"WARDOPS_SNMP_ENABLED", "WARDOPS_PPROF", "WARDOPS_LDAP_URL", "WARDOPS_LDAP_STARTTLS", "WARDOPS_LDAP_CA_FILE",
+	"WARDOPS_LDAP_BIND_DN", "WARDOPS_LDAP_BIND_PASSWORD", "WARDOPS_LDAP_BIND_PASSWORD_FILE", "WARDOPS_LDAP_USER_BASE",
+	"WARDOPS_LDAP_USER_FILTER", "WARDOPS_LDAP_GROUP_BASE", "WARDOPS_LDAP_GROUP_FILTER", "WARDOPS_LDAP_GROUP_DEPTH",
+	"WARDOPS_LDAP_GROUPS", "WARDOPS_LDAP_GROUPS_FILE", "WARDOPS_LDAP_REFRESH", "WARDOPS_LDAP_TIMEOUT",
+	"WARDOPS_REQUIRE_TOTP_ADMINS",
 }
 
 // TestValuesAreRead sets every variable to a valid non-default value and checks that each
@@ -217,6 +221,12 @@ func TestBadConfigFixtures(t *testing.T) {
 		{"bad_ping_batch_size.env", "scheduler", `WARDOPS_PING_BATCH_SIZE="20000": must be between 1 and 10000`},
 		{"bad_min_workers.env", "api", `WARDOPS_HEALTH_MIN_WORKERS="-1": must be between 0 and 10000`},
 		{"bad_snmp_enabled.env", "scheduler", `WARDOPS_SNMP_ENABLED="enabled": not a boolean (true/false)`},
+		{"bad_ldap_plain.env", "api", `WARDOPS_LDAP_URL="ldap://127.0.0.1:389": plain ldap:// would send passwords in clear: use ldaps:// or set WARDOPS_LDAP_STARTTLS=true`},
+		{"bad_ldap_groups.env", "api", `WARDOPS_LDAP_GROUPS="cn=noc,dc=bank,dc=example => admin; cn=ops,dc=bank,dc=example => root": entry 2: role "root": want viewer, operator or admin`},
+		{"bad_ldap_groups_file.env", "api", `WARDOPS_LDAP_GROUPS_FILE="testdata/ldap_groups_bad.txt": line 5: "countries=north": want regions=a,b or branches=c,d`},
+		{"bad_ldap_user_filter.env", "api", `WARDOPS_LDAP_USER_FILTER="(uid=admin)": must contain {username}`},
+		{"bad_ldap_bind.env", "api", `WARDOPS_LDAP_BIND_DN="cn=svc,dc=bank,dc=example": WARDOPS_LDAP_BIND_DN and WARDOPS_LDAP_BIND_PASSWORD are required with WARDOPS_LDAP_URL`},
+		{"bad_require_totp.env", "api", `WARDOPS_REQUIRE_TOTP_ADMINS="true": needs WARDOPS_SECRET_KEY to seal two-factor secrets`},
 		{"bad_several.env", "worker", "WARDOPS_LOG_LEVEL=\"loud\": must be one of debug, info, warn, error\n" +
 			`WARDOPS_PING_COUNT="0": must be between 1 and 20`},
 	}

@@ -48,6 +48,9 @@ type Options struct {
 	NoScheduler bool
 	// Series serves the graph route (nil: 503).
 	Series api.SeriesReader
+	// Auth edits the auth service's Params (a secret box for two-factor, a directory…)
+	// before it is built.
+	Auth func(*auth.Params)
 }
 
 // System is a running WardOps.
@@ -113,7 +116,11 @@ func Start(t testing.TB, o Options) *System {
 		"database": health.Ping("database", pool, time.Second),
 		"workers":  health.Workers(insp, health.DefaultWorkerThresholds),
 	}, 2*time.Second)
-	sys.Auth = authtest.NewService(t, auth.Params{Store: st, Redis: rdb, Logger: logger})
+	ap := auth.Params{Store: st, Redis: rdb, Logger: logger}
+	if o.Auth != nil {
+		o.Auth(&ap)
+	}
+	sys.Auth = authtest.NewService(t, ap)
 	sys.Token = authtest.Token(t, sys.Auth, auth.RoleAdmin)
 	sys.API = api.New(api.Params{Store: st, Redis: rdb, Client: client, Tasks: insp, Health: checker, Logger: logger,
 		Auth: sys.Auth, Series: o.Series})

@@ -25,19 +25,41 @@ type User struct {
 	UpdatedAt         time.Time
 	PasswordChangedAt time.Time
 	LastLoginAt       *time.Time
+	// Source is SourceLocal or SourceLDAP (a directory user: no usable PasswordHash).
+	Source string
+	// ExternalDN is the directory entry of a SourceLDAP user.
+	ExternalDN string
+	// TOTPSecret is the sealed TOTP secret ("" when none); TOTPEnabledAt is set once
+	// enrolment was confirmed; TOTPLastStep is the last time step a code was accepted for.
+	TOTPSecret    string
+	TOTPEnabledAt *time.Time
+	TOTPLastStep  int64
 }
 
+// User sources.
+const (
+	// SourceLocal users sign in with the password stored here.
+	SourceLocal = "local"
+	// SourceLDAP users sign in against the directory; their role follows their groups.
+	SourceLDAP = "ldap"
+)
+
 const authUserCols = `id, username, role, password_hash, disabled, created_at, updated_at,
-	password_changed_at, last_login_at`
+	password_changed_at, last_login_at, source, external_dn, totp_secret, totp_enabled_at, totp_last_step`
 
 func authScanUser(row pgx.Row) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.Disabled, &u.CreatedAt,
-		&u.UpdatedAt, &u.PasswordChangedAt, &u.LastLoginAt)
+		&u.UpdatedAt, &u.PasswordChangedAt, &u.LastLoginAt, &u.Source, &u.ExternalDN, &u.TOTPSecret,
+		&u.TOTPEnabledAt, &u.TOTPLastStep)
 	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), u.PasswordChangedAt.UTC()
 	if u.LastLoginAt != nil {
 		t := u.LastLoginAt.UTC()
 		u.LastLoginAt = &t
+	}
+	if u.TOTPEnabledAt != nil {
+		t := u.TOTPEnabledAt.UTC()
+		u.TOTPEnabledAt = &t
 	}
 	return u, err
 }

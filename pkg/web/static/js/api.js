@@ -90,11 +90,29 @@ export async function whoAmI() {
   }
 }
 
+// login sends the password. It returns the session, or {mfa_required, mfa_token} when
+// two-factor is on: then loginCode finishes the sign-in.
 export async function login(username, password) {
-  session.info = await post('/auth/login', {username, password}, {quiet401: true});
+  const ans = await post('/auth/login', {username, password}, {quiet401: true});
   session.auth = 'on';
+  if (ans && ans.mfa_required) return ans;
+  session.info = ans;
   return session.info;
 }
+
+// loginCode is the second step: a TOTP code, or a recovery code when recovery is true.
+export async function loginCode(token, code, recovery) {
+  const body = recovery ? {mfa_token: token, recovery_code: code} : {mfa_token: token, code};
+  session.info = await post('/auth/login/totp', body, {quiet401: true});
+  return session.info;
+}
+
+// Two-factor enrolment of the signed-in user.
+export const totp = {
+  enroll: () => post('/auth/totp/enroll', {}),
+  confirm: (code) => post('/auth/totp/confirm', {code}),
+  reset: (userID) => del(`/users/${userID}/totp`),
+};
 
 export async function logout() {
   try { await post('/auth/logout'); } finally { session.info = null; }

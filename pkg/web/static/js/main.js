@@ -15,6 +15,7 @@ const PAGES = {
   alerts: () => import('./alerts.js'),
   reports: () => import('./reports.js'),
   admin: () => import('./admin.js'),
+  security: () => import('./security.js'),
 };
 
 const app = {
@@ -82,6 +83,7 @@ async function route() {
   const seq = ++routeSeq;
   const {parts, query} = parseHash();
   let name = parts[0] || '';
+  if (mustEnrol() && name !== 'security') { location.hash = '#/security'; return; }
   if (name === 'devices' && parts[1]) name = 'device';
   document.body.classList.toggle('wall', name === 'wall');
   document.getElementById('tooltip').hidden = true;
@@ -110,8 +112,13 @@ function showLogin(msg) {
   document.getElementById('login-user').focus();
 }
 
+// mustEnrol: this session may only set up two-factor (WARDOPS_REQUIRE_TOTP_ADMINS).
+function mustEnrol() { return !!(api.session.info && api.session.info.totp_enrollment_required); }
+
 function signedIn() {
   document.getElementById('login').hidden = true;
+  document.getElementById('login-form').hidden = false;
+  document.getElementById('login-code-form').hidden = true;
   document.body.classList.remove('signed-out');
   const who = document.getElementById('who');
   const out = document.getElementById('logout');
@@ -119,6 +126,13 @@ function signedIn() {
   who.hidden = out.hidden = !info;
   if (info) who.textContent = `${info.user.username} (${info.user.role})`;
   for (const a of document.querySelectorAll('[data-role]')) a.hidden = !api.can(a.dataset.role);
+  if (mustEnrol()) { // nothing else answers until two-factor is set up (live events neither)
+    if (app.live) { app.live.stop(); app.live = null; }
+    document.getElementById('live').hidden = true;
+    location.hash = '#/security';
+    route();
+    return;
+  }
   start();
 }
 
@@ -127,13 +141,57 @@ async function onLogin(e) {
   const user = document.getElementById('login-user').value;
   const pass = document.getElementById('login-pass');
   try {
-    await api.login(user, pass.value);
+    const ans = await api.login(user, pass.value);
     pass.value = '';
+    if (ans && ans.mfa_required) { showCodeStep(ans.mfa_token); return; }
     signedIn();
     if (app.started) route();
   } catch (err) {
     showLogin(err.status === 401 ? 'Wrong user name or password.' : err.message);
   }
+}
+
+// The second sign-in step: a TOTP code, or a recovery code.
+const codeStep = {token: '', recovery: false};
+
+function showCodeStep(token, msg) {
+  if (token) codeStep.token = token;
+  document.getElementById('login-form').hidden = true;
+  document.getElementById('login-code-form').hidden = false;
+  const r = codeStep.recovery;
+  document.getElementById('login-code-hint').textContent = r ? 'Enter one of your recovery codes (each works once).'
+    : 'Enter the 6-digit code from your authenticator app.';
+  document.getElementById('login-code-label').firstChild.textContent = r ? 'Recovery code ' : 'Code ';
+  const input = document.getElementById('login-code');
+  input.inputMode = r ? 'text' : 'numeric';
+  document.getElementById('login-code-switch').textContent = r ? 'Use the authenticator app instead' : 'Use a recovery code instead';
+  const err = document.getElementById('login-code-error');
+  err.hidden = !msg;
+  err.textContent = msg || '';
+  input.focus();
+}
+
+async function onLoginCode(e) {
+  e.preventDefault();
+  const input = document.getElementById('login-code');
+  try {
+    await api.loginCode(codeStep.token, input.value.trim(), codeStep.recovery);
+    input.value = '';
+    signedIn();
+    if (app.started) route();
+  } catch (err) {
+    input.value = '';
+    if (err.code === 'mfa_expired') { backToPassword(err.message); return; }
+    showCodeStep('', err.status === 401 ? 'Wrong or already used code.' : err.message);
+  }
+}
+
+function backToPassword(msg) {
+  codeStep.token = '';
+  codeStep.recovery = false;
+  document.getElementById('login-code-form').hidden = true;
+  document.getElementById('login-form').hidden = false;
+  showLogin(msg);
 }
 
 async function onLogout() {
@@ -169,6 +227,9 @@ async function boot() {
 
 api.session.onUnauthorized = () => showLogin('Your session has ended; please sign in again.');
 document.getElementById('login-form').addEventListener('submit', onLogin);
+document.getElementById('login-code-form').addEventListener('submit', onLoginCode);
+document.getElementById('login-code-switch').addEventListener('click', () => { codeStep.recovery = !codeStep.recovery; showCodeStep(); });
+document.getElementById('login-code-back').addEventListener('click', () => backToPassword());
 document.getElementById('logout').addEventListener('click', onLogout);
-window.addEventListener('hashchange', () => { if (app.started) route(); });
+window.addEventListener('hashchange', () => { if (app.started || mustEnrol()) route(); });
 boot();

@@ -18,6 +18,8 @@ export function userSpec() {
     columns: [
       ['User', (u) => (u.id === me().id ? `${u.username} (you)` : u.username)],
       ['Role', (u) => u.role],
+      // directory users' role follows their AD groups; two-factor is reset with DELETE /users/{id}/totp
+      ['Sign-in', (u) => (u.source === 'ldap' ? 'directory' : u.totp_enabled ? 'local, two-factor' : 'local')],
       ['State', (u) => onOff(!u.disabled, 'active', 'disabled')],
       ['Last sign-in', (u) => fmtTime(u.last_login_at) || 'never'],
       ['Password changed', (u) => fmtTime(u.password_changed_at)],
