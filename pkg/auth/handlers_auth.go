@@ -64,10 +64,13 @@ type MeUser struct {
 	ID       int64  `json:"id"`
 	Username string `json:"username"`
 	Role     string `json:"role"`
+	// Scope is the part of the fleet the user sees (both lists empty: all of it).
+	Scope Scope `json:"scope"`
 }
 
 func (s *Service) sessionInfo(id Identity) SessionInfo {
-	info := SessionInfo{User: MeUser{ID: id.UserID, Username: id.Username, Role: id.Role.String()}, Via: id.Via}
+	info := SessionInfo{User: MeUser{ID: id.UserID, Username: id.Username, Role: id.Role.String(), Scope: id.Scope.normalized()},
+		Via: id.Via}
 	if id.session != nil {
 		exp := time.UnixMilli(id.session.data.Created).Add(s.p.SessionAbsolute).UTC()
 		info.CSRFToken, info.ExpiresAt = id.session.data.CSRF, &exp
@@ -105,7 +108,7 @@ func (s *Service) handleLogin(c *echo.Context) error {
 	if err := s.store.TouchUserLogin(ctx, u.ID, s.now()); err != nil {
 		s.log.WarnContext(ctx, "last login not recorded", "user_id", u.ID, "err", err)
 	}
-	id := Identity{UserID: u.ID, Username: u.Username, Role: role, Via: audit.ViaSession, session: &ref}
+	id := Identity{UserID: u.ID, Username: u.Username, Role: role, Via: audit.ViaSession, Scope: ref.data.Scope, session: &ref}
 	actor := audit.Actor{UserID: u.ID, Name: u.Username, Via: audit.ViaSession, ClientIP: addr}
 	s.record(audit.WithActor(ctx, actor), audit.Entry{Action: "auth.login", TargetType: "user", TargetID: idStr(u.ID)})
 	return c.JSON(http.StatusOK, s.sessionInfo(id))
@@ -165,7 +168,7 @@ func (s *Service) handlePassword(c *echo.Context) error {
 	}
 	s.setSessionCookies(c, sid, ref.data.CSRF)
 	return c.JSON(http.StatusOK, s.sessionInfo(Identity{UserID: u.ID, Username: u.Username, Role: role,
-		Via: audit.ViaSession, session: &ref}))
+		Via: audit.ViaSession, Scope: ref.data.Scope, session: &ref}))
 }
 
 // fail answers err with the API error shape.

@@ -38,6 +38,8 @@ type session struct {
 	Created  int64  `json:"created"`
 	Seen     int64  `json:"seen"`
 	Addr     string `json:"addr"`
+	// Scope is the user's scope at sign-in; a scope change ends the user's sessions.
+	Scope Scope `json:"scope"`
 }
 
 func (s *Service) sessionKey(id string) string {
@@ -54,7 +56,7 @@ func (s *Service) createSession(ctx context.Context, u store.User, role Role, ad
 	id := randomString(32)
 	now := s.now().UnixMilli()
 	ref := sessionRef{key: s.sessionKey(id), data: session{UserID: u.ID, Username: u.Username, Role: role,
-		CSRF: randomString(32), Created: now, Seen: now, Addr: addr}}
+		CSRF: randomString(32), Created: now, Seen: now, Addr: addr, Scope: scopeOf(u)}}
 	if err := s.saveSession(ctx, ref); err != nil {
 		return "", ref, err
 	}

@@ -19,11 +19,13 @@ type UserView struct {
 	UpdatedAt         time.Time  `json:"updated_at"`
 	PasswordChangedAt time.Time  `json:"password_changed_at"`
 	LastLoginAt       *time.Time `json:"last_login_at"`
+	// Scope limits a viewer or operator to some regions or branches (empty lists: everything).
+	Scope Scope `json:"scope"`
 }
 
 func userView(u store.User) UserView {
 	return UserView{ID: u.ID, Username: u.Username, Role: u.Role, Disabled: u.Disabled, CreatedAt: u.CreatedAt,
-		UpdatedAt: u.UpdatedAt, PasswordChangedAt: u.PasswordChangedAt, LastLoginAt: u.LastLoginAt}
+		UpdatedAt: u.UpdatedAt, PasswordChangedAt: u.PasswordChangedAt, LastLoginAt: u.LastLoginAt, Scope: scopeOf(u)}
 }
 
 // TokenView is an API token's metadata as the API shows it (never the secret or its hash).
