@@ -203,6 +203,9 @@ func (s *Server) getDevice(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	ds, err := s.p.Store.DeviceWithStatusByID(c.Request().Context(), id)
 	if err != nil {
 		return storeError(err, "device", id)
@@ -213,6 +216,9 @@ func (s *Server) getDevice(c *echo.Context) error {
 func (s *Server) patchDevice(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkDevice(c, id); err != nil {
 		return err
 	}
 	var b deviceBody
@@ -251,6 +257,9 @@ func (s *Server) deleteDevice(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	if err := s.p.Store.DeleteDevice(c.Request().Context(), id); err != nil {
 		return storeError(err, "device", id)
 	}
@@ -263,6 +272,11 @@ func (s *Server) listDevices(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	sc, err := callerScope(c)
+	if err != nil {
+		return err
+	}
+	f.Scope = sc.Device()
 	list, next, err := s.p.Store.ListDevices(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -314,6 +328,9 @@ func (s *Server) deviceEvents(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	limit := 100
 	if v := c.QueryParam("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
@@ -331,6 +348,9 @@ func (s *Server) deviceEvents(c *echo.Context) error {
 func (s *Server) pingDevice(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkDevice(c, id); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

@@ -75,6 +75,7 @@ type Server struct {
 	V1 *echo.Group
 
 	list      listCache
+	places    placeCache
 	closing   chan struct{}
 	closeOnce sync.Once
 }
@@ -94,7 +95,8 @@ func New(p Params) *Server {
 	e.Use(httpsec.BodyLimit(MaxBody, map[string]int64{importPath: MaxImportBody}))
 	e.Use(p.Auth.Authenticate)
 	e.Use(p.Auth.Audit().Middleware)
-	s := &Server{p: p, echo: e, closing: make(chan struct{}), list: listCache{load: loadStandalone(p.Store)}}
+	s := &Server{p: p, echo: e, closing: make(chan struct{}), list: listCache{load: loadStandalone(p.Store)},
+		places: placeCache{load: p.Store.DevicePlaces}}
 	s.V1 = e.Group("/api/v1")
 	s.routes()
 	p.Auth.Register(s.V1)
@@ -140,7 +142,7 @@ func (s *Server) routes() {
 	g.GET("/events", s.liveEvents, s.viewer())
 	s.snmpRoutes()
 	s.alertRoutes()
-	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger), s.viewer())
+	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger, reportScope), s.viewer())
 	if s.p.HealthDetail != nil {
 		g.GET("/health/detail", s.p.HealthDetail, s.admin())
 	}
@@ -153,4 +155,10 @@ func (s *Server) routes() {
 	if s.p.Metrics != nil {
 		s.echo.GET("/metrics", echo.WrapHandler(s.p.Metrics), s.p.Auth.RequireOrAllowIP(auth.RoleViewer, s.p.MetricsAllow))
 	}
+}
+
+// reportScope limits an availability report to the caller's scope.
+func reportScope(c *echo.Context) (store.DeviceScope, error) {
+	sc, err := callerScope(c)
+	return sc.Device(), err
 }

@@ -50,21 +50,22 @@ func TestEncodeStandaloneMatchesEncodingJSON(t *testing.T) {
 func TestListCacheServesStaleWhileRebuilding(t *testing.T) {
 	builds := make(chan string, 4) // the body each build returns
 	gate := make(chan struct{})    // a build blocks until released
-	lc := listCache{load: func(context.Context) ([]byte, []byte, error) {
+	lc := listCache{load: func(context.Context) (listSnap, error) {
 		<-gate
 		b := <-builds
 		if b == "fail" {
-			return nil, nil, errors.New("database down")
+			return listSnap{}, errors.New("database down")
 		}
-		return []byte(b), []byte("gz:" + b), nil
+		return listSnap{plain: []byte(b), gz: []byte("gz:" + b)}, nil
 	}}
 	age := func(d time.Duration) { lc.mu.Lock(); lc.built = time.Now().Add(-d); lc.mu.Unlock() }
 	get := func() string {
 		t.Helper()
-		p, gz, err := lc.get(context.Background())
+		snap, err := lc.get(context.Background())
 		if err != nil {
 			return "error: " + err.Error()
 		}
+		p, gz := snap.plain, snap.gz
 		if string(gz) != "gz:"+string(p) {
 			t.Errorf("plain %q and gzipped %q from different builds", p, gz)
 		}
@@ -112,13 +113,13 @@ func TestListCacheServesStaleWhileRebuilding(t *testing.T) {
 // its build time (no rebuild), bounded by standaloneMaxTTL; a quick one for standaloneTTL.
 func TestListCacheFreshForItsBuildTime(t *testing.T) {
 	var builds atomic.Int32
-	lc := listCache{load: func(context.Context) ([]byte, []byte, error) {
+	lc := listCache{load: func(context.Context) (listSnap, error) {
 		builds.Add(1)
-		return []byte("list"), []byte("gz"), nil
+		return listSnap{plain: []byte("list"), gz: []byte("gz")}, nil
 	}}
 	get := func() {
 		t.Helper()
-		if _, _, err := lc.get(context.Background()); err != nil {
+		if _, err := lc.get(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
