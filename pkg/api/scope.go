@@ -166,3 +166,15 @@ func (s *Server) checkTargets(c *echo.Context, t alert.Scope) error {
 	}
 	return nil
 }
+
+// fleetWide refuses scoped callers on routes whose answers span the whole fleet and cannot be
+// cut to a scope (asynqmon, /metrics); callers without a principal (an allow-listed scraper)
+// and unscoped ones pass. Mount it after the route's guard.
+func fleetWide(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if p, ok := auth.Principal(c); ok && !p.Scope.All() {
+			return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "this shows the whole fleet: a scoped user cannot use it"}
+		}
+		return next(c)
+	}
+}

@@ -79,7 +79,9 @@ func startScopeEnv(t *testing.T) *scopeEnv {
 	_, _ = rand.Read(key)
 	box, err := secrets.New(key)
 	testenv.Must(t, "secret box", err)
+	okHandler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	srv := api.New(api.Params{Store: st, Redis: rdb, Client: client, Tasks: insp, Auth: svc, SNMP: snmpSvc,
+		Monitoring: okHandler, Metrics: okHandler,
 		Health: health.NewChecker(map[string]health.Check{}, time.Second),
 		Alerting: &api.Alerting{
 			Alerts: alert.NewService(alert.ServiceParams{Rules: st, Acks: st, Enqueuer: client,
@@ -324,6 +326,16 @@ func (e *scopeEnv) checkObjects(t *testing.T, c *scopeCaller) {
 	if op && !c.unscoped {
 		if st, _ := e.do(c, "POST", fmt.Sprintf("/api/v1/alerts/%d/close", sys), `{"comment":"not mine"}`); st != 404 {
 			t.Errorf("close the system alert as a scoped operator: %d, want 404", st)
+		}
+	}
+	// fleet-wide pages (asynqmon, /metrics) cannot be cut to a scope: refused to scoped callers
+	for path, need := range map[string]auth.Role{"/monitoring/": auth.RoleOperator, "/metrics": auth.RoleViewer} {
+		wantSt := http.StatusForbidden
+		if c.unscoped && c.role >= need {
+			wantSt = 200
+		}
+		if st, raw := e.do(c, "GET", path, ""); st != wantSt {
+			t.Errorf("GET %s: %d %s, want %d", path, st, raw, wantSt)
 		}
 	}
 	for name, id := range e.inc {

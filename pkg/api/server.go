@@ -148,12 +148,13 @@ func (s *Server) routes() {
 	}
 	if s.p.Monitoring != nil {
 		// asynqmon: operators read, admins act (retry, delete, pause…)
+		// (task payloads and results of every device: refused to scoped operators)
 		h, guard := echo.WrapHandler(s.p.Monitoring), s.p.Auth.RequireMethods(auth.RoleOperator, auth.RoleAdmin)
-		s.echo.Any("/monitoring", h, guard)
-		s.echo.Any("/monitoring/*", h, guard)
+		s.echo.Any("/monitoring", h, guard, fleetWide)
+		s.echo.Any("/monitoring/*", h, guard, fleetWide)
 	}
 	if s.p.Metrics != nil {
-		s.echo.GET("/metrics", echo.WrapHandler(s.p.Metrics), s.p.Auth.RequireOrAllowIP(auth.RoleViewer, s.p.MetricsAllow))
+		s.echo.GET("/metrics", echo.WrapHandler(s.p.Metrics), s.p.Auth.RequireOrAllowIP(auth.RoleViewer, s.p.MetricsAllow), fleetWide)
 	}
 }
 
