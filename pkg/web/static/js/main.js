@@ -117,7 +117,12 @@ function signedIn() {
   const out = document.getElementById('logout');
   const info = api.session.info;
   who.hidden = out.hidden = !info;
-  if (info) who.textContent = `${info.user.username} (${info.user.role})`;
+  if (info) {
+    // a scoped user sees part of the fleet: say which, so an empty list is not mistaken for an outage
+    const sc = info.user.scope || {};
+    const parts = [...(sc.regions || []).map((r) => `region ${r}`), ...(sc.branches || []).map((b) => `branch ${b}`)];
+    who.textContent = `${info.user.username} (${info.user.role}${parts.length ? ` · ${parts.join(', ')}` : ''})`;
+  }
   for (const a of document.querySelectorAll('[data-role]')) a.hidden = !api.can(a.dataset.role);
   start();
 }
