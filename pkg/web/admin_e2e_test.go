@@ -354,7 +354,7 @@ func (x *admin) asViewer() {
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	b.do(wctx, "sign out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-user")))
-	x.signIn("night-viewer", "night shift password", "night-viewer (viewer)")
+	x.signIn("night-viewer", "night shift password", "night-viewer (viewer · region Coast, region North)")
 	b.wait(ctx, "rules read-only", `[...document.querySelectorAll('#rule-list tbody tr')].some((r) => r.textContent.includes('RTT high'))`, 10*time.Second)
 	got := eval[[]string](b, ctx, `[...document.querySelectorAll('#admin-tabs a')].map((a) => a.dataset.tab)`)
 	if diff := cmp.Diff([]string{"rules", "maintenance", "channels"}, got); diff != "" {
