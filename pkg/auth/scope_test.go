@@ -103,7 +103,7 @@ func TestUserScopeAPI(t *testing.T) {
 	if len(page.Entries) != 2 {
 		t.Fatalf("audit: %d user.update entries, want 2 (the refused changes are not applied): %+v", len(page.Entries), page.Entries)
 	}
-	narrowed := page.Entries[1] // newest first: [promote, narrow]
+	narrowed := page.Entries[1]                  // newest first: [promote, narrow]
 	var before, after struct{ Scope auth.Scope } // the audit redacts some fields of a user view
 	testDecode(t, narrowed.Before, &before)
 	testDecode(t, narrowed.After, &after)
