@@ -76,6 +76,7 @@ type Server struct {
 
 	list      listCache
 	places    placeCache
+	cuts      scopedCuts
 	closing   chan struct{}
 	closeOnce sync.Once
 }

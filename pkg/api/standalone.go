@@ -41,6 +41,7 @@ type listSnap struct {
 	rows  []store.StandaloneRow
 	plain []byte
 	gz    []byte
+	gen   uint64 // build number, set by the cache
 }
 
 // listCache holds the last standalone list. It always holds the whole fleet: a scoped caller's
@@ -53,6 +54,7 @@ type listCache struct {
 	built time.Time
 	took  time.Duration // how long the last build took
 	snap  listSnap
+	gen   uint64
 }
 
 func (lc *listCache) get(ctx context.Context) (listSnap, error) {
@@ -83,6 +85,8 @@ func (lc *listCache) rebuild() (any, error) {
 		return nil, err
 	}
 	lc.mu.Lock()
+	lc.gen++
+	snap.gen = lc.gen
 	lc.snap, lc.built, lc.took = snap, time.Now(), time.Since(start)
 	lc.mu.Unlock()
 	return nil, nil
@@ -109,7 +113,7 @@ func gzipBytes(p []byte) []byte {
 }
 
 // scopedList encodes the devices of snap inside sc (count included), leaving snap untouched.
-func scopedList(snap listSnap, sc auth.Scope, wantGzip bool) (plain, gz []byte) {
+func scopedList(snap listSnap, sc auth.Scope) (plain, gz []byte) {
 	mine := make([]store.StandaloneRow, 0, 64)
 	for i := range snap.rows {
 		if sc.Contains(snap.rows[i].Region, snap.rows[i].Branch) {
@@ -117,9 +121,38 @@ func scopedList(snap listSnap, sc auth.Scope, wantGzip bool) (plain, gz []byte) 
 		}
 	}
 	plain = encodeStandalone(mine)
-	if wantGzip {
-		gz = gzipBytes(plain)
+	return plain, gzipBytes(plain)
+}
+
+// maxScopedCuts bounds the scoped lists kept per build (one per distinct scope in use).
+const maxScopedCuts = 256
+
+// scopedCuts keeps each scope's cut of the current build, so that scoped dashboards cost one cut
+// per scope and build, like the whole list costs one build; a newer build drops them all. It
+// is derived from the shared list and never written back into it.
+type scopedCuts struct {
+	mu   sync.Mutex
+	gen  uint64
+	cuts map[string][2][]byte
+}
+
+func (sc *scopedCuts) get(snap listSnap, scope auth.Scope) (plain, gz []byte) {
+	key := strings.Join(scope.Regions, "\x1f") + "\x1e" + strings.Join(scope.Branches, "\x1f")
+	sc.mu.Lock()
+	if sc.gen != snap.gen || len(sc.cuts) >= maxScopedCuts {
+		sc.gen, sc.cuts = snap.gen, map[string][2][]byte{}
 	}
+	c, ok := sc.cuts[key]
+	sc.mu.Unlock()
+	if ok {
+		return c[0], c[1]
+	}
+	plain, gz = scopedList(snap, scope)
+	sc.mu.Lock()
+	if sc.gen == snap.gen {
+		sc.cuts[key] = [2][]byte{plain, gz}
+	}
+	sc.mu.Unlock()
 	return plain, gz
 }
 
@@ -137,7 +170,7 @@ func (s *Server) standaloneList(c *echo.Context) error {
 	wantGzip := strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip")
 	plain, gz := snap.plain, snap.gz
 	if !sc.All() {
-		plain, gz = scopedList(snap, sc, wantGzip)
+		plain, gz = s.cuts.get(snap, sc)
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")
