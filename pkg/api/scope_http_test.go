@@ -305,6 +305,12 @@ func (e *scopeEnv) checkObjects(t *testing.T, c *scopeCaller) {
 				want               int
 			}{"POST", fmt.Sprintf("/api/v1/alerts/%d/ack", e.alerts[n]), `{}`, http.StatusForbidden})
 		}
+		if op && !in { // in scope it would wait for a worker's SNMP answer; outside it must not even enqueue
+			checks = append(checks, struct {
+				method, path, body string
+				want               int
+			}{"POST", fmt.Sprintf("/api/v1/devices/%d/snmp-test", id), "", http.StatusNotFound})
+		}
 		if c.role == auth.RoleAdmin {
 			checks = append(checks, struct {
 				method, path, body string
