@@ -74,9 +74,27 @@ func (s *Server) deleteRule(c *echo.Context) error {
 // Maintenance windows (operators manage them).
 
 func (s *Server) listWindows(c *echo.Context) error {
-	ws, err := s.p.Store.ListWindows(c.Request().Context())
+	ctx := c.Request().Context()
+	ws, err := s.p.Store.ListWindows(ctx)
 	if err != nil {
 		return err
+	}
+	sc, err := callerScope(c)
+	if err != nil {
+		return err
+	}
+	if !sc.All() { // a scoped caller sees the windows that stay inside its scope
+		mine := ws[:0]
+		for _, w := range ws {
+			ok, err := s.targetsInScope(ctx, sc, w.Targets)
+			if err != nil {
+				return err
+			}
+			if ok {
+				mine = append(mine, w)
+			}
+		}
+		ws = mine
 	}
 	return c.JSON(http.StatusOK, map[string]any{"windows": orEmpty(ws)})
 }
@@ -84,6 +102,9 @@ func (s *Server) listWindows(c *echo.Context) error {
 func (s *Server) getWindow(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkWindow(c, id); err != nil {
 		return err
 	}
 	w, err := s.p.Store.GetWindow(c.Request().Context(), id)
@@ -99,6 +120,9 @@ func (s *Server) createWindow(c *echo.Context) error {
 		return err
 	}
 	in.CreatedBy = who(c)
+	if err := s.checkTargets(c, in.Targets); err != nil {
+		return err
+	}
 	w, err := s.p.Store.CreateWindow(c.Request().Context(), in)
 	if err != nil {
 		return alertError(err, "maintenance window", in.Name)
@@ -112,11 +136,17 @@ func (s *Server) putWindow(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkWindow(c, id); err != nil {
+		return err
+	}
 	var in alert.WindowInput
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
 	in.CreatedBy = who(c)
+	if err := s.checkTargets(c, in.Targets); err != nil {
+		return err
+	}
 	w, err := s.p.Store.UpdateWindow(c.Request().Context(), id, in)
 	if err != nil {
 		return alertError(err, "maintenance window", id)
@@ -127,6 +157,9 @@ func (s *Server) putWindow(c *echo.Context) error {
 func (s *Server) deleteWindow(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkWindow(c, id); err != nil {
 		return err
 	}
 	if err := s.p.Store.DeleteWindow(c.Request().Context(), id); err != nil {
@@ -230,6 +263,11 @@ func (s *Server) listDeliveries(c *echo.Context) error {
 	if _, err := fieldSafe("state", f.State); err != nil {
 		return err
 	}
+	sc, err := callerScope(c)
+	if err != nil {
+		return err
+	}
+	f.Scope = sc.Device()
 	dl, err := s.p.Store.ListDeliveries(c.Request().Context(), f)
 	if err != nil {
 		return err

@@ -115,6 +115,11 @@ func (s *Server) listAlerts(c *echo.Context) error {
 		return err
 	}
 	f.Limit = int(limit)
+	sc, err := callerScope(c)
+	if err != nil {
+		return err
+	}
+	f.Scope = sc.Device()
 	list, next, err := s.p.Store.ListAlerts(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -125,6 +130,9 @@ func (s *Server) listAlerts(c *echo.Context) error {
 func (s *Server) getAlert(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkAlert(c, id); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -161,6 +169,9 @@ func (s *Server) ackAlert(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkAlert(c, id); err != nil {
+		return err
+	}
 	var b ackBody
 	if err := decodeStrict(c, &b); err != nil {
 		return err
@@ -180,6 +191,9 @@ func (s *Server) unackAlert(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkAlert(c, id); err != nil {
+		return err
+	}
 	a, err := s.p.Alerting.Alerts.Unack(c.Request().Context(), id, who(c))
 	if err != nil {
 		return alertError(err, "alert", id)
@@ -190,6 +204,9 @@ func (s *Server) unackAlert(c *echo.Context) error {
 func (s *Server) closeAlert(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkAlert(c, id); err != nil {
 		return err
 	}
 	var b ackBody
@@ -223,7 +240,11 @@ func (s *Server) listIncidents(c *echo.Context) error {
 	if limit == 0 {
 		limit = 100
 	}
-	list, err := s.p.Store.ListIncidents(c.Request().Context(), state, before, int(limit))
+	sc, err := callerScope(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.p.Store.ListIncidentsIn(c.Request().Context(), sc.Device(), state, before, int(limit))
 	if err != nil {
 		return err
 	}
@@ -240,12 +261,20 @@ func (s *Server) getIncident(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkIncident(c, id); err != nil {
+		return err
+	}
+	sc, err := callerScope(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	inc, err := s.p.Store.GetIncident(ctx, id)
 	if err != nil {
 		return storeError(err, "incident", id)
 	}
-	alerts, _, err := s.p.Store.ListAlerts(ctx, store.AlertFilter{IncidentID: id, Limit: 1000})
+	// a scoped caller sees the incident of its root device, and of its alerts only its own
+	alerts, _, err := s.p.Store.ListAlerts(ctx, store.AlertFilter{IncidentID: id, Limit: 1000, Scope: sc.Device()})
 	if err != nil {
 		return err
 	}

@@ -207,6 +207,9 @@ func (s *Server) getDevice(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	ds, err := s.p.Store.DeviceWithStatusByID(c.Request().Context(), id)
 	if err != nil {
 		return storeError(err, "device", id)
@@ -217,6 +220,9 @@ func (s *Server) getDevice(c *echo.Context) error {
 func (s *Server) patchDevice(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkDevice(c, id); err != nil {
 		return err
 	}
 	var b deviceBody
@@ -255,6 +261,9 @@ func (s *Server) deleteDevice(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	if err := s.p.Store.DeleteDevice(c.Request().Context(), id); err != nil {
 		return storeError(err, "device", id)
 	}
@@ -267,6 +276,11 @@ func (s *Server) listDevices(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	sc, err := callerScope(c)
+	if err != nil {
+		return err
+	}
+	f.Scope = sc.Device()
 	list, next, err := s.p.Store.ListDevices(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -318,6 +332,9 @@ func (s *Server) deviceEvents(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	limit := 100
 	if v := c.QueryParam("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
@@ -335,6 +352,9 @@ func (s *Server) deviceEvents(c *echo.Context) error {
 func (s *Server) pingDevice(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkDevice(c, id); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

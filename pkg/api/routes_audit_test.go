@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
@@ -82,4 +85,83 @@ func TestRouteAudit(t *testing.T) {
 		{Method: "echo_route_any", Path: "/monitoring/*"}:        "read:operator write:admin",
 	}
 	authtest.CheckRoutes(t, svc, srv.Echo(), want)
+}
+
+// Scope rules of the routes (docs/SECURITY.md "Scoped roles"), checked by TestScopeMatrix:
+const (
+	scopeList    = "list: only the caller's items"
+	scopeObject  = "object: outside the scope answers 404"
+	scopeTargets = "write: targets must lie inside the scope"
+	scopeFleet   = "fleet-wide: scoped callers refused (403)"
+	scopeAdmin   = "admin only: admins are never scoped"
+	scopeConfig  = "configuration, not device data: the same for every scope"
+	scopeSelf    = "the caller's own session"
+)
+
+// TestRouteScopeAudit makes every route take a scope decision: a route added without one fails
+// here until it is classified (and, if it shows devices, enforced and added to TestScopeMatrix).
+func TestRouteScopeAudit(t *testing.T) {
+	srv, svc := routeServer(t)
+	want := map[auth.RouteKey]string{
+		{Method: "GET", Path: "/"}:                               scopeConfig,
+		{Method: "GET", Path: "/static/*"}:                       scopeConfig,
+		{Method: "GET", Path: "/favicon.ico"}:                    scopeConfig,
+		{Method: "GET", Path: "/api/v1/health"}:                  scopeConfig,
+		{Method: "GET", Path: "/api/v1/openapi.yaml"}:            scopeConfig,
+		{Method: "GET", Path: "/api/v1/rules"}:                   scopeConfig,
+		{Method: "GET", Path: "/api/v1/rules/:id"}:               scopeConfig,
+		{Method: "GET", Path: "/api/v1/channels"}:                scopeConfig,
+		{Method: "GET", Path: "/api/v1/channels/:id"}:            scopeConfig,
+		{Method: "POST", Path: "/api/v1/auth/login"}:             scopeSelf,
+		{Method: "POST", Path: "/api/v1/auth/logout"}:            scopeSelf,
+		{Method: "GET", Path: "/api/v1/auth/me"}:                 scopeSelf,
+		{Method: "POST", Path: "/api/v1/auth/password"}:          scopeSelf,
+		{Method: "GET", Path: "/api/v1/devices"}:                 scopeList,
+		{Method: "GET", Path: "/api/v1/devices/standalone/list"}: scopeList,
+		{Method: "GET", Path: "/api/v1/alerts"}:                  scopeList,
+		{Method: "GET", Path: "/api/v1/incidents"}:               scopeList,
+		{Method: "GET", Path: "/api/v1/maintenance"}:             scopeList,
+		{Method: "GET", Path: "/api/v1/deliveries"}:              scopeList,
+		{Method: "GET", Path: "/api/v1/reports/availability"}:    scopeList,
+		{Method: "GET", Path: "/api/v1/events"}:                  scopeList,
+		{Method: "GET", Path: "/api/v1/devices/:id"}:             scopeObject,
+		{Method: "PATCH", Path: "/api/v1/devices/:id"}:           scopeObject,
+		{Method: "DELETE", Path: "/api/v1/devices/:id"}:          scopeObject,
+		{Method: "GET", Path: "/api/v1/devices/:id/events"}:      scopeObject,
+		{Method: "GET", Path: "/api/v1/devices/:id/interfaces"}:  scopeObject,
+		{Method: "POST", Path: "/api/v1/devices/:id/ping"}:       scopeObject,
+		{Method: "GET", Path: "/api/v1/devices/:id/series"}:      scopeObject,
+		{Method: "GET", Path: "/api/v1/devices/:id/snmp"}:        scopeObject,
+		{Method: "PUT", Path: "/api/v1/devices/:id/snmp"}:        scopeObject,
+		{Method: "DELETE", Path: "/api/v1/devices/:id/snmp"}:     scopeObject,
+		{Method: "POST", Path: "/api/v1/devices/:id/snmp-test"}:  scopeObject,
+		{Method: "GET", Path: "/api/v1/alerts/:id"}:              scopeObject,
+		{Method: "POST", Path: "/api/v1/alerts/:id/ack"}:         scopeObject,
+		{Method: "POST", Path: "/api/v1/alerts/:id/close"}:       scopeObject,
+		{Method: "POST", Path: "/api/v1/alerts/:id/unack"}:       scopeObject,
+		{Method: "GET", Path: "/api/v1/incidents/:id"}:           scopeObject,
+		{Method: "GET", Path: "/api/v1/maintenance/:id"}:         scopeObject,
+		{Method: "PUT", Path: "/api/v1/maintenance/:id"}:         scopeObject + "; " + scopeTargets,
+		{Method: "DELETE", Path: "/api/v1/maintenance/:id"}:      scopeObject,
+		{Method: "GET", Path: "/api/v1/tasks/:queue/:id"}:        scopeObject,
+		{Method: "POST", Path: "/api/v1/maintenance"}:            scopeTargets,
+		{Method: "GET", Path: "/metrics"}:                        scopeFleet,
+		{Method: "echo_route_any", Path: "/monitoring"}:          scopeFleet,
+		{Method: "echo_route_any", Path: "/monitoring/*"}:        scopeFleet,
+	}
+	for k, access := range svc.RouteTable(srv.Echo().Router().Routes()) {
+		if _, ok := want[k]; !ok && strings.HasPrefix(access, "admin") {
+			want[k] = scopeAdmin // an admin-only route needs no scope rule: admins are never scoped
+		}
+	}
+	got := map[auth.RouteKey]string{}
+	for k := range svc.RouteTable(srv.Echo().Router().Routes()) {
+		got[k] = want[k]
+		if want[k] == "" {
+			got[k] = "NO SCOPE DECISION"
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("routes without a scope decision, or decisions for routes that are gone (-want +got):\n%s", diff)
+	}
 }

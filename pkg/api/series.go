@@ -24,6 +24,9 @@ func (s *Server) deviceSeries(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	if s.p.Series == nil {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "no time-series database configured"}
 	}

@@ -75,6 +75,8 @@ type Server struct {
 	V1 *echo.Group
 
 	list      listCache
+	places    placeCache
+	cuts      scopedCuts
 	closing   chan struct{}
 	closeOnce sync.Once
 }
@@ -94,7 +96,8 @@ func New(p Params) *Server {
 	e.Use(httpsec.BodyLimit(MaxBody, map[string]int64{importPath: MaxImportBody}))
 	e.Use(p.Auth.Authenticate)
 	e.Use(p.Auth.Audit().Middleware)
-	s := &Server{p: p, echo: e, closing: make(chan struct{}), list: listCache{load: loadStandalone(p.Store)}}
+	s := &Server{p: p, echo: e, closing: make(chan struct{}), list: listCache{load: loadStandalone(p.Store)},
+		places: placeCache{load: p.Store.DevicePlaces}}
 	s.V1 = e.Group("/api/v1")
 	s.routes()
 	p.Auth.Register(s.V1)
@@ -140,17 +143,24 @@ func (s *Server) routes() {
 	g.GET("/events", s.liveEvents, s.viewer())
 	s.snmpRoutes()
 	s.alertRoutes()
-	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger), s.viewer())
+	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger, reportScope), s.viewer())
 	if s.p.HealthDetail != nil {
 		g.GET("/health/detail", s.p.HealthDetail, s.admin())
 	}
 	if s.p.Monitoring != nil {
 		// asynqmon: operators read, admins act (retry, delete, pause…)
+		// (task payloads and results of every device: refused to scoped operators)
 		h, guard := echo.WrapHandler(s.p.Monitoring), s.p.Auth.RequireMethods(auth.RoleOperator, auth.RoleAdmin)
-		s.echo.Any("/monitoring", h, guard)
-		s.echo.Any("/monitoring/*", h, guard)
+		s.echo.Any("/monitoring", h, guard, fleetWide)
+		s.echo.Any("/monitoring/*", h, guard, fleetWide)
 	}
 	if s.p.Metrics != nil {
-		s.echo.GET("/metrics", echo.WrapHandler(s.p.Metrics), s.p.Auth.RequireOrAllowIP(auth.RoleViewer, s.p.MetricsAllow))
+		s.echo.GET("/metrics", echo.WrapHandler(s.p.Metrics), s.p.Auth.RequireOrAllowIP(auth.RoleViewer, s.p.MetricsAllow), fleetWide)
 	}
+}
+
+// reportScope limits an availability report to the caller's scope.
+func reportScope(c *echo.Context) (store.DeviceScope, error) {
+	sc, err := callerScope(c)
+	return sc.Device(), err
 }

@@ -62,6 +62,9 @@ func (s *Server) deviceInterfaces(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	ifs, err := s.p.SNMP.Interfaces(c.Request().Context(), id)
 	if err != nil {
 		return snmpError(err, id)
@@ -73,6 +76,9 @@ func (s *Server) deviceInterfaces(c *echo.Context) error {
 func (s *Server) getDeviceSNMP(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkDevice(c, id); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -92,6 +98,9 @@ func (s *Server) putDeviceSNMP(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	var in snmp.Settings
 	if err := decodeStrict(c, &in); err != nil {
 		return err
@@ -108,6 +117,9 @@ func (s *Server) deleteDeviceSNMP(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
 	if err := s.p.SNMP.DeleteDeviceSettings(c.Request().Context(), id); err != nil {
 		return snmpError(err, id)
 	}
@@ -120,6 +132,9 @@ func (s *Server) deleteDeviceSNMP(c *echo.Context) error {
 func (s *Server) snmpTest(c *echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkDevice(c, id); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

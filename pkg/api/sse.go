@@ -15,9 +15,15 @@ import (
 const sseHeartbeat = 15 * time.Second
 
 // liveEvents streams live events (status changes, alerts) as server-sent events. Browsers'
-// EventSource reconnects by itself; "retry: 2000" asks it to do so after 2 s.
+// EventSource reconnects by itself; "retry: 2000" asks it to do so after 2 s. A scoped caller
+// receives the events of its devices only (scopeFilter).
 func (s *Server) liveEvents(c *echo.Context) error {
 	ctx := c.Request().Context()
+	sc, err := callerScope(c)
+	if err != nil {
+		return err
+	}
+	keep := scopeFilter(sc, s.places.lookup)
 	sub := events.Subscribe(ctx, s.p.Redis)
 	defer sub.Close()
 	if _, err := sub.Receive(ctx); err != nil { // wait for the subscription to be live
@@ -51,6 +57,9 @@ func (s *Server) liveEvents(c *echo.Context) error {
 		case m, ok := <-msgs:
 			if !ok {
 				return nil
+			}
+			if !keep([]byte(m.Payload)) {
+				continue
 			}
 			if _, err := fmt.Fprintf(w, "data: %s\n\n", m.Payload); err != nil {
 				return nil

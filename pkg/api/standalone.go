@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -34,78 +35,147 @@ const (
 // hundred milliseconds; without this every request arriving during a build waited for it.
 const standaloneMaxStale = 30 * time.Second
 
-// listCache holds the last standalone list, encoded and gzipped.
+// listSnap is one built standalone list: the whole fleet's rows, encoded and gzipped. It is
+// shared by every caller and never changed after the build.
+type listSnap struct {
+	rows  []store.StandaloneRow
+	plain []byte
+	gz    []byte
+	gen   uint64 // build number, set by the cache
+}
+
+// listCache holds the last standalone list. It always holds the whole fleet: a scoped caller's
+// list is cut from it per request (scopedList), never cached in its place.
 type listCache struct {
-	// load builds the list (plain JSON and gzipped); ctx is never cancelled by a client.
-	load  func(ctx context.Context) (plain, gz []byte, err error)
+	// load builds the list; ctx is never cancelled by a client.
+	load  func(ctx context.Context) (listSnap, error)
 	group singleflight.Group
 	mu    sync.Mutex
 	built time.Time
 	took  time.Duration // how long the last build took
-	plain []byte
-	gz    []byte
+	snap  listSnap
+	gen   uint64
 }
 
-func (lc *listCache) get(ctx context.Context) (plain, gz []byte, err error) {
+func (lc *listCache) get(ctx context.Context) (listSnap, error) {
 	lc.mu.Lock()
 	age := time.Since(lc.built)
 	fresh := max(standaloneTTL, min(standaloneBuildFactor*lc.took, standaloneMaxTTL))
-	plain, gz = lc.plain, lc.gz
+	snap := lc.snap
 	lc.mu.Unlock()
 	switch {
-	case plain != nil && age < fresh:
-		return plain, gz, nil
-	case plain != nil && age < standaloneMaxStale:
+	case snap.plain != nil && age < fresh:
+		return snap, nil
+	case snap.plain != nil && age < standaloneMaxStale:
 		lc.group.DoChan("list", lc.rebuild) // stale-while-revalidate: nobody waits for the build
-		return plain, gz, nil
+		return snap, nil
 	}
-	if _, err, _ = lc.group.Do("list", lc.rebuild); err != nil {
-		return nil, nil, err
+	if _, err, _ := lc.group.Do("list", lc.rebuild); err != nil {
+		return listSnap{}, err
 	}
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	return lc.plain, lc.gz, nil
+	return lc.snap, nil
 }
 
 func (lc *listCache) rebuild() (any, error) {
 	start := time.Now()
-	p, z, err := lc.load(context.Background())
+	snap, err := lc.load(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	lc.mu.Lock()
-	lc.plain, lc.gz, lc.built, lc.took = p, z, time.Now(), time.Since(start)
+	lc.gen++
+	snap.gen = lc.gen
+	lc.snap, lc.built, lc.took = snap, time.Now(), time.Since(start)
 	lc.mu.Unlock()
 	return nil, nil
 }
 
 // loadStandalone reads, encodes and gzips the list.
-func loadStandalone(st *store.Store) func(context.Context) ([]byte, []byte, error) {
-	return func(ctx context.Context) ([]byte, []byte, error) {
+func loadStandalone(st *store.Store) func(context.Context) (listSnap, error) {
+	return func(ctx context.Context) (listSnap, error) {
 		rows, err := st.StandaloneList(ctx)
 		if err != nil {
-			return nil, nil, err
+			return listSnap{}, err
 		}
 		p := encodeStandalone(rows)
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		_, _ = zw.Write(p)
-		_ = zw.Close()
-		return p, buf.Bytes(), nil
+		return listSnap{rows: rows, plain: p, gz: gzipBytes(p)}, nil
 	}
 }
 
+func gzipBytes(p []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	_, _ = zw.Write(p)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// scopedList encodes the devices of snap inside sc (count included), leaving snap untouched.
+func scopedList(snap listSnap, sc auth.Scope) (plain, gz []byte) {
+	mine := make([]store.StandaloneRow, 0, 64)
+	for i := range snap.rows {
+		if sc.Contains(snap.rows[i].Region, snap.rows[i].Branch) {
+			mine = append(mine, snap.rows[i])
+		}
+	}
+	plain = encodeStandalone(mine)
+	return plain, gzipBytes(plain)
+}
+
+// maxScopedCuts bounds the scoped lists kept per build (one per distinct scope in use).
+const maxScopedCuts = 256
+
+// scopedCuts keeps each scope's cut of the current build, so that scoped dashboards cost one cut
+// per scope and build, like the whole list costs one build; a newer build drops them all. It
+// is derived from the shared list and never written back into it.
+type scopedCuts struct {
+	mu   sync.Mutex
+	gen  uint64
+	cuts map[string][2][]byte
+}
+
+func (sc *scopedCuts) get(snap listSnap, scope auth.Scope) (plain, gz []byte) {
+	key := strings.Join(scope.Regions, "\x1f") + "\x1e" + strings.Join(scope.Branches, "\x1f")
+	sc.mu.Lock()
+	if sc.gen != snap.gen || len(sc.cuts) >= maxScopedCuts {
+		sc.gen, sc.cuts = snap.gen, map[string][2][]byte{}
+	}
+	c, ok := sc.cuts[key]
+	sc.mu.Unlock()
+	if ok {
+		return c[0], c[1]
+	}
+	plain, gz = scopedList(snap, scope)
+	sc.mu.Lock()
+	if sc.gen == snap.gen {
+		sc.cuts[key] = [2][]byte{plain, gz}
+	}
+	sc.mu.Unlock()
+	return plain, gz
+}
+
 // standaloneList serves every device with its latest status (the original system's endpoint),
-// gzipped when the client accepts it.
+// gzipped when the client accepts it; a scoped caller gets the devices of its scope.
 func (s *Server) standaloneList(c *echo.Context) error {
-	plain, gz, err := s.list.get(c.Request().Context())
+	sc, err := callerScope(c)
 	if err != nil {
 		return err
+	}
+	snap, err := s.list.get(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	wantGzip := strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip")
+	plain, gz := snap.plain, snap.gz
+	if !sc.All() {
+		plain, gz = s.cuts.get(snap, sc)
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")
 	h.Add("Vary", "Accept-Encoding")
-	if strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
+	if wantGzip {
 		h.Set("Content-Encoding", "gzip")
 		return c.Blob(http.StatusOK, "application/json", gz)
 	}

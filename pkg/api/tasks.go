@@ -9,6 +9,8 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v5"
+
+	"github.com/wardops/wardops/pkg/tasks"
 )
 
 var taskRefRe = regexp.MustCompile(`^[A-Za-z0-9_:\-.]{1,200}$`)
@@ -43,6 +45,9 @@ func (s *Server) getTask(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkTask(c, info); err != nil {
+		return err
+	}
 	v := taskView{ID: info.ID, Queue: info.Queue, Type: info.Type, State: info.State.String(), Retried: info.Retried,
 		MaxRetry: info.MaxRetry, LastError: info.LastErr, CompletedAt: timePtr(info.CompletedAt), NextProcessAt: timePtr(info.NextProcessAt)}
 	if len(info.Result) > 0 && json.Valid(info.Result) {
@@ -57,4 +62,21 @@ func timePtr(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// checkTask answers 404 to a scoped caller for a task that is not about one of its devices:
+// the on-demand ping and SNMP test carry {"device_id"}; cycles and batches span the fleet.
+func (s *Server) checkTask(c *echo.Context, info *asynq.TaskInfo) error {
+	sc, err := callerScope(c)
+	if err != nil || sc.All() {
+		return err
+	}
+	var p tasks.DevicePayload
+	if info.Type != tasks.TypePingDevice && info.Type != tasks.TypeSNMPTest || json.Unmarshal(info.Payload, &p) != nil || p.DeviceID == 0 {
+		return notFound("task", info.Queue+"/"+info.ID)
+	}
+	if err := s.deviceInScope(c.Request().Context(), sc, p.DeviceID); err != nil {
+		return storeError(err, "task", info.Queue+"/"+info.ID)
+	}
+	return nil
 }

@@ -20,8 +20,9 @@ import (
 
 // CLIUsage documents the subcommands RunCLI understands.
 const CLIUsage = `usage:
-  api user add NAME [--role viewer|operator|admin] [--password-env VAR]
+  api user add NAME [--role viewer|operator|admin] [--password-env VAR] [--regions A,B] [--branches C,D]
   api user passwd NAME [--password-env VAR]
+  api user scope NAME [--regions A,B] [--branches C,D]   (neither: every device)
   api user disable NAME
   api user enable NAME
   api user list
@@ -29,7 +30,9 @@ const CLIUsage = `usage:
   api token list
   api token revoke ID
 Passwords are read from the environment variable named by --password-env, or from stdin (one
-line; prompted without echo on a terminal). They are never taken from the command line.`
+line; prompted without echo on a terminal). They are never taken from the command line.
+A scope limits a viewer or operator to the devices of the listed regions or branches; an admin
+cannot be scoped.`
 
 // ErrUsage is returned (wrapped) for a malformed command line; print CLIUsage.
 var ErrUsage = errors.New("usage")
@@ -48,6 +51,8 @@ func RunCLI(ctx context.Context, args []string, svc *Service, stdin io.Reader, s
 		return cliUserAdd(ctx, svc, rest, stdin, stdout)
 	case "user passwd":
 		return cliUserPasswd(ctx, svc, rest, stdin, stdout)
+	case "user scope":
+		return cliUserScope(ctx, svc, rest, stdout)
 	case "user disable", "user enable":
 		return cliUserEnable(ctx, svc, rest, args[1] == "enable", stdout)
 	case "user list":
@@ -92,6 +97,7 @@ func cliUserAdd(ctx context.Context, svc *Service, args []string, stdin io.Reade
 	fs := newFlags("user add")
 	roleName := fs.String("role", "viewer", "viewer, operator or admin")
 	pwEnv := fs.String("password-env", "", "read the password from this environment variable")
+	scope := scopeFlags(fs)
 	name, err := parseNamed(fs, args)
 	if err != nil {
 		return err
@@ -104,11 +110,49 @@ func cliUserAdd(ctx context.Context, svc *Service, args []string, stdin io.Reade
 	if err != nil {
 		return err
 	}
-	u, err := svc.CreateUser(ctx, NewUser{Username: name, Role: role, Password: pw})
+	u, err := svc.CreateUser(ctx, NewUser{Username: name, Role: role, Password: pw, Scope: scope()})
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", name, err)
 	}
-	_, err = fmt.Fprintf(stdout, "user %s (id %d) created with role %s\n", u.Username, u.ID, u.Role)
+	_, err = fmt.Fprintf(stdout, "user %s (id %d) created with role %s, scope %s\n", u.Username, u.ID, u.Role, scopeOf(u))
+	return err
+}
+
+// scopeFlags adds --regions and --branches (comma-separated) to fs; the returned function
+// reads them after parsing.
+func scopeFlags(fs *flag.FlagSet) func() Scope {
+	regions := fs.String("regions", "", "comma-separated regions the user is limited to")
+	branches := fs.String("branches", "", "comma-separated branches the user is limited to")
+	return func() Scope { return Scope{Regions: splitList(*regions), Branches: splitList(*branches)} }
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// cliUserScope sets a user's scope to exactly the given lists (neither: every device).
+func cliUserScope(ctx context.Context, svc *Service, args []string, stdout io.Writer) error {
+	fs := newFlags("user scope")
+	scope := scopeFlags(fs)
+	name, err := parseNamed(fs, args)
+	if err != nil {
+		return err
+	}
+	u, err := svc.store.UserByName(ctx, NormalizeUsername(name))
+	if err != nil {
+		return fmt.Errorf("set scope of %s: %w", name, err)
+	}
+	sc := scope()
+	if u, err = svc.UpdateUser(ctx, u.ID, UserChange{Scope: &sc}); err != nil {
+		return fmt.Errorf("set scope of %s: %w", name, err)
+	}
+	_, err = fmt.Fprintf(stdout, "scope of %s is now %s; their sessions are ended\n", u.Username, scopeOf(u))
 	return err
 }
 
@@ -158,13 +202,13 @@ func cliUserList(ctx context.Context, svc *Service, stdout io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUSERNAME\tROLE\tDISABLED\tLAST LOGIN")
+	fmt.Fprintln(tw, "ID\tUSERNAME\tROLE\tSCOPE\tDISABLED\tLAST LOGIN")
 	for _, u := range users {
 		last := "-"
 		if u.LastLoginAt != nil {
 			last = u.LastLoginAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%t\t%s\n", u.ID, u.Username, u.Role, u.Disabled, last)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%t\t%s\n", u.ID, u.Username, u.Role, scopeOf(u), u.Disabled, last)
 	}
 	return tw.Flush()
 }

@@ -63,11 +63,13 @@ func TestRunCLI(t *testing.T) {
 		{"passwd from env", "", []string{"user", "passwd", "opal", "--password-env", "NEW_PW"}, `password of opal changed`, nil},
 		{"missing env", "", []string{"user", "passwd", "opal", "--password-env", "UNSET_VAR_X"}, ``, nil},
 		{"disable", "", []string{"user", "disable", "opal"}, `user opal disabled`, nil},
+		{"scope", "", []string{"user", "scope", "opal", "--regions", " North ,South,North", "--branches", "BR-9"}, `scope of opal is now regions North,South; branches BR-9`, nil},
+		{"add scoped", "piped user password\n", []string{"user", "add", "vic", "--branches", "BR-1"}, `user vic .* role viewer, scope branches BR-1`, nil},
 		{"token", "", []string{"token", "create", "--name", "ci", "--role", "viewer", "--user", "root", "--expires-in-days", "7"}, `(?s)token \d+ "ci" \(role viewer, user root.*\nwdo_[A-Za-z0-9_-]{43}\n`, nil},
 		{"revoke", "", []string{"token", "revoke", "1"}, `token 1 revoked`, nil},
 		{"unknown", "", []string{"user", "frobnicate"}, ``, auth.ErrUsage},
 		{"bad role", "x\n", []string{"user", "add", "zed", "--role", "god"}, ``, auth.ErrUsage},
-		{"list", "", []string{"user", "list"}, `(?s)root\s+admin\s+false.*opal\s+operator\s+true`, nil},
+		{"list", "", []string{"user", "list"}, `(?s)root\s+admin\s+all devices\s+false.*opal\s+operator\s+regions North,South; branches BR-9\s+true`, nil},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
@@ -86,6 +88,10 @@ func TestRunCLI(t *testing.T) {
 			}
 			authtest.AssertNoSecrets(t, "cli output", []byte(out), "piped admin password", "password from the env")
 		})
+	}
+	var ie *auth.InputError
+	if _, err := run("", "user", "scope", "root", "--regions", "North"); !errors.As(err, &ie) || ie.Field != "scope" {
+		t.Errorf("scoping an admin: err = %v, want an InputError on scope", err)
 	}
 	for user, pw := range map[string]string{"root": "piped admin password", "opal": "password from the env"} {
 		err := svc.CheckPassword(ctx, user, pw, "127.0.0.1")

@@ -51,6 +51,8 @@ type createUserRequest struct {
 	Role     string `json:"role"`
 	Password string `json:"password"`
 	Disabled bool   `json:"disabled"`
+	// Scope limits a viewer or operator (absent or both lists empty: every device).
+	Scope *Scope `json:"scope"`
 }
 
 func (s *Service) handleCreateUser(c *echo.Context) error {
@@ -62,7 +64,11 @@ func (s *Service) handleCreateUser(c *echo.Context) error {
 	if err != nil {
 		return writeError(c, http.StatusBadRequest, "invalid_field", err.Error(), "role")
 	}
-	u, err := s.CreateUser(c.Request().Context(), NewUser{Username: req.Username, Role: role, Password: req.Password, Disabled: req.Disabled})
+	nu := NewUser{Username: req.Username, Role: role, Password: req.Password, Disabled: req.Disabled}
+	if req.Scope != nil {
+		nu.Scope = *req.Scope
+	}
+	u, err := s.CreateUser(c.Request().Context(), nu)
 	if err != nil {
 		return s.fail(c, err)
 	}
@@ -73,6 +79,8 @@ type updateUserRequest struct {
 	Role     *string `json:"role"`
 	Disabled *bool   `json:"disabled"`
 	Password *string `json:"password"`
+	// Scope replaces the user's scope; {"regions":[],"branches":[]} clears it.
+	Scope *Scope `json:"scope"`
 }
 
 func (s *Service) handleUpdateUser(c *echo.Context) error {
@@ -84,7 +92,7 @@ func (s *Service) handleUpdateUser(c *echo.Context) error {
 	if err := httpsec.Bind(c, &req); err != nil {
 		return s.fail(c, err)
 	}
-	ch := UserChange{Disabled: req.Disabled, Password: req.Password}
+	ch := UserChange{Disabled: req.Disabled, Password: req.Password, Scope: req.Scope}
 	if req.Role != nil {
 		role, err := ParseRole(*req.Role)
 		if err != nil {

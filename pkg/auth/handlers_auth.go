@@ -81,10 +81,13 @@ type MeUser struct {
 	TOTP bool `json:"totp_enabled"`
 	// Grants are a directory user's group grants, scopes included.
 	Grants []Grant `json:"grants,omitempty"`
+	// Scope is the part of the fleet the user sees (both lists empty: all of it).
+	Scope Scope `json:"scope"`
 }
 
 func (s *Service) sessionInfo(id Identity) SessionInfo {
-	info := SessionInfo{User: MeUser{ID: id.UserID, Username: id.Username, Role: id.Role.String()}, Via: id.Via}
+	info := SessionInfo{User: MeUser{ID: id.UserID, Username: id.Username, Role: id.Role.String(), Scope: id.Scope.normalized()},
+		Via: id.Via}
 	if id.session != nil {
 		d := id.session.data
 		exp := time.UnixMilli(d.Created).Add(s.p.SessionAbsolute).UTC()
@@ -147,7 +150,7 @@ func (s *Service) signIn(c *echo.Context, v verified, detail any) error {
 	if err := s.store.TouchUserLogin(ctx, u.ID, s.now()); err != nil {
 		s.log.WarnContext(ctx, "last login not recorded", "user_id", u.ID, "err", err)
 	}
-	id := Identity{UserID: u.ID, Username: u.Username, Role: role, Via: audit.ViaSession, session: &ref}
+	id := Identity{UserID: u.ID, Username: u.Username, Role: role, Via: audit.ViaSession, Scope: ref.data.Scope, session: &ref}
 	actor := audit.Actor{UserID: u.ID, Name: u.Username, Via: audit.ViaSession, ClientIP: addr}
 	s.record(audit.WithActor(ctx, actor), audit.Entry{Action: "auth.login", TargetType: "user", TargetID: idStr(u.ID),
 		Detail: detail})
@@ -213,7 +216,7 @@ func (s *Service) handlePassword(c *echo.Context) error {
 	}
 	s.setSessionCookies(c, sid, ref.data.CSRF)
 	return c.JSON(http.StatusOK, s.sessionInfo(Identity{UserID: u.ID, Username: u.Username, Role: role,
-		Via: audit.ViaSession, session: &ref}))
+		Via: audit.ViaSession, Scope: ref.data.Scope, session: &ref}))
 }
 
 // fail answers err with the API error shape.

@@ -96,7 +96,7 @@ func (s *Service) identify(c *echo.Context, addr netip.Addr) (Identity, bool, er
 		return Identity{}, false, nil
 	}
 	d := ref.data
-	return Identity{UserID: d.UserID, Username: d.Username, Role: d.Role, Via: audit.ViaSession, session: &ref}, true, nil
+	return Identity{UserID: d.UserID, Username: d.Username, Role: d.Role, Via: audit.ViaSession, Scope: d.Scope, session: &ref}, true, nil
 }
 
 // csrfProblem checks a cookie-authenticated request; it returns why it fails, or "".

@@ -19,6 +19,9 @@ type Identity struct {
 	Via string
 	// TokenID is the API token used (Via == audit.ViaToken).
 	TokenID int64
+	// Scope limits the caller to part of the fleet (the user's; a token acts with its user's
+	// scope). The zero Scope is unlimited.
+	Scope Scope
 
 	session *sessionRef // set for Via == audit.ViaSession
 }

@@ -51,7 +51,9 @@ func TestRouteTable(t *testing.T) {
 type route struct{ method, path string }
 
 // TestRoleRouteMatrix calls every guarded route over real HTTP as each kind of caller, with a
-// session (and its CSRF token) and with a bearer token, and checks the guard's verdict.
+// session (and its CSRF token) and with a bearer token, unscoped and (viewer, operator) scoped
+// to a region or a branch, and checks the guard's verdict. What a scope hides inside a route is
+// pkg/api's TestScopeMatrix.
 func TestRoleRouteMatrix(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -59,6 +61,16 @@ func TestRoleRouteMatrix(t *testing.T) {
 	for _, r := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
 		callers[r.String()+"/session"] = f.login(r.String())
 		callers[r.String()+"/token"] = f.withToken(authtest.Token(t, f.svc, r))
+	}
+	// roles × scopes: a scope narrows what a caller sees, never what its role may call
+	scopes := map[string]auth.Scope{"region-A": {Regions: []string{"A"}}, "branch-B": {Branches: []string{"B"}}}
+	for _, r := range []auth.Role{auth.RoleViewer, auth.RoleOperator} {
+		for sn, sc := range scopes {
+			name := r.String() + "-" + sn
+			authtest.ScopedUser(t, f.svc, name, r, sc)
+			callers[r.String()+"/session/"+sn] = f.login(name)
+			callers[r.String()+"/token/"+sn] = f.withToken(authtest.ScopedToken(t, f.svc, r, sc))
+		}
 	}
 	const (
 		pass   = 200

@@ -50,6 +50,8 @@ type session struct {
 	// enrol (WARDOPS_REQUIRE_TOTP_ADMINS for an admin without two-factor).
 	TOTP       bool `json:"totp,omitempty"`
 	MustEnroll bool `json:"enrol,omitempty"`
+	// Scope is the user's scope at sign-in; a scope change ends the user's sessions.
+	Scope Scope `json:"scope"`
 }
 
 func (s *Service) sessionKey(id string) string {
@@ -67,7 +69,7 @@ func (s *Service) createSession(ctx context.Context, v verified, role Role, addr
 	id := randomString(32)
 	now := s.now().UnixMilli()
 	ref := sessionRef{key: s.sessionKey(id), data: session{UserID: u.ID, Username: u.Username, Role: role,
-		CSRF: randomString(32), Created: now, Seen: now, Addr: addr, Source: u.Source, TOTP: u.TOTPEnabledAt != nil}}
+		CSRF: randomString(32), Created: now, Seen: now, Addr: addr, Source: u.Source, TOTP: u.TOTPEnabledAt != nil, Scope: scopeOf(u)}}
 	if u.Source == store.SourceLDAP {
 		ref.data.Checked, ref.data.NextCheck, ref.data.Grants = now, now+s.p.DirectoryRefresh.Milliseconds(), v.grants
 	}

@@ -115,7 +115,8 @@ func (s *Service) tokenIdentity(ctx context.Context, secret string, addr netip.A
 	if err := s.store.TouchAPIToken(ctx, t.ID, now, ip); err != nil {
 		s.log.WarnContext(ctx, "token use not recorded", "token_id", t.ID, "err", err)
 	}
-	return Identity{UserID: u.ID, Username: u.Username, Role: min(tokenRole, userRole), Via: audit.ViaToken, TokenID: t.ID}, nil
+	return Identity{UserID: u.ID, Username: u.Username, Role: min(tokenRole, userRole), Via: audit.ViaToken, TokenID: t.ID,
+		Scope: scopeOf(u)}, nil
 }
 
 // InputError is a validation failure of one input field; the API answers it with 400, or 409

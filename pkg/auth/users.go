@@ -25,6 +25,8 @@ type NewUser struct {
 	Role     Role
 	Password string
 	Disabled bool
+	// Scope limits a viewer or operator (zero: every device); an admin cannot be scoped.
+	Scope Scope
 }
 
 // CreateUser validates and stores a new user (the password hashed) and audits it.
@@ -36,6 +38,13 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (store.User, error
 	if !nu.Role.Valid() {
 		return store.User{}, &InputError{Field: "role", Msg: "role must be viewer, operator or admin"}
 	}
+	scope, err := NormalizeScope(nu.Scope)
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := checkScopeForRole(nu.Role, scope); err != nil {
+		return store.User{}, err
+	}
 	if err := CheckPasswordPolicy(nu.Password); err != nil {
 		return store.User{}, &InputError{Field: "password", Msg: err.Error()}
 	}
@@ -43,7 +52,8 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (store.User, error
 	if err != nil {
 		return store.User{}, err
 	}
-	u, err := s.store.CreateUser(ctx, store.User{Username: name, Role: nu.Role.String(), PasswordHash: hash, Disabled: nu.Disabled})
+	u, err := s.store.CreateUser(ctx, store.User{Username: name, Role: nu.Role.String(), PasswordHash: hash, Disabled: nu.Disabled,
+		ScopeRegions: scope.Regions, ScopeBranches: scope.Branches})
 	if errors.Is(err, store.ErrConflict) {
 		return u, &InputError{Field: "username", Msg: "username is taken", conflict: true}
 	}
@@ -59,13 +69,23 @@ type UserChange struct {
 	Role     *Role
 	Disabled *bool
 	Password *string
+	// Scope replaces the user's scope (the zero Scope: unlimited).
+	Scope *Scope
 }
 
 // UpdateUser applies ch to user id, audits it, and signs the user out everywhere when the
-// role, status or password changed. Refuses with store.ErrLastAdmin to leave no enabled admin.
+// role, status, scope or password changed. Refuses with store.ErrLastAdmin to leave no enabled
+// admin, and with an InputError on "scope" a change that leaves an admin scoped.
 func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (store.User, error) {
 	if ch.Role != nil && !ch.Role.Valid() {
 		return store.User{}, &InputError{Field: "role", Msg: "role must be viewer, operator or admin"}
+	}
+	if ch.Scope != nil {
+		sc, err := NormalizeScope(*ch.Scope)
+		if err != nil {
+			return store.User{}, err
+		}
+		ch.Scope = &sc
 	}
 	var hash string
 	if ch.Password != nil {
@@ -93,7 +113,11 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (stor
 		if hash != "" {
 			u.PasswordHash = hash
 		}
-		return nil
+		if ch.Scope != nil {
+			u.ScopeRegions, u.ScopeBranches = ch.Scope.Regions, ch.Scope.Branches
+		}
+		role, _ := ParseRole(u.Role)
+		return checkScopeForRole(role, scopeOf(*u))
 	})
 	if err != nil {
 		return after, err
@@ -101,7 +125,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (stor
 	detail := map[string]bool{"password_changed": hash != ""}
 	s.record(ctx, audit.Entry{Action: "user.update", TargetType: "user", TargetID: idStr(id),
 		Before: userView(before), After: userView(after), Detail: detail})
-	if before.Role != after.Role || before.Disabled != after.Disabled || hash != "" {
+	if before.Role != after.Role || before.Disabled != after.Disabled || hash != "" || !scopeOf(before).Equal(scopeOf(after)) {
 		if err := s.EndUserSessions(ctx, id); err != nil {
 			return after, err
 		}

@@ -23,12 +23,15 @@ type UserView struct {
 	Source string `json:"source"`
 	// TOTPEnabled says two-factor sign-in is on.
 	TOTPEnabled bool `json:"totp_enabled"`
+	// Scope limits a viewer or operator to some regions or branches (empty lists: everything).
+	Scope Scope `json:"scope"`
 }
 
 func userView(u store.User) UserView {
 	return UserView{ID: u.ID, Username: u.Username, Role: u.Role, Disabled: u.Disabled, CreatedAt: u.CreatedAt,
 		UpdatedAt: u.UpdatedAt, PasswordChangedAt: u.PasswordChangedAt, LastLoginAt: u.LastLoginAt,
-		Source: u.Source, TOTPEnabled: u.TOTPEnabledAt != nil}
+		Source: u.Source, TOTPEnabled: u.TOTPEnabledAt != nil,
+		Scope: scopeOf(u)}
 }
 
 // TokenView is an API token's metadata as the API shows it (never the secret or its hash).

@@ -10,12 +10,17 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/httpsec"
+	"github.com/wardops/wardops/pkg/store"
 )
 
+// ScopeFunc returns the device scope of a request's caller (an error answers the request).
+type ScopeFunc func(c *echo.Context) (store.DeviceScope, error)
+
 // Handler serves GET …/reports/availability?range=1d|7d|30d (default 7d) as JSON, or with
-// format=csv one table (table=devices|branches|outages, default devices) as a CSV download.
-// now is the clock (nil: time.Now).
-func Handler(src Source, now func() time.Time, logger *slog.Logger) echo.HandlerFunc {
+// format=csv one table (table=devices|branches|outages, default devices) as a CSV download,
+// over the devices of the caller's scope (scope nil: every device). now is the clock (nil:
+// time.Now).
+func Handler(src Source, now func() time.Time, logger *slog.Logger, scope ScopeFunc) echo.HandlerFunc {
 	if now == nil {
 		now = time.Now
 	}
@@ -34,7 +39,14 @@ func Handler(src Source, now func() time.Time, logger *slog.Logger) echo.Handler
 		if table == "" {
 			table = TableDevices
 		}
-		r, err := Build(c.Request().Context(), src, rng, now())
+		var sc store.DeviceScope
+		if scope != nil {
+			var err error
+			if sc, err = scope(c); err != nil {
+				return err
+			}
+		}
+		r, err := Build(c.Request().Context(), src, rng, now(), sc)
 		if errors.Is(err, ErrRange) {
 			return httpsec.WriteError(c, http.StatusBadRequest, "invalid_range", ErrRange.Error(), "range")
 		}

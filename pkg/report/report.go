@@ -10,10 +10,10 @@ import (
 	"github.com/wardops/wardops/pkg/store"
 )
 
-// Source reads what a report needs.
+// Source reads what a report needs, limited to the devices of a scope (the zero scope: all).
 type Source interface {
-	Availability(ctx context.Context, from, to time.Time) ([]store.AvailabilityRow, error)
-	Outages(ctx context.Context, from, to time.Time, limit int) ([]store.Outage, bool, error)
+	Availability(ctx context.Context, from, to time.Time, sc store.DeviceScope) ([]store.AvailabilityRow, error)
+	Outages(ctx context.Context, from, to time.Time, limit int, sc store.DeviceScope) ([]store.Outage, bool, error)
 }
 
 var _ Source = (*store.Store)(nil)
@@ -85,19 +85,20 @@ type Outage struct {
 	DurationS float64    `json:"duration_s"`
 }
 
-// Build computes the report of range rng ("1d", "7d", "30d") ending at now.
-func Build(ctx context.Context, src Source, rng string, now time.Time) (Report, error) {
+// Build computes the report of range rng ("1d", "7d", "30d") ending at now over the devices of
+// scope sc: a scoped caller's report (summary, branches, devices, outages) holds only its own.
+func Build(ctx context.Context, src Source, rng string, now time.Time, sc store.DeviceScope) (Report, error) {
 	d, ok := Ranges[rng]
 	if !ok {
 		return Report{}, fmt.Errorf("availability report %q: %w", rng, ErrRange)
 	}
 	to := now.UTC()
 	r := Report{Range: rng, From: to.Add(-d), To: to, Branches: []Branch{}, Devices: []Device{}, Outages: []Outage{}}
-	rows, err := src.Availability(ctx, r.From, r.To)
+	rows, err := src.Availability(ctx, r.From, r.To, sc)
 	if err != nil {
 		return Report{}, fmt.Errorf("availability report: %w", err)
 	}
-	outs, more, err := src.Outages(ctx, r.From, r.To, MaxOutages)
+	outs, more, err := src.Outages(ctx, r.From, r.To, MaxOutages, sc)
 	if err != nil {
 		return Report{}, fmt.Errorf("availability report: %w", err)
 	}

@@ -24,16 +24,20 @@ type fakeSource struct {
 	more  bool
 	err   error
 	calls [][2]time.Time
+	// scopes are the scopes Availability and Outages were asked for, in order.
+	scopes []store.DeviceScope
 }
 
 var _ report.Source = (*fakeSource)(nil)
 
-func (f *fakeSource) Availability(_ context.Context, from, to time.Time) ([]store.AvailabilityRow, error) {
+func (f *fakeSource) Availability(_ context.Context, from, to time.Time, sc store.DeviceScope) ([]store.AvailabilityRow, error) {
 	f.calls = append(f.calls, [2]time.Time{from, to})
+	f.scopes = append(f.scopes, sc)
 	return f.rows, f.err
 }
 
-func (f *fakeSource) Outages(_ context.Context, _, _ time.Time, _ int) ([]store.Outage, bool, error) {
+func (f *fakeSource) Outages(_ context.Context, _, _ time.Time, _ int, sc store.DeviceScope) ([]store.Outage, bool, error) {
+	f.scopes = append(f.scopes, sc)
 	return f.outs, f.more, f.err
 }
 
@@ -60,7 +64,7 @@ func source() *fakeSource {
 
 func TestBuild(t *testing.T) {
 	src := source()
-	got, err := report.Build(context.Background(), src, "1d", now)
+	got, err := report.Build(context.Background(), src, "1d", now, store.DeviceScope{})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -101,7 +105,7 @@ func TestBuildErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := report.Build(context.Background(), &fakeSource{err: tc.err}, tc.rng, now)
+			_, err := report.Build(context.Background(), &fakeSource{err: tc.err}, tc.rng, now, store.DeviceScope{})
 			if !tc.check(err) {
 				t.Errorf("Build(%q) error = %v", tc.rng, err)
 			}
@@ -110,7 +114,7 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestWriteCSV(t *testing.T) {
-	r, err := report.Build(context.Background(), source(), "1d", now)
+	r, err := report.Build(context.Background(), source(), "1d", now, store.DeviceScope{})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -160,7 +164,7 @@ func TestHandler(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := echo.New()
-			e.GET("/r", report.Handler(tc.src, func() time.Time { return now }, nil))
+			e.GET("/r", report.Handler(tc.src, func() time.Time { return now }, nil, nil))
 			rec := httptest.NewRecorder()
 			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/r"+tc.query, nil))
 			body := rec.Body.String()
@@ -169,5 +173,30 @@ func TestHandler(t *testing.T) {
 				t.Errorf("GET /r%s (-want +got):\n%s\nbody: %s", tc.query, diff, body)
 			}
 		})
+	}
+}
+
+// TestHandlerPassesScope checks that the caller's scope reaches both queries, and that a scope
+// that cannot be decided answers the request instead of reporting the whole fleet.
+func TestHandlerPassesScope(t *testing.T) {
+	src := source()
+	north := store.DeviceScope{Regions: []string{"N"}}
+	e := echo.New()
+	e.GET("/r", report.Handler(src, func() time.Time { return now }, nil,
+		func(*echo.Context) (store.DeviceScope, error) { return north, nil }))
+	e.GET("/fail", report.Handler(src, func() time.Time { return now }, nil,
+		func(*echo.Context) (store.DeviceScope, error) { return store.DeviceScope{}, echo.ErrUnauthorized }))
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/r", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /r: %d %s", rec.Code, rec.Body)
+	}
+	if diff := cmp.Diff([]store.DeviceScope{north, north}, src.scopes); diff != "" {
+		t.Errorf("scopes asked (-want +got):\n%s", diff)
+	}
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/fail", nil))
+	if rec.Code != http.StatusUnauthorized || len(src.scopes) != 2 {
+		t.Errorf("GET /fail: %d after %d queries, want 401 and no query", rec.Code, len(src.scopes)-2)
 	}
 }

@@ -74,6 +74,9 @@ type AlertFilter struct {
 	Before int64
 	// Limit is the page size (default 100, at most 1000).
 	Limit int
+	// Scope limits the list to alerts of a scoped caller's devices: system alerts (no device)
+	// and alerts of deleted devices are outside every limited scope.
+	Scope DeviceScope
 }
 
 // ListAlerts returns one page of alerts, newest first, and the cursor of the next page (0 when
@@ -107,6 +110,11 @@ func (s *Store) ListAlerts(ctx context.Context, f AlertFilter) ([]alert.Alert, i
 	}
 	if f.Before != 0 {
 		add("a.id < ?", f.Before)
+	}
+	if !f.Scope.All() {
+		var cond string
+		cond, args = f.Scope.idsIn("a.device_id", args)
+		where = append(where, cond)
 	}
 	args = append(args, f.Limit+1)
 	ctx, cancel := s.ctx(ctx)
@@ -211,13 +219,19 @@ func queryIncidents(ctx context.Context, q querier, tail string, args ...any) ([
 // ListIncidents returns incidents newest first: state "open", "resolved" or "" for both; before
 // is the cursor (id of the last incident of the previous page, 0 for the first page).
 func (s *Store) ListIncidents(ctx context.Context, state string, before int64, limit int) ([]alert.Incident, error) {
+	return s.ListIncidentsIn(ctx, DeviceScope{}, state, before, limit)
+}
+
+// ListIncidentsIn is ListIncidents limited to the incidents whose root device is in sc.
+func (s *Store) ListIncidentsIn(ctx context.Context, sc DeviceScope, state string, before int64, limit int) ([]alert.Incident, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	out, err := queryIncidents(ctx, s.pool, `WHERE ($1 = '' OR state = $1) AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`,
-		state, before, limit)
+	cond, args := sc.idsIn("root_device_id", []any{state, before, limit})
+	out, err := queryIncidents(ctx, s.pool, `WHERE ($1 = '' OR state = $1) AND ($2 = 0 OR id < $2) AND `+cond+`
+		ORDER BY id DESC LIMIT $3`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}

@@ -34,6 +34,10 @@ type User struct {
 	TOTPSecret    string
 	TOTPEnabledAt *time.Time
 	TOTPLastStep  int64
+	// ScopeRegions and ScopeBranches limit a viewer or operator to the devices of these regions
+	// or branches (both empty: every device); an admin is never scoped (see auth.Scope).
+	ScopeRegions  []string
+	ScopeBranches []string
 }
 
 // User sources.
@@ -45,13 +49,14 @@ const (
 )
 
 const authUserCols = `id, username, role, password_hash, disabled, created_at, updated_at,
-	password_changed_at, last_login_at, source, external_dn, totp_secret, totp_enabled_at, totp_last_step`
+	password_changed_at, last_login_at, source, external_dn, totp_secret, totp_enabled_at, totp_last_step,
+	scope_regions, scope_branches`
 
 func authScanUser(row pgx.Row) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.Disabled, &u.CreatedAt,
 		&u.UpdatedAt, &u.PasswordChangedAt, &u.LastLoginAt, &u.Source, &u.ExternalDN, &u.TOTPSecret,
-		&u.TOTPEnabledAt, &u.TOTPLastStep)
+		&u.TOTPEnabledAt, &u.TOTPLastStep, &u.ScopeRegions, &u.ScopeBranches)
 	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), u.PasswordChangedAt.UTC()
 	if u.LastLoginAt != nil {
 		t := u.LastLoginAt.UTC()
@@ -79,13 +84,14 @@ func authErr(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// CreateUser inserts u (Username, Role, PasswordHash, Disabled) and returns the stored row;
-// ErrConflict when the username is taken.
+// CreateUser inserts u (Username, Role, PasswordHash, Disabled, scope) and returns the stored
+// row; ErrConflict when the username is taken.
 func (s *Store) CreateUser(ctx context.Context, u User) (User, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	row := s.pool.QueryRow(ctx, `INSERT INTO users (username, role, password_hash, disabled)
-		VALUES ($1, $2, $3, $4) RETURNING `+authUserCols, u.Username, u.Role, u.PasswordHash, u.Disabled)
+	row := s.pool.QueryRow(ctx, `INSERT INTO users (username, role, password_hash, disabled, scope_regions, scope_branches)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+authUserCols, u.Username, u.Role, u.PasswordHash, u.Disabled,
+		nonNil(u.ScopeRegions), nonNil(u.ScopeBranches))
 	out, err := authScanUser(row)
 	return out, authErr(err, "create user "+u.Username)
 }
@@ -143,7 +149,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 }
 
 // UpdateUser changes one user under a row lock: change receives the current row and edits it
-// (Role, PasswordHash, Disabled; PasswordChangedAt is set when the hash changes). It refuses,
+// (Role, PasswordHash, Disabled, the scope; PasswordChangedAt is set when the hash changes). It refuses,
 // with ErrLastAdmin, a change that leaves no enabled admin. It returns the rows before and after.
 func (s *Store) UpdateUser(ctx context.Context, id int64, change func(*User) error) (before, after User, err error) {
 	ctx, cancel := s.ctx(ctx)
@@ -165,8 +171,9 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, change func(*User) err
 			after.PasswordChangedAt = time.Now().UTC()
 		}
 		after, err = authScanUser(tx.QueryRow(ctx, `UPDATE users SET role = $2, password_hash = $3,
-			disabled = $4, password_changed_at = $5, updated_at = now() WHERE id = $1 RETURNING `+authUserCols,
-			id, after.Role, after.PasswordHash, after.Disabled, after.PasswordChangedAt))
+			disabled = $4, password_changed_at = $5, scope_regions = $6, scope_branches = $7, updated_at = now()
+			WHERE id = $1 RETURNING `+authUserCols,
+			id, after.Role, after.PasswordHash, after.Disabled, after.PasswordChangedAt, nonNil(after.ScopeRegions), nonNil(after.ScopeBranches)))
 		if err != nil {
 			return err
 		}

@@ -68,13 +68,14 @@ func (s *Store) APITokenByID(ctx context.Context, id int64) (APIToken, error) {
 }
 
 // APITokenByHash finds the token whose secret hashes to hash, with its user (for the user's
-// current role and disabled flag); ErrNotFound when no token matches.
+// current role, disabled flag and scope); ErrNotFound when no token matches.
 func (s *Store) APITokenByHash(ctx context.Context, hash []byte) (APIToken, User, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	var u User
-	t, err := authScanToken(s.pool.QueryRow(ctx, `SELECT `+authTokenCols+`, u.role, u.disabled
-		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash), &u.Role, &u.Disabled)
+	t, err := authScanToken(s.pool.QueryRow(ctx, `SELECT `+authTokenCols+`, u.role, u.disabled, u.scope_regions, u.scope_branches
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash), &u.Role, &u.Disabled,
+		&u.ScopeRegions, &u.ScopeBranches)
 	u.ID, u.Username = t.UserID, t.Username
 	return t, u, authErr(err, "read api token by hash")
 }

@@ -137,6 +137,9 @@ type DeliveryFilter struct {
 	// Before is the cursor (id of the last delivery of the previous page); Limit default 100.
 	Before int64
 	Limit  int
+	// Scope limits the log to deliveries of alerts on a scoped caller's devices (test messages
+	// and system alerts are outside every limited scope).
+	Scope DeviceScope
 }
 
 // ListDeliveries returns the delivery log newest first.
@@ -146,10 +149,15 @@ func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]notify.
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
+	cond, args := "true", []any{f.AlertID, f.ChannelID, f.State, f.Before, f.Limit}
+	if !f.Scope.All() {
+		cond, args = f.Scope.idsIn("sa.device_id", args)
+		cond = "alert_id IN (SELECT sa.id FROM alerts sa WHERE " + cond + ")"
+	}
 	rows, err := s.pool.Query(ctx, `SELECT `+deliveryCols+` FROM deliveries
 		WHERE ($1 = 0 OR alert_id = $1) AND ($2 = 0 OR channel_id = $2) AND ($3 = '' OR state = $3)
-			AND ($4 = 0 OR id < $4)
-		ORDER BY id DESC LIMIT $5`, f.AlertID, f.ChannelID, f.State, f.Before, f.Limit)
+			AND ($4 = 0 OR id < $4) AND `+cond+`
+		ORDER BY id DESC LIMIT $5`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}

@@ -39,10 +39,12 @@ type Outage struct {
 // the status at the window's start (the last status event before it, else the "from" of the
 // first event inside it, else the current status), then one period per status event inside
 // the window. Two index lookups per device plus the window's events: no history scan.
-const segmentsCTE = `
+// The dev CTE keeps the devices of the caller's scope: segmentsCTE(cond) with cond on alias d.
+func segmentsCTE(scopeCond string) string {
+	return `
 WITH dev AS (
 	SELECT d.id, d.name, d.branch, d.region, greatest(d.created_at, $1::timestamptz) AS t0
-	FROM devices d WHERE d.created_at < $2::timestamptz
+	FROM devices d WHERE d.created_at < $2::timestamptz AND ` + scopeCond + `
 ), start AS (
 	SELECT dev.id AS device_id, dev.t0 AS at, 0::bigint AS ord,
 		coalesce(b.to_status, a.from_status, s.status, 'unknown') AS status, coalesce(b.at, dev.t0) AS since
@@ -61,12 +63,15 @@ WITH dev AS (
 	FROM (SELECT * FROM start UNION ALL SELECT * FROM ev) x
 	WINDOW w AS (PARTITION BY device_id ORDER BY at, ord)
 )`
+}
 
-// Availability returns the time by status of every device that existed in [from, to), in id order.
-func (s *Store) Availability(ctx context.Context, from, to time.Time) ([]AvailabilityRow, error) {
+// Availability returns the time by status of every device of scope sc that existed in
+// [from, to), in id order.
+func (s *Store) Availability(ctx context.Context, from, to time.Time, sc DeviceScope) ([]AvailabilityRow, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, segmentsCTE+`
+	cond, args := sc.cond("d", []any{from.UTC(), to.UTC()})
+	rows, err := s.pool.Query(ctx, segmentsCTE(cond)+`
 	SELECT dev.id, dev.name, dev.branch, dev.region, extract(epoch FROM $2::timestamptz - dev.t0)::float8,
 		coalesce(sum(extract(epoch FROM coalesce(seg.next_at, $2::timestamptz) - seg.at)) FILTER (WHERE seg.status = 'down'), 0)::float8,
 		coalesce(sum(extract(epoch FROM coalesce(seg.next_at, $2::timestamptz) - seg.at)) FILTER (WHERE seg.status = 'maintenance'), 0)::float8,
@@ -75,7 +80,7 @@ func (s *Store) Availability(ctx context.Context, from, to time.Time) ([]Availab
 		coalesce(max(seg.status) FILTER (WHERE seg.next_at IS NULL), 'unknown')
 	FROM dev JOIN seg ON seg.device_id = dev.id
 	GROUP BY dev.id, dev.name, dev.branch, dev.region, dev.t0
-	ORDER BY dev.id`, from.UTC(), to.UTC())
+	ORDER BY dev.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("availability %s..%s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
@@ -90,19 +95,20 @@ func (s *Store) Availability(ctx context.Context, from, to time.Time) ([]Availab
 	return out, nil
 }
 
-// Outages returns the down periods that overlap [from, to), newest first, at most limit of
-// them, and whether more were left out.
-func (s *Store) Outages(ctx context.Context, from, to time.Time, limit int) ([]Outage, bool, error) {
+// Outages returns the down periods of devices of scope sc that overlap [from, to), newest
+// first, at most limit of them, and whether more were left out.
+func (s *Store) Outages(ctx context.Context, from, to time.Time, limit int, sc DeviceScope) ([]Outage, bool, error) {
 	if limit <= 0 {
 		limit = 10000
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, segmentsCTE+`
+	cond, args := sc.cond("d", []any{from.UTC(), to.UTC(), limit + 1})
+	rows, err := s.pool.Query(ctx, segmentsCTE(cond)+`
 	SELECT dev.id, dev.name, dev.branch, dev.region, seg.since, seg.next_at
 	FROM seg JOIN dev ON dev.id = seg.device_id
 	WHERE seg.status = 'down' AND seg.prev IS DISTINCT FROM 'down'
-	ORDER BY seg.since DESC, dev.id LIMIT $3`, from.UTC(), to.UTC(), limit+1)
+	ORDER BY seg.since DESC, dev.id LIMIT $3`, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("outages %s..%s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}

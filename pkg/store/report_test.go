@@ -63,7 +63,7 @@ func TestAvailability(t *testing.T) {
 		}
 	}
 
-	got, err := st.Availability(ctx, from, to)
+	got, err := st.Availability(ctx, from, to, store.DeviceScope{})
 	testenv.Must(t, "availability", err)
 	h := 3600.0
 	want := []store.AvailabilityRow{
@@ -77,7 +77,7 @@ func TestAvailability(t *testing.T) {
 		t.Errorf("Availability (-want +got):\n%s", diff)
 	}
 
-	outs, more, err := st.Outages(ctx, from, to, 10)
+	outs, more, err := st.Outages(ctx, from, to, 10, store.DeviceScope{})
 	testenv.Must(t, "outages", err)
 	end := func(h float64) *time.Time { v := at(h); return &v }
 	wantOuts := []store.Outage{
@@ -88,7 +88,7 @@ func TestAvailability(t *testing.T) {
 	if diff := cmp.Diff(wantOuts, outs); diff != "" || more {
 		t.Errorf("Outages (more=%v) (-want +got):\n%s", more, diff)
 	}
-	outs, more, err = st.Outages(ctx, from, to, 2)
+	outs, more, err = st.Outages(ctx, from, to, 2, store.DeviceScope{})
 	testenv.Must(t, "outages", err)
 	if len(outs) != 2 || !more {
 		t.Errorf("Outages(limit 2) = %d outages, more=%v; want 2 and more", len(outs), more)

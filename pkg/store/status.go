@@ -75,6 +75,8 @@ type DeviceFilter struct {
 	After int64
 	// Limit is the page size (1..1000).
 	Limit int
+	// Scope limits the list to a scoped caller's devices (zero: every device).
+	Scope DeviceScope
 }
 
 // ListDevices returns one page of devices with their latest status in id order, and the cursor
@@ -102,6 +104,11 @@ func (s *Store) ListDevices(ctx context.Context, f DeviceFilter) ([]DeviceWithSt
 	if f.Query != "" {
 		args = append(args, f.Query, likeEscape(f.Query)+"%")
 		where = append(where, fmt.Sprintf("(strpos(lower(d.name), lower($%d)) > 0 OR host(d.ip) LIKE $%d)", len(args)-1, len(args)))
+	}
+	if !f.Scope.All() {
+		var cond string
+		cond, args = f.Scope.cond("d", args)
+		where = append(where, cond)
 	}
 	args = append(args, f.Limit+1)
 	q := `SELECT ` + deviceCols + `, ` + statusCols + ` FROM devices d LEFT JOIN device_status s ON s.device_id = d.id

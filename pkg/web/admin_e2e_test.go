@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -295,6 +296,7 @@ func (x *admin) users() {
 	x.b.do(x.ctx, "type user", chromedp.SendKeys(chromedp.CSS("#user-username"), "night-viewer"),
 		chromedp.SendKeys(chromedp.CSS("#user-password"), "night shift password"))
 	x.set("user-role", "viewer")
+	x.set("user-scope-regions", "North, Coast") // a scoped viewer: the scope fields show for viewers
 	x.click("create user", "#user-save")
 	x.message("user", "Created")
 	var users struct {
@@ -307,9 +309,10 @@ func (x *admin) users() {
 			u = uu
 		}
 	}
-	if u.ID == 0 || u.Role != "viewer" || u.Disabled {
-		t.Fatalf("user created in the browser: %+v, want night-viewer, viewer, enabled", u)
+	if u.ID == 0 || u.Role != "viewer" || u.Disabled || !slices.Equal(u.Scope.Regions, []string{"Coast", "North"}) || len(u.Scope.Branches) != 0 {
+		t.Fatalf("user created in the browser: %+v, want night-viewer, viewer, enabled, scoped to regions Coast and North", u)
 	}
+	x.b.wait(x.ctx, "scope in the user list", `document.getElementById('user-list').textContent.includes('regions Coast, North')`, 5*time.Second)
 
 	// an API token for the new user: its secret is shown once, works, and stops at revocation
 	x.b.wait(x.ctx, "user in the token form", fmt.Sprintf(`!!document.querySelector('#token-user option[value="%d"]')`, u.ID), 5*time.Second)
@@ -351,7 +354,7 @@ func (x *admin) asViewer() {
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	b.do(wctx, "sign out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-user")))
-	x.signIn("night-viewer", "night shift password", "night-viewer (viewer)")
+	x.signIn("night-viewer", "night shift password", "night-viewer (viewer · region Coast, region North)")
 	b.wait(ctx, "rules read-only", `[...document.querySelectorAll('#rule-list tbody tr')].some((r) => r.textContent.includes('RTT high'))`, 10*time.Second)
 	got := eval[[]string](b, ctx, `[...document.querySelectorAll('#admin-tabs a')].map((a) => a.dataset.tab)`)
 	if diff := cmp.Diff([]string{"rules", "maintenance", "channels"}, got); diff != "" {

@@ -65,10 +65,27 @@ func User(t testing.TB, svc *auth.Service, name string, role auth.Role) store.Us
 	return u
 }
 
+// ScopedUser creates a user called name with role, scope and Password.
+func ScopedUser(t testing.TB, svc *auth.Service, name string, role auth.Role, scope auth.Scope) store.User {
+	t.Helper()
+	u, err := svc.CreateUser(SystemCtx(t), auth.NewUser{Username: name, Role: role, Password: Password, Scope: scope})
+	if err != nil {
+		t.Fatalf("create user %s: %v", name, err)
+	}
+	return u
+}
+
 // Token creates a user "<role>-bot-N" with role and returns a bearer token secret for it.
 func Token(t testing.TB, svc *auth.Service, role auth.Role) string {
 	t.Helper()
-	u := User(t, svc, fmt.Sprintf("%s-bot-%d", role, time.Now().UnixNano()), role)
+	return ScopedToken(t, svc, role, auth.Scope{})
+}
+
+// ScopedToken creates a user "<role>-bot-N" with role and scope and returns a bearer token
+// secret for it (the token acts with its user's scope).
+func ScopedToken(t testing.TB, svc *auth.Service, role auth.Role, scope auth.Scope) string {
+	t.Helper()
+	u := ScopedUser(t, svc, fmt.Sprintf("%s-bot-%d", role, time.Now().UnixNano()), role, scope)
 	secret, _, err := svc.CreateToken(SystemCtx(t), auth.NewToken{Name: "test", UserID: u.ID, Role: role})
 	if err != nil {
 		t.Fatalf("create %s token: %v", role, err)

@@ -124,7 +124,12 @@ function signedIn() {
   const out = document.getElementById('logout');
   const info = api.session.info;
   who.hidden = out.hidden = !info;
-  if (info) who.textContent = `${info.user.username} (${info.user.role})`;
+  if (info) {
+    // a scoped user sees part of the fleet: say which, so an empty list is not mistaken for an outage
+    const sc = info.user.scope || {};
+    const parts = [...(sc.regions || []).map((r) => `region ${r}`), ...(sc.branches || []).map((b) => `branch ${b}`)];
+    who.textContent = `${info.user.username} (${info.user.role}${parts.length ? ` · ${parts.join(', ')}` : ''})`;
+  }
   for (const a of document.querySelectorAll('[data-role]')) a.hidden = !api.can(a.dataset.role);
   if (mustEnrol()) { // nothing else answers until two-factor is set up (live events neither)
     if (app.live) { app.live.stop(); app.live = null; }

@@ -1,14 +1,25 @@
 // Users and API tokens (admins only, like every /users and /tokens route). A user is created
-// with a role and a password; afterwards the role, the disabled flag and (typed in) a new
-// password change. A token is created for a user with a role and an expiry; its secret is in
+// with a role and a password; afterwards the role, the disabled flag, the scope and (typed in)
+// a new password change. A viewer or operator may be scoped to regions and/or branches (the
+// devices in any of them); an admin never is, so the scope fields hide for the admin role and
+// the form sends an empty scope with it. A token is created for a user with a role and an expiry; its secret is in
 // the create answer only, so it is shown once, and it can be revoked.
 import * as api from './api.js';
 import {open as dialog} from './dialog.js';
 import {h, clear, fmtTime, section} from './dom.js';
-import {onOff} from './editor.js';
+import {onOff, list} from './editor.js';
 
 const ROLES = [['viewer', 'viewer (reads)'], ['operator', 'operator (acknowledges, maintenance)'], ['admin', 'admin (everything)']];
 const me = () => (api.session.info && api.session.info.user ? api.session.info.user : {});
+const scoped = (v) => v.role !== 'admin';
+
+// scopeText sums up a user's scope: "all devices", "regions North; branches BR-1".
+function scopeText(sc) {
+  const parts = [];
+  if (sc && sc.regions && sc.regions.length) parts.push(`regions ${sc.regions.join(', ')}`);
+  if (sc && sc.branches && sc.branches.length) parts.push(`branches ${sc.branches.join(', ')}`);
+  return parts.length ? parts.join('; ') : 'all devices';
+}
 
 export function userSpec() {
   return {
@@ -20,6 +31,7 @@ export function userSpec() {
       ['Role', (u) => u.role],
       // directory users' role follows their AD groups; two-factor is reset with DELETE /users/{id}/totp
       ['Sign-in', (u) => (u.source === 'ldap' ? 'directory' : u.totp_enabled ? 'local, two-factor' : 'local')],
+      ['Scope', (u) => scopeText(u.scope)],
       ['State', (u) => onOff(!u.disabled, 'active', 'disabled')],
       ['Last sign-in', (u) => fmtTime(u.last_login_at) || 'never'],
       ['Password changed', (u) => fmtTime(u.password_changed_at)],
@@ -29,12 +41,17 @@ export function userSpec() {
       {name: 'role', label: 'Role', type: 'select', options: ROLES},
       {name: 'password', label: 'Password', type: 'password', hint: 'at least 12 characters'},
       {name: 'disabled', label: 'Disabled (cannot sign in)', type: 'checkbox'},
+      {name: 'scope:heading', label: 'Scope', hint: 'both empty: every device; otherwise the devices of any region or branch listed', type: 'heading', show: scoped},
+      {name: 'scope.regions', label: 'Regions', hint: 'comma-separated', show: scoped},
+      {name: 'scope.branches', label: 'Branches', hint: 'comma-separated', show: scoped},
     ],
     blank: () => ({role: 'viewer'}),
-    fromItem: (u) => ({username: u.username, role: u.role, disabled: u.disabled, password: ''}),
+    fromItem: (u) => ({username: u.username, role: u.role, disabled: u.disabled, password: '',
+      'scope.regions': ((u.scope && u.scope.regions) || []).join(', '), 'scope.branches': ((u.scope && u.scope.branches) || []).join(', ')}),
     toBody: (v, item) => {
-      if (!item) return {username: v.username, role: v.role, password: v.password, disabled: v.disabled};
-      const b = {role: v.role, disabled: v.disabled};
+      const scope = scoped(v) ? {regions: list(v['scope.regions']), branches: list(v['scope.branches'])} : {};
+      if (!item) return {username: v.username, role: v.role, password: v.password, disabled: v.disabled, scope};
+      const b = {role: v.role, disabled: v.disabled, scope};
       if (v.password) b.password = v.password;
       return b;
     },

@@ -1,0 +1,94 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/store"
+)
+
+// placeFunc returns the region and branch of a device, and false for an unknown one.
+type placeFunc func(id int64) (region, branch string, ok bool)
+
+// scopeFilter decides which live events a caller with scope sc receives: the event's device
+// (data.device_id of "status" events, data.alert.device_id of "alert" events) must be in sc,
+// its region and branch found by place. An unlimited scope receives everything; a limited one
+// nothing it cannot place: system alerts (no device), unknown devices, other event types and
+// undecodable payloads (fail closed). It is the per-subscriber filter of the SSE stream.
+func scopeFilter(sc auth.Scope, place placeFunc) func(payload []byte) bool {
+	if sc.All() {
+		return func([]byte) bool { return true }
+	}
+	return func(payload []byte) bool {
+		var ev struct {
+			Type string `json:"type"`
+			Data struct {
+				DeviceID int64 `json:"device_id"`
+				Alert    struct {
+					DeviceID int64 `json:"device_id"`
+				} `json:"alert"`
+			} `json:"data"`
+		}
+		if json.Unmarshal(payload, &ev) != nil {
+			return false
+		}
+		var id int64
+		switch ev.Type {
+		case "status":
+			id = ev.Data.DeviceID
+		case "alert":
+			id = ev.Data.Alert.DeviceID
+		}
+		if id <= 0 {
+			return false
+		}
+		region, branch, ok := place(id)
+		return ok && sc.Contains(region, branch)
+	}
+}
+
+// Device places for live events: one query for the whole fleet, reused for placeMaxAge and
+// reloaded sooner (at most every placeMissEvery) when an event names a device it lacks, such
+// as one created since.
+const (
+	placeMaxAge    = 30 * time.Second
+	placeMissEvery = 2 * time.Second
+	placeTimeout   = 5 * time.Second
+)
+
+// placeCache maps device ids to their region and branch for scopeFilter, shared by every
+// stream of the API process.
+type placeCache struct {
+	load func(ctx context.Context) ([]store.DevicePlace, error)
+	mu   sync.Mutex
+	at   time.Time // when places was loaded
+	try  time.Time // last load attempt
+	m    map[int64]store.DevicePlace
+}
+
+// lookup is a placeFunc. A failed load keeps the previous map (or places nothing).
+func (pc *placeCache) lookup(id int64) (string, string, bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	now := time.Now()
+	p, ok := pc.m[id]
+	stale := now.Sub(pc.at) > placeMaxAge
+	if (stale || !ok) && now.Sub(pc.try) >= placeMissEvery {
+		pc.try = now
+		ctx, cancel := context.WithTimeout(context.Background(), placeTimeout)
+		places, err := pc.load(ctx)
+		cancel()
+		if err == nil {
+			pc.m = make(map[int64]store.DevicePlace, len(places))
+			for _, pl := range places {
+				pc.m[pl.ID] = pl
+			}
+			pc.at = now
+			p, ok = pc.m[id]
+		}
+	}
+	return p.Region, p.Branch, ok
+}
