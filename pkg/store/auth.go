@@ -25,15 +25,18 @@ type User struct {
 	UpdatedAt         time.Time
 	PasswordChangedAt time.Time
 	LastLoginAt       *time.Time
+	// OIDCIssuer and OIDCSubject identify a user provisioned by single sign-on (both empty for
+	// a local user); see CreateOIDCUser.
+	OIDCIssuer, OIDCSubject string
 }
 
 const authUserCols = `id, username, role, password_hash, disabled, created_at, updated_at,
-	password_changed_at, last_login_at`
+	password_changed_at, last_login_at, coalesce(oidc_issuer, ''), coalesce(oidc_subject, '')`
 
 func authScanUser(row pgx.Row) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.Disabled, &u.CreatedAt,
-		&u.UpdatedAt, &u.PasswordChangedAt, &u.LastLoginAt)
+		&u.UpdatedAt, &u.PasswordChangedAt, &u.LastLoginAt, &u.OIDCIssuer, &u.OIDCSubject)
 	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), u.PasswordChangedAt.UTC()
 	if u.LastLoginAt != nil {
 		t := u.LastLoginAt.UTC()
