@@ -159,6 +159,9 @@ func (s *Service) oidcClaims(c *echo.Context) (map[string]any, *ssoError) {
 	ctx := c.Request().Context()
 	q := c.Request().URL.Query()
 	if e := q.Get("error"); e != "" {
+		if st := q.Get("state"); st != "" {
+			_ = s.rdb.Del(ctx, s.oidcStateKey(st)).Err() // this sign-in is over
+		}
 		return nil, ssoErr(http.StatusUnauthorized, "idp_refused",
 			"The identity provider did not sign you in ("+clip(e, 64)+").", errors.New(clip(q.Get("error_description"), 200)))
 	}

@@ -19,41 +19,48 @@ func TestRouteTable(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	authtest.CheckRoutes(t, f.svc, f.e, map[auth.RouteKey]string{
-		{"GET", "/api/v1/health"}:          "public",
-		{"GET", "/api/v1/devices"}:         "viewer",
-		{"POST", "/api/v1/devices"}:        "admin",
-		{"POST", "/api/v1/alerts/:id/ack"}: "operator",
-		{"GET", "/api/v1/unguarded"}:       auth.AccessNone,
-		{"POST", "/api/v1/auth/login"}:     "public",
-		{"POST", "/api/v1/auth/logout"}:    "viewer",
-		{"GET", "/api/v1/auth/me"}:         "viewer",
-		{"POST", "/api/v1/auth/password"}:  "viewer",
-		{"GET", "/api/v1/users"}:           "admin",
-		{"POST", "/api/v1/users"}:          "admin",
-		{"GET", "/api/v1/users/:id"}:       "admin",
-		{"PATCH", "/api/v1/users/:id"}:     "admin",
-		{"DELETE", "/api/v1/users/:id"}:    "admin",
-		{"GET", "/api/v1/tokens"}:          "admin",
-		{"POST", "/api/v1/tokens"}:         "admin",
-		{"DELETE", "/api/v1/tokens/:id"}:   "admin",
-		{"GET", "/api/v1/audit"}:           "admin",
-		{echo.RouteAny, "/monitoring/*"}:   "read:operator write:admin",
-		{"GET", "/metrics"}:                "viewer|ip-allowlist",
-		{"GET", "/metrics-remote"}:         "viewer|ip-allowlist",
-		{"GET", "/admin/stacked"}:          "viewer & admin",
+		{"GET", "/api/v1/health"}:             "public",
+		{"GET", "/api/v1/devices"}:            "viewer",
+		{"POST", "/api/v1/devices"}:           "admin",
+		{"POST", "/api/v1/alerts/:id/ack"}:    "operator",
+		{"GET", "/api/v1/unguarded"}:          auth.AccessNone,
+		{"POST", "/api/v1/auth/login"}:        "public",
+		{"GET", "/api/v1/auth/methods"}:       "public",
+		{"GET", "/api/v1/auth/oidc/login"}:    "public",
+		{"GET", "/api/v1/auth/oidc/callback"}: "public",
+		{"POST", "/api/v1/auth/logout"}:       "viewer",
+		{"GET", "/api/v1/auth/me"}:            "viewer",
+		{"POST", "/api/v1/auth/password"}:     "viewer",
+		{"GET", "/api/v1/users"}:              "admin",
+		{"POST", "/api/v1/users"}:             "admin",
+		{"GET", "/api/v1/users/:id"}:          "admin",
+		{"PATCH", "/api/v1/users/:id"}:        "admin",
+		{"DELETE", "/api/v1/users/:id"}:       "admin",
+		{"GET", "/api/v1/tokens"}:             "admin",
+		{"POST", "/api/v1/tokens"}:            "admin",
+		{"DELETE", "/api/v1/tokens/:id"}:      "admin",
+		{"GET", "/api/v1/audit"}:              "admin",
+		{echo.RouteAny, "/monitoring/*"}:      "read:operator write:admin",
+		{"GET", "/metrics"}:                   "viewer|ip-allowlist",
+		{"GET", "/metrics-remote"}:            "viewer|ip-allowlist",
+		{"GET", "/admin/stacked"}:             "viewer & admin",
 	})
 }
 
 type route struct{ method, path string }
 
 // TestRoleRouteMatrix calls every guarded route over real HTTP as each kind of caller, with a
-// session (and its CSRF token) and with a bearer token, and checks the guard's verdict.
+// session (and its CSRF token) from a password or a single sign-on (through the real OpenID
+// Provider), and with a bearer token, and checks the guard's verdict.
 func TestRoleRouteMatrix(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	x := newSSOFixture(t)
+	f := x.fixture
 	callers := map[string]*client{"anonymous": f.anon()}
+	ssoUser := map[auth.Role]string{auth.RoleViewer: "vera", auth.RoleOperator: "olga", auth.RoleAdmin: "ana"}
 	for _, r := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
 		callers[r.String()+"/session"] = f.login(r.String())
+		callers[r.String()+"/oidc"] = x.signIn(ssoUser[r])
 		callers[r.String()+"/token"] = f.withToken(authtest.Token(t, f.svc, r))
 	}
 	const (
@@ -77,6 +84,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"GET", "/api/v1/users"}:         {unauth, forb, forb, pass},
 		{"GET", "/api/v1/tokens"}:        {unauth, forb, forb, pass},
 		{"GET", "/api/v1/audit"}:         {unauth, forb, forb, pass},
+		{"GET", "/api/v1/auth/methods"}:  {pass, pass, pass, pass},
 		{"GET", "/api/v1/unguarded"}:     {forb, forb, forb, forb}, // fail closed
 	}
 	roleIdx := map[string]int{"anonymous": 0, "viewer": 1, "operator": 2, "admin": 3}
