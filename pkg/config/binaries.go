@@ -35,6 +35,8 @@ type API struct {
 	TrustedProxies []netip.Prefix
 	// MetricsAllow: WARDOPS_METRICS_ALLOW, CIDRs that may read /metrics without a token (default none).
 	MetricsAllow []netip.Prefix
+	// OIDC: single sign-on, WARDOPS_OIDC_* (default off).
+	OIDC OIDC
 }
 
 // LoadAPI reads the API's configuration; the error names every bad variable.
@@ -57,6 +59,7 @@ func LoadAPI(get Getenv) (API, error) {
 		TLSKeyFile:      r.str("WARDOPS_TLS_KEY_FILE", ""),
 		TrustedProxies:  r.prefixes("WARDOPS_TRUSTED_PROXIES"),
 		MetricsAllow:    r.prefixes("WARDOPS_METRICS_ALLOW"),
+		OIDC:            loadOIDC(r),
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		missing := "WARDOPS_TLS_KEY_FILE"
