@@ -96,6 +96,9 @@ export async function login(username, password) {
   return session.info;
 }
 
+// methods lists the sign-in methods on offer: {methods: ['password', 'oidc'], oidc_login_url}.
+export const methods = () => get('/auth/methods', {quiet401: true});
+
 export async function logout() {
   try { await post('/auth/logout'); } finally { session.info = null; }
 }
