@@ -22,6 +22,9 @@ const (
 	DefaultOIDCStateTTL = 10 * time.Minute
 	// DefaultOIDCTimeout bounds each request to the provider (discovery, keys, code exchange).
 	DefaultOIDCTimeout = 10 * time.Second
+	// DefaultOIDCStartsPerMinute bounds the sign-ins one client address may start in a minute:
+	// each keeps a state in Redis for StateTTL, so an unbounded flood would fill Redis.
+	DefaultOIDCStartsPerMinute = 60
 )
 
 // DefaultOIDCScopes are requested from the provider; "groups" is what Dex and several others
@@ -51,6 +54,8 @@ type OIDCParams struct {
 	HTTPClient *http.Client
 	// StateTTL (default DefaultOIDCStateTTL).
 	StateTTL time.Duration
+	// StartsPerMinute (default DefaultOIDCStartsPerMinute) per client address.
+	StartsPerMinute int
 }
 
 // OIDCGrant is what one claim value grants: a role, optionally limited to regions and branches
@@ -97,6 +102,9 @@ func (p *OIDCParams) setDefaults() error {
 	}
 	if p.StateTTL <= 0 {
 		p.StateTTL = DefaultOIDCStateTTL
+	}
+	if p.StartsPerMinute <= 0 {
+		p.StartsPerMinute = DefaultOIDCStartsPerMinute
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -97,6 +98,9 @@ func (s *Service) handleOIDCLogin(c *echo.Context) error {
 		return s.ssoRefused(c, ssoErr(http.StatusNotFound, "sso_disabled", "Single sign-on is not configured on this WardOps.", nil))
 	}
 	ctx := c.Request().Context()
+	if serr := s.oidcStartAllowed(ctx, clientAddr(c).String()); serr != nil {
+		return s.ssoRefused(c, serr)
+	}
 	cfg, _, err := s.oidc.discover(ctx)
 	if err != nil {
 		return s.ssoRefused(c, errIdPDown(err))
@@ -116,6 +120,21 @@ func (s *Service) handleOIDCLogin(c *echo.Context) error {
 		Secure: s.p.CookieSecure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.oidc.p.StateTTL.Seconds())})
 	url := cfg.AuthCodeURL(state, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier))
 	return c.Redirect(http.StatusFound, url)
+}
+
+// oidcStartAllowed counts sign-in starts per client address in a one-minute window.
+func (s *Service) oidcStartAllowed(ctx context.Context, addr string) *ssoError {
+	key := s.p.RedisPrefix + "oidc-starts:" + addr + ":" + strconv.FormatInt(s.now().Unix()/60, 10)
+	pipe := s.rdb.TxPipeline()
+	n := pipe.Incr(ctx, key)
+	pipe.Expire(ctx, key, 2*time.Minute)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return ssoErr(http.StatusServiceUnavailable, "unavailable", "Sign-in is unavailable right now; try again shortly.", err)
+	}
+	if n.Val() > int64(s.oidc.p.StartsPerMinute) {
+		return ssoErr(http.StatusTooManyRequests, "throttled", "Too many sign-ins were started from your address; wait a minute and try again.", nil)
+	}
+	return nil
 }
 
 // handleOIDCCallback finishes a sign-in: state, code exchange, ID token, role, user, session.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/oidctest"
 )
@@ -86,6 +88,16 @@ func TestOIDCRefusals(t *testing.T) {
 			defer x.clock.Advance(-2 * time.Hour)
 			return x.callback(c, cb)
 		}},
+		{"account disabled in WardOps", http.StatusForbidden, "account_disabled", func(t *testing.T) response {
+			dora := x.signIn("dora")
+			var me auth.SessionInfo
+			x.me(dora).decode(t, &me)
+			r := x.login("admin").do(http.MethodPatch, "/api/v1/users/"+itoa(me.User.ID), map[string]bool{"disabled": true})
+			if r.status != http.StatusOK {
+				t.Fatalf("disable dora: %d %s", r.status, r.body)
+			}
+			return x.callback(flow("dora"))
+		}},
 		{"provider said no", http.StatusUnauthorized, "idp_refused", func(t *testing.T) response {
 			c, cb := flow("vera")
 			q := url.Values{"error": {"access_denied"}, "state": {cb.Query().Get("state")}}
@@ -162,6 +174,26 @@ func TestOIDCProviderDown(t *testing.T) {
 		f.anon().do(http.MethodGet, "/api/v1/auth/methods", nil).decode(t, &methods)
 		if len(methods.Methods) != 2 || methods.OIDCLoginURL == "" {
 			t.Errorf("methods = %+v, want password and oidc while the provider is down", methods)
+		}
+	})
+	t.Run("too many starts from one address", func(t *testing.T) {
+		ln := oidctest.Listen(t)
+		issuer := oidctest.IssuerOf(ln)
+		_ = ln.Close()
+		f := newFixtureWith(t, fixtureOpts{oidc: func(redirect string) *auth.OIDCParams {
+			return &auth.OIDCParams{Issuer: issuer, ClientID: "wardops", ClientSecret: "s", RedirectURL: redirect, Roles: ssoRoles,
+				StartsPerMinute: 3}
+		}})
+		f.clock.Advance(time.Duration(60-f.clock.Now().Second()) * time.Second) // the start of a minute
+		var got []int
+		for range 4 {
+			got = append(got, f.anon().do(http.MethodGet, "/api/v1/auth/oidc/login", nil).status)
+		}
+		f.clock.Advance(time.Minute)
+		got = append(got, f.anon().do(http.MethodGet, "/api/v1/auth/oidc/login", nil).status)
+		want := []int{503, 503, 503, http.StatusTooManyRequests, 503}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("statuses (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("not configured", func(t *testing.T) {

@@ -32,6 +32,7 @@ var ssoUsers = []oidctest.User{
 	{Subject: "sub-ana", Username: "ana", Email: "ana@bank.example", Groups: []string{"staff", "noc-admins"}},
 	{Subject: "sub-olga", Username: "olga", Email: "olga@bank.example", Groups: []string{"noc-operators"}},
 	{Subject: "sub-vera", Username: "vera", Email: "vera@bank.example", Groups: []string{"noc-viewers"}},
+	{Subject: "sub-dora", Username: "dora", Email: "dora@bank.example", Groups: []string{"noc-viewers"}},
 	{Subject: "sub-nemo", Username: "nemo", Email: "nemo@bank.example", Groups: []string{"canteen"}},
 	{Subject: "sub-nora", Username: "nora", Email: "nora@bank.example", Groups: []string{"north-viewers"}},
 	// a provider account whose name is a local WardOps account's

@@ -161,7 +161,7 @@ func (s *Service) ssoRefused(c *echo.Context, e *ssoError) error {
 	if e.cause != nil {
 		cause = clip(e.cause.Error(), 300)
 	}
-	if e.code != "sso_disabled" {
+	if e.code != "sso_disabled" && e.code != "throttled" { // a flood must not flood the trail too
 		s.record(ctx, audit.Entry{Action: "auth.login_failed", TargetType: "user", TargetID: clip(e.user, 64),
 			Detail: map[string]string{"method": "oidc", "reason": e.code, "error": cause}})
 	}
