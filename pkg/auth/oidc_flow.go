@@ -175,35 +175,11 @@ func (s *Service) handleOIDCCallback(c *echo.Context) error {
 // oidcClaims checks the state against Redis and the pre-login cookie, exchanges the code with
 // the PKCE verifier and verifies the ID token; it returns the token's claims.
 func (s *Service) oidcClaims(c *echo.Context) (map[string]any, *ssoError) {
+	st, code, serr := s.takeOIDCState(c)
+	if serr != nil {
+		return nil, serr
+	}
 	ctx := c.Request().Context()
-	q := c.Request().URL.Query()
-	if e := q.Get("error"); e != "" {
-		if st := q.Get("state"); st != "" {
-			_ = s.rdb.Del(ctx, s.oidcStateKey(st)).Err() // this sign-in is over
-		}
-		return nil, ssoErr(http.StatusUnauthorized, "idp_refused",
-			"The identity provider did not sign you in ("+clip(e, 64)+").", errors.New(clip(q.Get("error_description"), 200)))
-	}
-	state, code := q.Get("state"), q.Get("code")
-	if state == "" || code == "" {
-		return nil, ssoErr(http.StatusBadRequest, "state_invalid", msgStartAgain, errors.New("no state or code"))
-	}
-	raw, err := s.rdb.GetDel(ctx, s.oidcStateKey(state)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, ssoErr(http.StatusBadRequest, "state_invalid", msgStartAgain, errors.New("unknown, expired or used state"))
-	}
-	if err != nil {
-		return nil, ssoErr(http.StatusServiceUnavailable, "unavailable", "Sign-in is unavailable right now; try again shortly.", err)
-	}
-	var st oidcState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return nil, ssoErr(http.StatusBadRequest, "state_invalid", msgStartAgain, err)
-	}
-	ck, err := c.Cookie(s.oidcCookieName())
-	if err != nil || subtle.ConstantTimeCompare([]byte(hashHex(ck.Value)), []byte(st.Binding)) != 1 {
-		return nil, ssoErr(http.StatusBadRequest, "state_mismatch",
-			"This sign-in was not started in this browser. Start again from the WardOps sign-in page.", errors.New("pre-login cookie missing or different"))
-	}
 	cfg, verifier, err := s.oidc.discover(ctx)
 	if err != nil {
 		return nil, errIdPDown(err)
@@ -229,11 +205,55 @@ func (s *Service) oidcClaims(c *echo.Context) (map[string]any, *ssoError) {
 	case err != nil:
 		return nil, ssoErr(http.StatusUnauthorized, "id_token_invalid", msgBadToken, err)
 	}
-	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(st.Nonce)) != 1 {
+	return idTokenClaims(idt, tok.AccessToken, st.Nonce)
+}
+
+// takeOIDCState reads and deletes the callback's state (single use) and checks that this
+// browser started the sign-in; it returns the state and the code.
+func (s *Service) takeOIDCState(c *echo.Context) (oidcState, string, *ssoError) {
+	ctx := c.Request().Context()
+	q := c.Request().URL.Query()
+	if e := q.Get("error"); e != "" {
+		if st := q.Get("state"); st != "" {
+			_ = s.rdb.Del(ctx, s.oidcStateKey(st)).Err() // this sign-in is over
+		}
+		return oidcState{}, "", ssoErr(http.StatusUnauthorized, "idp_refused",
+			"The identity provider did not sign you in ("+clip(e, 64)+").", errors.New(clip(q.Get("error_description"), 200)))
+	}
+	state, code := q.Get("state"), q.Get("code")
+	if state == "" || code == "" {
+		return oidcState{}, "", ssoErr(http.StatusBadRequest, "state_invalid", msgStartAgain, errors.New("no state or code"))
+	}
+	var st oidcState
+	raw, err := s.rdb.GetDel(ctx, s.oidcStateKey(state)).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return st, "", ssoErr(http.StatusBadRequest, "state_invalid", msgStartAgain, errors.New("unknown, expired or used state"))
+	case err != nil:
+		return st, "", ssoErr(http.StatusServiceUnavailable, "unavailable", "Sign-in is unavailable right now; try again shortly.", err)
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return st, "", ssoErr(http.StatusBadRequest, "state_invalid", msgStartAgain, err)
+	}
+	ck, err := c.Cookie(s.oidcCookieName())
+	if err != nil || subtle.ConstantTimeCompare([]byte(hashHex(ck.Value)), []byte(st.Binding)) != 1 {
+		return st, "", ssoErr(http.StatusBadRequest, "state_mismatch",
+			"This sign-in was not started in this browser. Start again from the WardOps sign-in page.", errors.New("pre-login cookie missing or different"))
+	}
+	return st, code, nil
+}
+
+// idTokenClaims finishes the checks go-oidc leaves to the caller (nonce, subject, at_hash)
+// and returns the claims, with iss and sub as verified.
+func idTokenClaims(idt *oidc.IDToken, accessToken, nonce string) (map[string]any, *ssoError) {
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
 		return nil, ssoErr(http.StatusUnauthorized, "nonce_mismatch", msgBadToken, errors.New("ID token nonce differs from this sign-in's"))
 	}
+	if idt.Subject == "" {
+		return nil, ssoErr(http.StatusUnauthorized, "id_token_invalid", msgBadToken, errors.New("ID token has no subject"))
+	}
 	if idt.AccessTokenHash != "" {
-		if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+		if err := idt.VerifyAccessToken(accessToken); err != nil {
 			return nil, ssoErr(http.StatusUnauthorized, "id_token_invalid", msgBadToken, err)
 		}
 	}
