@@ -78,6 +78,16 @@ func TestOIDCRefusals(t *testing.T) {
 			x.tamper.next1(func(string) string { return tok })
 			return x.callback(flow("vera"))
 		}},
+		{"ID token signed by another provider", http.StatusUnauthorized, "id_token_invalid", func(t *testing.T) response {
+			// a second, real provider that also has a "wardops" client and a vera
+			rogue := oidctest.Start(t, oidctest.Listen(t), []oidctest.Client{x.client}, ssoUsers)
+			tok, err := rogue.IDToken(x.client, "vera", "any-nonce")
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.tamper.next1(func(string) string { return tok })
+			return x.callback(flow("vera"))
+		}},
 		{"bad signature", http.StatusUnauthorized, "id_token_invalid", func(t *testing.T) response {
 			x.tamper.next1(breakSignature)
 			return x.callback(flow("ana"))

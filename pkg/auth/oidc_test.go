@@ -178,6 +178,22 @@ func TestOIDCRoleFollowsClaims(t *testing.T) {
 	}
 }
 
+// TestOIDCSessionLifetime: a session from single sign-on follows the WardOps session rules
+// (here the idle timeout), whatever the ID token's own lifetime.
+func TestOIDCSessionLifetime(t *testing.T) {
+	t.Parallel()
+	x := newSSOFixture(t)
+	c := x.signIn("olga")
+	x.clock.Advance(idle - time.Minute)
+	if r := x.me(c); r.status != http.StatusOK {
+		t.Fatalf("within the idle timeout: %d", r.status)
+	}
+	x.clock.Advance(idle + time.Second)
+	if r := x.me(c); r.status != http.StatusUnauthorized {
+		t.Errorf("after the idle timeout: %d, want 401", r.status)
+	}
+}
+
 type tamperTransport struct {
 	next http.RoundTripper
 	mu   sync.Mutex
