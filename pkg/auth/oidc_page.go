@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"strings"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/audit"
@@ -25,6 +27,11 @@ func ssoErr(status int, code, msg string, cause error) *ssoError {
 }
 
 func errIdPDown(err error) *ssoError {
+	var mismatch *oidc.IssuerMismatchError
+	if errors.As(err, &mismatch) {
+		return ssoErr(http.StatusServiceUnavailable, "idp_misconfigured", "The identity provider names itself differently "+
+			"from WardOps' setting (issuer), so WardOps does not trust it. Tell an administrator.", err)
+	}
 	return ssoErr(http.StatusServiceUnavailable, "idp_unavailable",
 		"The identity provider cannot be reached. Try again shortly, or sign in with a WardOps password.", err)
 }

@@ -186,6 +186,15 @@ func TestOIDCProviderDown(t *testing.T) {
 			t.Errorf("methods = %+v, want password and oidc while the provider is down", methods)
 		}
 	})
+	t.Run("issuer differs from the provider's own", func(t *testing.T) {
+		ln := oidctest.Listen(t)
+		f := newFixtureWith(t, fixtureOpts{oidc: func(redirect string) *auth.OIDCParams {
+			return &auth.OIDCParams{Issuer: oidctest.IssuerOf(ln) + "/", ClientID: "wardops", ClientSecret: "s",
+				RedirectURL: redirect, Roles: ssoRoles}
+		}})
+		oidctest.Start(t, ln, nil, nil)
+		checkRefusal(t, f.anon().do(http.MethodGet, "/api/v1/auth/oidc/login", nil), http.StatusServiceUnavailable, "idp_misconfigured")
+	})
 	t.Run("too many starts from one address", func(t *testing.T) {
 		ln := oidctest.Listen(t)
 		issuer := oidctest.IssuerOf(ln)
