@@ -143,8 +143,6 @@ func (s *Service) handleOIDCCallback(c *echo.Context) error {
 	if s.oidc == nil {
 		return s.ssoRefused(c, ssoErr(http.StatusNotFound, "sso_disabled", "Single sign-on is not configured on this WardOps.", nil))
 	}
-	c.SetCookie(&http.Cookie{Name: s.oidcCookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: s.p.CookieSecure, SameSite: http.SameSiteLaxMode})
 	ctx := c.Request().Context()
 	claims, serr := s.oidcClaims(c)
 	if serr != nil {
@@ -163,6 +161,8 @@ func (s *Service) handleOIDCCallback(c *echo.Context) error {
 		return s.ssoRefused(c, ssoErr(http.StatusServiceUnavailable, "unavailable", "Sign-in is unavailable right now; try again shortly.", err))
 	}
 	s.setSessionCookies(c, sid, ref.data.CSRF)
+	// the pre-login cookie stays until its MaxAge (the states' TTL): another tab's pending
+	// sign-in, bound to the same cookie, still completes
 	if err := s.store.TouchUserLogin(ctx, u.ID, s.now()); err != nil {
 		s.log.WarnContext(ctx, "last login not recorded", "user_id", u.ID, "err", err)
 	}

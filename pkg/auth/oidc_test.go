@@ -178,6 +178,19 @@ func TestOIDCRoleFollowsClaims(t *testing.T) {
 	}
 }
 
+// TestOIDCTwoTabs: two sign-ins started in one browser both complete, in either order.
+func TestOIDCTwoTabs(t *testing.T) {
+	t.Parallel()
+	x := newSSOFixture(t)
+	c := x.browser()
+	first, second := x.toProvider(c, "vera"), x.toProvider(c, "vera")
+	for _, cb := range []*url.URL{second, first} {
+		if r := x.callback(c, cb); r.status != http.StatusSeeOther {
+			t.Errorf("callback: %d %s", r.status, r.body)
+		}
+	}
+}
+
 // TestOIDCSessionLifetime: a session from single sign-on follows the WardOps session rules
 // (here the idle timeout), whatever the ID token's own lifetime.
 func TestOIDCSessionLifetime(t *testing.T) {
