@@ -86,6 +86,7 @@ func run(args []string) int {
 	authParams.Store, authParams.Redis, authParams.Logger = st, rdb, logger
 	authParams.SessionIdle, authParams.SessionAbsolute = cfg.SessionIdle, cfg.SessionAbsolute
 	authParams.CookieSecure = cfg.CookieSecure || cfg.TLSCertFile != ""
+	authParams.OIDC = oidcParams(cfg.OIDC)
 	svc, err := auth.NewService(authParams)
 	if err != nil {
 		logger.Error("auth service", "err", err)
@@ -101,6 +102,21 @@ func run(args []string) int {
 		logger.Info("created user admin from WARDOPS_ADMIN_PASSWORD")
 	}
 	return serve(ctx, stop, cfg, logger, deps{store: st, rdb: rdb, redisOpt: redisOpt, auth: svc})
+}
+
+// oidcParams turns the single sign-on config into the auth service's (nil: off). The config
+// has already checked every role name.
+func oidcParams(c config.OIDC) *auth.OIDCParams {
+	if !c.Enabled() {
+		return nil
+	}
+	roles := make(map[string]auth.OIDCGrant, len(c.Roles))
+	for v, r := range c.Roles {
+		role, _ := auth.ParseRole(r.Role)
+		roles[v] = auth.OIDCGrant{Role: role, Regions: r.Regions, Branches: r.Branches}
+	}
+	return &auth.OIDCParams{Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		RedirectURL: c.RedirectURL, Scopes: c.Scopes, RoleClaim: c.RoleClaim, UsernameClaim: c.UsernameClaim, Roles: roles}
 }
 
 func runCLI(ctx context.Context, args []string, svc *auth.Service) int {

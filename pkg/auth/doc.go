@@ -34,4 +34,9 @@
 // and the idle deadline moves on each one, which suits an in-memory store with TTLs; losing
 // Redis only signs everybody out. The session id is stored as its SHA-256, so a copy of Redis
 // holds no usable session.
+//
+// Single sign-on (Params.OIDC, oidc*.go): authorization code flow with PKCE against an OpenID
+// Provider, the ID token verified with go-oidc, a claim mapped to a role; the user is found by
+// issuer and subject and then gets the same session as a password sign-in. Tests run it
+// against a real provider on loopback (package oidctest).
 package auth

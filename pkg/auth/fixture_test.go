@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -57,21 +58,37 @@ const (
 	absolute = 2 * time.Hour
 )
 
-func newFixture(t *testing.T) *fixture {
-	t.Helper()
-	return newFixtureWith(t, nil)
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, fixtureOpts{}) }
+
+// fixtureOpts vary the fixture: clockStart (default 2026-05-01 08:00 UTC); for single sign-on,
+// oidc, which receives the fixture's callback URL; edit changes the service's Params (a
+// directory, a secret box, …) before the service is built.
+type fixtureOpts struct {
+	clockStart time.Time
+	oidc       func(redirectURL string) *auth.OIDCParams
+	edit       func(*auth.Params)
 }
 
-// newFixtureWith is newFixture with edit applied to the service's Params (a directory, a
-// secret box, …) before the service is built.
-func newFixtureWith(t *testing.T, edit func(*auth.Params)) *fixture {
+// newFixtureWith is newFixture with o applied.
+func newFixtureWith(t *testing.T, o fixtureOpts) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: authtest.NewClock(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)), logs: &syncBuffer{},
-		users: map[string]int64{}}
+	if o.clockStart.IsZero() {
+		o.clockStart = time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	}
+	f := &fixture{t: t, clock: authtest.NewClock(o.clockStart), logs: &syncBuffer{}, users: map[string]int64{}}
+	// the listener comes first: single sign-on needs the callback URL before the service
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := auth.Params{SessionIdle: idle, SessionAbsolute: absolute, Now: f.clock.Now}
+	if o.oidc != nil {
+		p.OIDC = o.oidc("http://" + ln.Addr().String() + "/api/v1/auth/oidc/callback")
+	}
 	logger := slog.New(audit.NewRedactingHandler(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	p := auth.Params{Logger: logger, SessionIdle: idle, SessionAbsolute: absolute, Now: f.clock.Now}
-	if edit != nil {
-		edit(&p)
+	p.Logger = logger
+	if o.edit != nil {
+		o.edit(&p)
 	}
 	f.svc = authtest.NewService(t, p)
 	f.e = echo.New()
@@ -83,7 +100,10 @@ func newFixtureWith(t *testing.T, edit func(*auth.Params)) *fixture {
 	f.e.Use(f.svc.Authenticate)
 	f.e.Use(f.svc.Audit().Middleware)
 	f.mountDummies()
-	f.srv = httptest.NewServer(f.e)
+	f.srv = httptest.NewUnstartedServer(f.e)
+	_ = f.srv.Listener.Close()
+	f.srv.Listener = ln
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	for _, r := range []auth.Role{auth.RoleAdmin, auth.RoleOperator, auth.RoleViewer} {
 		f.users[r.String()] = authtest.User(t, f.svc, r.String(), r).ID

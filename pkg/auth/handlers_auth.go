@@ -24,6 +24,9 @@ import (
 //	POST   /auth/totp/enroll   viewer  local session: new TOTP secret, otpauth URL, QR PNG
 //	POST   /auth/totp/confirm  viewer  {code} → two-factor on, 10 recovery codes (shown once)
 //	DELETE /users/:id/totp     admin   turn a user's two-factor off (lost device)
+//	GET    /auth/methods    public    the sign-in methods on offer (password, oidc)
+//	GET    /auth/oidc/login public    starts single sign-on: redirect to the OpenID Provider
+//	GET    /auth/oidc/callback public the provider's redirect back: session cookie, then "/"
 //	POST   /auth/logout     viewer    ends the session
 //	GET    /auth/me         viewer    the caller, and the CSRF token of a session
 //	POST   /auth/password   viewer    {current_password, new_password}, sessions only
@@ -32,6 +35,9 @@ import (
 //	GET    /audit           admin     filters and cursor, see handleAudit
 func (s *Service) Register(g *echo.Group) {
 	g.POST("/auth/login", s.handleLogin, s.Public())
+	g.GET("/auth/methods", s.handleMethods, s.Public())
+	g.GET("/auth/oidc/login", s.handleOIDCLogin, s.Public())
+	g.GET("/auth/oidc/callback", s.handleOIDCCallback, s.Public())
 	g.POST("/auth/logout", s.handleLogout, s.Require(RoleViewer))
 	g.GET("/auth/me", s.handleMe, s.Require(RoleViewer))
 	g.POST("/auth/password", s.handlePassword, s.Require(RoleViewer))

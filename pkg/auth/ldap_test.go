@@ -27,7 +27,7 @@ func newLDAPFixture(t *testing.T) (*fixture, *testenv.LDAP) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFixtureWith(t, func(p *auth.Params) { p.Directory, p.DirectoryRefresh = d, ldapRefresh })
+	f := newFixtureWith(t, fixtureOpts{edit: func(p *auth.Params) { p.Directory, p.DirectoryRefresh = d, ldapRefresh }})
 	return f, l
 }
 

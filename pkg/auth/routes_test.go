@@ -32,6 +32,9 @@ func TestRouteTable(t *testing.T) {
 		{"POST", "/api/v1/auth/totp/enroll"}:  "viewer",
 		{"POST", "/api/v1/auth/totp/confirm"}: "viewer",
 		{"DELETE", "/api/v1/users/:id/totp"}:  "admin",
+		{"GET", "/api/v1/auth/methods"}:       "public",
+		{"GET", "/api/v1/auth/oidc/login"}:    "public",
+		{"GET", "/api/v1/auth/oidc/callback"}: "public",
 		{"GET", "/api/v1/users"}:              "admin",
 		{"POST", "/api/v1/users"}:             "admin",
 		{"GET", "/api/v1/users/:id"}:          "admin",
@@ -51,15 +54,19 @@ func TestRouteTable(t *testing.T) {
 type route struct{ method, path string }
 
 // TestRoleRouteMatrix calls every guarded route over real HTTP as each kind of caller, with a
-// session (and its CSRF token) and with a bearer token, unscoped and (viewer, operator) scoped
-// to a region or a branch, and checks the guard's verdict. What a scope hides inside a route is
-// pkg/api's TestScopeMatrix.
+// session (and its CSRF token) from a password or a single sign-on (through the real OpenID
+// Provider), and with a bearer token, unscoped and (viewer, operator) scoped to a region or a
+// branch, and checks the guard's verdict. What a scope hides inside a route is pkg/api's
+// TestScopeMatrix.
 func TestRoleRouteMatrix(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	x := newSSOFixture(t)
+	f := x.fixture
 	callers := map[string]*client{"anonymous": f.anon()}
+	ssoUser := map[auth.Role]string{auth.RoleViewer: "vera", auth.RoleOperator: "olga", auth.RoleAdmin: "ana"}
 	for _, r := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
 		callers[r.String()+"/session"] = f.login(r.String())
+		callers[r.String()+"/oidc"] = x.signIn(ssoUser[r])
 		callers[r.String()+"/token"] = f.withToken(authtest.Token(t, f.svc, r))
 	}
 	// roles × scopes: a scope narrows what a caller sees, never what its role may call
@@ -95,7 +102,8 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"GET", "/api/v1/audit"}:         {unauth, forb, forb, pass},
 		// the guard's verdict; past it, the handler answers 400/409 to these empty bodies
 		{"DELETE", "/api/v1/users/999999/totp"}: {unauth, forb, forb, 404},
-		{"POST", "/api/v1/auth/login/totp"}:     {400, 400, 400, 400},     // public; {} lacks a code
+		{"POST", "/api/v1/auth/login/totp"}:     {400, 400, 400, 400}, // public; {} lacks a code
+		{"GET", "/api/v1/auth/methods"}:         {pass, pass, pass, pass},
 		{"GET", "/api/v1/unguarded"}:            {forb, forb, forb, forb}, // fail closed
 	}
 	roleIdx := map[string]int{"anonymous": 0, "viewer": 1, "operator": 2, "admin": 3}

@@ -76,6 +76,8 @@ type Params struct {
 	RequireTOTPAdmins bool
 	// TOTPIssuer names WardOps in authenticator apps (default DefaultTOTPIssuer).
 	TOTPIssuer string
+	// OIDC turns on single sign-on with an OpenID Provider (default nil: off).
+	OIDC *OIDCParams
 }
 
 func (p *Params) setDefaults() error {
@@ -120,6 +122,9 @@ func (p *Params) setDefaults() error {
 	}
 	p.Hash.setDefaults()
 	p.Throttle.setDefaults()
+	if p.OIDC != nil {
+		return p.OIDC.setDefaults()
+	}
 	return nil
 }
 
@@ -137,7 +142,8 @@ type Service struct {
 	dummy    string // hash of a random password, verified for unknown users
 	throttle *throttle
 	routes   *registry
-	guardPC  uintptr // code pointer of (*guard).wrap, to recognise guards in OnAddRoute
+	guardPC  uintptr     // code pointer of (*guard).wrap, to recognise guards in OnAddRoute
+	oidc     *oidcClient // nil without single sign-on
 }
 
 // NewService checks p, fills its defaults and prepares the service (it hashes one random
@@ -154,6 +160,9 @@ func NewService(p Params) (*Service, error) {
 		guardPC: reflect.ValueOf((&guard{}).wrap).Pointer(),
 	}
 	s.throttle = newThrottle(p.Redis, p.RedisPrefix, p.Throttle)
+	if p.OIDC != nil {
+		s.oidc = &oidcClient{p: *p.OIDC, now: s.now}
+	}
 	dummy, err := hashPassword(p.Hash, randomString(24))
 	if err != nil {
 		return nil, err
@@ -176,14 +185,14 @@ func (s *Service) hash(ctx context.Context, pw string) (string, error) {
 	return hashPassword(s.p.Hash, pw)
 }
 
-// verify checks pw against encoded (the dummy hash when encoded is empty), waiting for a
-// hashing slot of lane.
+// verify checks pw against encoded (the dummy hash when encoded is empty or a single sign-on
+// user's marker), waiting for a hashing slot of lane.
 func (s *Service) verify(ctx context.Context, lane chan struct{}, encoded, pw string) (ok, stale bool, err error) {
 	if err := acquireHash(ctx, lane); err != nil {
 		return false, false, err
 	}
 	defer func() { <-lane }()
-	if encoded == "" {
+	if encoded == "" || encoded == ssoPasswordHash {
 		_, _, err := verifyPassword(s.p.Hash, s.dummy, pw)
 		return false, false, err
 	}

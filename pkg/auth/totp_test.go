@@ -29,10 +29,10 @@ func newTOTPFixture(t *testing.T, requireAdmins bool) (*fixture, *pgxpool.Pool) 
 		t.Fatal(err)
 	}
 	pool := testenv.NewDB(t)
-	f := newFixtureWith(t, func(p *auth.Params) {
+	f := newFixtureWith(t, fixtureOpts{edit: func(p *auth.Params) {
 		p.Store = store.New(pool, 10*time.Second, p.Logger)
 		p.Secrets, p.RequireTOTPAdmins = box, requireAdmins
-	})
+	}})
 	return f, pool
 }
 

@@ -111,6 +111,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (stor
 			u.Disabled = *ch.Disabled
 		}
 		if hash != "" {
+			if u.OIDCSubject != "" {
+				return &InputError{Field: "password", Msg: "this user signs in through single sign-on and has no WardOps password"}
+			}
 			u.PasswordHash = hash
 		}
 		if ch.Scope != nil {
@@ -213,6 +216,8 @@ func (s *Service) checkCredentials(ctx context.Context, username, password, addr
 		reason = "directory user, no directory configured"
 	case !ok:
 		reason = "wrong password"
+	case u.OIDCSubject != "":
+		reason = "single sign-on account"
 	case u.Disabled:
 		reason = "disabled"
 	}

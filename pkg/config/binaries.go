@@ -40,6 +40,8 @@ type API struct {
 	// RequireTOTPAdmins: WARDOPS_REQUIRE_TOTP_ADMINS, local admins must enrol in two-factor
 	// before anything else (default false; needs WARDOPS_SECRET_KEY).
 	RequireTOTPAdmins bool
+	// OIDC: single sign-on, WARDOPS_OIDC_* (default off).
+	OIDC OIDC
 }
 
 // LoadAPI reads the API's configuration; the error names every bad variable.
@@ -64,6 +66,7 @@ func LoadAPI(get Getenv) (API, error) {
 		MetricsAllow:      r.prefixes("WARDOPS_METRICS_ALLOW"),
 		LDAP:              loadLDAP(r),
 		RequireTOTPAdmins: r.boolean("WARDOPS_REQUIRE_TOTP_ADMINS", false),
+		OIDC:              loadOIDC(r),
 	}
 	if c.RequireTOTPAdmins && c.SecretKey == "" {
 		r.fail("WARDOPS_REQUIRE_TOTP_ADMINS", "true", "needs WARDOPS_SECRET_KEY to seal two-factor secrets")

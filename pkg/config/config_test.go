@@ -130,6 +130,10 @@ var allVars = []string{
 	"WARDOPS_LDAP_USER_FILTER", "WARDOPS_LDAP_GROUP_BASE", "WARDOPS_LDAP_GROUP_FILTER", "WARDOPS_LDAP_GROUP_DEPTH",
 	"WARDOPS_LDAP_GROUPS", "WARDOPS_LDAP_GROUPS_FILE", "WARDOPS_LDAP_REFRESH", "WARDOPS_LDAP_TIMEOUT",
 	"WARDOPS_REQUIRE_TOTP_ADMINS",
+	"WARDOPS_SNMP_ENABLED", "WARDOPS_PPROF",
+	"WARDOPS_OIDC_ISSUER", "WARDOPS_OIDC_CLIENT_ID", "WARDOPS_OIDC_CLIENT_SECRET", "WARDOPS_OIDC_CLIENT_SECRET_FILE",
+	"WARDOPS_OIDC_REDIRECT_URL", "WARDOPS_OIDC_SCOPES", "WARDOPS_OIDC_ROLE_CLAIM", "WARDOPS_OIDC_USERNAME_CLAIM",
+	"WARDOPS_OIDC_ROLES",
 }
 
 // TestValuesAreRead sets every variable to a valid non-default value and checks that each
@@ -227,6 +231,18 @@ func TestBadConfigFixtures(t *testing.T) {
 		{"bad_ldap_user_filter.env", "api", `WARDOPS_LDAP_USER_FILTER="(uid=admin)": must contain {username}`},
 		{"bad_ldap_bind.env", "api", `WARDOPS_LDAP_BIND_DN="cn=svc,dc=bank,dc=example": WARDOPS_LDAP_BIND_DN and WARDOPS_LDAP_BIND_PASSWORD are required with WARDOPS_LDAP_URL`},
 		{"bad_require_totp.env", "api", `WARDOPS_REQUIRE_TOTP_ADMINS="true": needs WARDOPS_SECRET_KEY to seal two-factor secrets`},
+		{"bad_oidc_client_id.env", "api", `WARDOPS_OIDC_CLIENT_ID: is required with WARDOPS_OIDC_ISSUER`},
+		{"bad_oidc_issuer_http.env", "api", `WARDOPS_OIDC_ISSUER="http://idp.bank.example": must be https (http only on a loopback address)`},
+		{"bad_oidc_issuer_url.env", "api", `WARDOPS_OIDC_ISSUER="idp.bank.example": not an https URL with a host`},
+		{"bad_oidc_redirect_path.env", "api", `WARDOPS_OIDC_REDIRECT_URL="https://noc.bank.example/callback": path must be /api/v1/auth/oidc/callback`},
+		{"bad_oidc_roles_field.env", "api", `WARDOPS_OIDC_ROLES: "north": want a role name or {"role","regions","branches"}: json: unknown field "region"`},
+		{"bad_oidc_roles_json.env", "api", `WARDOPS_OIDC_ROLES: not a JSON object of claim value to role: invalid character 'o' in literal null (expecting 'u')`},
+		{"bad_oidc_roles_missing.env", "api", `WARDOPS_OIDC_ROLES: is required with WARDOPS_OIDC_ISSUER: a JSON object such as {"noc-admins":"admin","noc-staff":"viewer"}`},
+		{"bad_oidc_roles_role.env", "api", `WARDOPS_OIDC_ROLES: "noc-root": role "root" is not viewer, operator or admin`},
+		{"bad_oidc_secret_both.env", "api", `WARDOPS_OIDC_CLIENT_SECRET_FILE: set WARDOPS_OIDC_CLIENT_SECRET or WARDOPS_OIDC_CLIENT_SECRET_FILE, not both`},
+		{"bad_oidc_secret_file.env", "api", `WARDOPS_OIDC_CLIENT_SECRET_FILE="/nonexistent/wardops-oidc-secret": cannot be read: open /nonexistent/wardops-oidc-secret: no such file or directory`},
+		{"bad_oidc_secret_missing.env", "api", `WARDOPS_OIDC_CLIENT_SECRET: is required with WARDOPS_OIDC_ISSUER (or WARDOPS_OIDC_CLIENT_SECRET_FILE)`},
+		{"bad_oidc_without_issuer.env", "api", `WARDOPS_OIDC_ISSUER: is required when WARDOPS_OIDC_CLIENT_ID is set (single sign-on)`},
 		{"bad_several.env", "worker", "WARDOPS_LOG_LEVEL=\"loud\": must be one of debug, info, warn, error\n" +
 			`WARDOPS_PING_COUNT="0": must be between 1 and 20`},
 	}

@@ -38,6 +38,9 @@ type User struct {
 	// or branches (both empty: every device); an admin is never scoped (see auth.Scope).
 	ScopeRegions  []string
 	ScopeBranches []string
+	// OIDCIssuer and OIDCSubject identify a user provisioned by single sign-on (both empty for
+	// a local user); see CreateOIDCUser.
+	OIDCIssuer, OIDCSubject string
 }
 
 // User sources.
@@ -50,13 +53,13 @@ const (
 
 const authUserCols = `id, username, role, password_hash, disabled, created_at, updated_at,
 	password_changed_at, last_login_at, source, external_dn, totp_secret, totp_enabled_at, totp_last_step,
-	scope_regions, scope_branches`
+	scope_regions, scope_branches, coalesce(oidc_issuer, ''), coalesce(oidc_subject, '')`
 
 func authScanUser(row pgx.Row) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.Disabled, &u.CreatedAt,
 		&u.UpdatedAt, &u.PasswordChangedAt, &u.LastLoginAt, &u.Source, &u.ExternalDN, &u.TOTPSecret,
-		&u.TOTPEnabledAt, &u.TOTPLastStep, &u.ScopeRegions, &u.ScopeBranches)
+		&u.TOTPEnabledAt, &u.TOTPLastStep, &u.ScopeRegions, &u.ScopeBranches, &u.OIDCIssuer, &u.OIDCSubject)
 	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), u.PasswordChangedAt.UTC()
 	if u.LastLoginAt != nil {
 		t := u.LastLoginAt.UTC()

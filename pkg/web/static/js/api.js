@@ -113,6 +113,8 @@ export const totp = {
   confirm: (code) => post('/auth/totp/confirm', {code}),
   reset: (userID) => del(`/users/${userID}/totp`),
 };
+// methods lists the sign-in methods on offer: {methods: ['password', 'oidc'], oidc_login_url}.
+export const methods = () => get('/auth/methods', {quiet401: true});
 
 export async function logout() {
   try { await post('/auth/logout'); } finally { session.info = null; }

@@ -110,6 +110,20 @@ function showLogin(msg) {
   err.hidden = !msg;
   err.textContent = msg || '';
   document.getElementById('login-user').focus();
+  offerSSO();
+}
+
+// offerSSO shows "Sign in with SSO" when the API has single sign-on configured (asked once).
+let ssoAsked = false;
+async function offerSSO() {
+  if (ssoAsked) return;
+  ssoAsked = true;
+  try {
+    const m = await api.methods();
+    if (!m.methods.includes('oidc')) return;
+    document.getElementById('login-sso-link').href = m.oidc_login_url;
+    document.getElementById('login-sso').hidden = false;
+  } catch { ssoAsked = false; } // the API is down: ask again at the next sign-in form
 }
 
 // mustEnrol: this session may only set up two-factor (WARDOPS_REQUIRE_TOTP_ADMINS).
