@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/wardops/wardops/pkg/notify"
 )
 
 // API is the configuration of cmd/api.
@@ -35,6 +37,9 @@ type API struct {
 	TrustedProxies []netip.Prefix
 	// MetricsAllow: WARDOPS_METRICS_ALLOW, CIDRs that may read /metrics without a token (default none).
 	MetricsAllow []netip.Prefix
+	// NotifyAllow: WARDOPS_NOTIFY_ALLOW, internal receivers notifications may reach although
+	// they are loopback or link-local (the API sends tests and the watchdog's pages) (default none).
+	NotifyAllow notify.AllowList
 }
 
 // LoadAPI reads the API's configuration; the error names every bad variable.
@@ -57,6 +62,7 @@ func LoadAPI(get Getenv) (API, error) {
 		TLSKeyFile:      r.str("WARDOPS_TLS_KEY_FILE", ""),
 		TrustedProxies:  r.prefixes("WARDOPS_TRUSTED_PROXIES"),
 		MetricsAllow:    r.prefixes("WARDOPS_METRICS_ALLOW"),
+		NotifyAllow:     r.allowList("WARDOPS_NOTIFY_ALLOW"),
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		missing := "WARDOPS_TLS_KEY_FILE"
@@ -89,6 +95,9 @@ type Worker struct {
 	Pprof bool
 	// ShutdownTimeout: WARDOPS_SHUTDOWN_TIMEOUT to finish in-flight tasks (default 25s).
 	ShutdownTimeout time.Duration
+	// NotifyAllow: WARDOPS_NOTIFY_ALLOW, internal receivers notifications may reach although
+	// they are loopback or link-local (default none).
+	NotifyAllow notify.AllowList
 }
 
 // LoadWorker reads the worker's configuration; the error names every bad variable.
@@ -102,6 +111,7 @@ func LoadWorker(get Getenv) (Worker, error) {
 		MetricsAddr:     r.str("WARDOPS_METRICS_ADDR", DefaultWorkerMetricsAddr),
 		Pprof:           r.boolean("WARDOPS_PPROF", false),
 		ShutdownTimeout: r.duration("WARDOPS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second, 10*time.Minute),
+		NotifyAllow:     r.allowList("WARDOPS_NOTIFY_ALLOW"),
 	}
 	raw := r.str("WARDOPS_QUEUE_PRIORITIES", DefaultQueuePriorities)
 	q, err := ParsePriorities(raw)

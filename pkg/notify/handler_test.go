@@ -45,8 +45,8 @@ func newFixture(t *testing.T) *fixture {
 	box := newBox(t)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return &fixture{st: st, box: box,
-		svc:     notify.NewService(notify.ServiceParams{Channels: st, Deliveries: st, Sealer: box, Logger: logger}),
-		handler: notify.NewHandler(notify.HandlerParams{Store: st, Sealer: box, Logger: logger})}
+		svc:     notify.NewService(notify.ServiceParams{Channels: st, Deliveries: st, Sealer: box, Policy: notifytest.AllowLoopback(), Logger: logger}),
+		handler: notify.NewHandler(notify.HandlerParams{Store: st, Sealer: box, Policy: notifytest.AllowLoopback(), Logger: logger})}
 }
 
 // delivery writes a pending delivery of msg to channel ch, as an evaluation pass would.
