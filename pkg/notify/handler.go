@@ -94,7 +94,7 @@ func sealSecrets(s Sealer, id int64, sec Secrets) (string, error) {
 
 // HandlerParams configures NewHandler.
 type HandlerParams struct {
-	Store   DeliveryStore
+	Store  DeliveryStore
 	Sealer Sealer
 	// Policy decides where deliveries may go (nil: the default policy, which denies loopback
 	// and link-local destinations); it builds the default Senders.

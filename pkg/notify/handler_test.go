@@ -120,6 +120,10 @@ func TestFailingReceiverGetsTheMessageOnce(t *testing.T) {
 	}
 }
 
+func asynqTask(key string) *asynq.Task {
+	return asynq.NewTask(tasks.TypeNotify, tasks.Encode(alert.DeliveryPayload{DeliveryKey: key}))
+}
+
 func waitState(t *testing.T, f *fixture, key, state string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

@@ -55,7 +55,9 @@ func NewService(p ServiceParams) *Service {
 	return &Service{p: p}
 }
 
-func (s *Service) seal(id int64, sec Secrets) (string, error) { return sealSecrets(s.p.Sealer, id, sec) }
+func (s *Service) seal(id int64, sec Secrets) (string, error) {
+	return sealSecrets(s.p.Sealer, id, sec)
+}
 
 // checkDestination refuses, at write time and without sending anything, a destination the
 // policy denies by its address alone (the dialer checks resolved names at send time).
