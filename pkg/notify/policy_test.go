@@ -162,17 +162,18 @@ func hostPort(srv *httptest.Server) string { return strings.TrimPrefix(srv.URL, 
 func TestSendTimeDialerCheck(t *testing.T) {
 	listed, listedN := counter(t, http.StatusOK, "", nil)
 	unlisted, unlistedN := counter(t, http.StatusOK, "", nil)
-	allow, err := notify.ParseAllowList(hostPort(listed))
+	allow, err := notify.ParseAllowList(hostPort(listed) + ",127.0.0.2")
 	testenv.Must(t, "allow-list", err)
 	policy := notify.NewDestinationPolicy(allow)
-	// made-up names resolve here, without DNS: one straight to loopback, one with a private
-	// address first (never dialled: any denied address denies the host)
+	// made-up names resolve here, without DNS: one straight to loopback, one to an allowed
+	// address and a denied one (any denied address denies the host; every address is on
+	// loopback, so that even a broken policy sends nowhere else)
 	notify.SetLookup(policy, func(_ context.Context, _, host string) ([]netip.Addr, error) {
 		switch host {
 		case "rebind.test":
 			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 		case "mixed.test":
-			return []netip.Addr{netip.MustParseAddr("10.255.255.1"), netip.MustParseAddr("127.0.0.1")}, nil
+			return []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.1")}, nil
 		}
 		return nil, errors.New("no such host")
 	})
