@@ -130,6 +130,16 @@ func TestWriteRefusesDeniedDestinations(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), notify.ErrDestinationDenied.Error()) {
 		t.Errorf("update to the metadata address: %v, want refused", err)
 	}
+	// a channel stored before (here: through a policy that allowed it) keeps its destination
+	// through other changes, so it can still be disabled; moving it to another denied one fails
+	old, err := f.svc.Create(t.Context(), notify.ChannelInput{Name: ptr("old"), Type: ptr(notify.TypeWebhook),
+		Config: &notify.Config{URL: "http://127.0.0.1:9/x"}})
+	testenv.Must(t, "create through the loopback policy", err)
+	_, err = svc.Update(t.Context(), old.ID, notify.ChannelInput{Enabled: ptr(false)})
+	testenv.Must(t, "disable a channel whose destination is now denied", err)
+	if _, err = svc.Update(t.Context(), old.ID, notify.ChannelInput{Config: &notify.Config{URL: "http://127.0.0.1:6379/"}}); err == nil {
+		t.Error("moving it to another denied destination was accepted")
+	}
 }
 
 type countingSender struct{ n atomic.Int64 }

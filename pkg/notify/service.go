@@ -59,27 +59,45 @@ func (s *Service) seal(id int64, sec Secrets) (string, error) {
 	return sealSecrets(s.p.Sealer, id, sec)
 }
 
-// checkDestination refuses, at write time and without sending anything, a destination the
-// policy denies by its address alone (the dialer checks resolved names at send time).
-func (s *Service) checkDestination(c *Channel, sec Secrets) error {
-	var field, target string
+// destination is where a channel sends, as its write-time check sees it: the field that names
+// it, and the URL (or SMTP host and port).
+func destination(c *Channel, sec Secrets) (field, target string, port int) {
 	switch c.Type {
 	case TypeWebhook:
-		field, target = "config.url", c.Config.URL
+		return "config.url", c.Config.URL, 0
 	case TypeSlack:
-		field, target = "secrets.webhook_url", sec.WebhookURL
+		return "secrets.webhook_url", sec.WebhookURL, 0
 	case TypeTelegram:
-		field, target = "config.api_base", c.Config.APIBase
+		return "config.api_base", c.Config.APIBase, 0
 	case TypeEmail:
-		if err := s.p.Policy.CheckHost(c.Config.Host, smtpPort(c.Config)); err != nil {
-			return invalid("config.host", err.Error())
-		}
-		return nil
+		return "config.host", c.Config.Host, smtpPort(c.Config)
 	}
+	return "", "", 0
+}
+
+// checkDestination refuses, at write time and without sending anything, a destination the
+// policy denies by its address alone (the dialer checks resolved names at send time). An
+// update that keeps the destination it had is not refused for it (so that a channel stored
+// before the policy can still be renamed or disabled; it cannot send).
+func (s *Service) checkDestination(c *Channel, sec Secrets, old *Channel, oldSec Secrets) error {
+	field, target, port := destination(c, sec)
 	if target == "" {
 		return nil
 	}
-	if err := s.p.Policy.CheckURL(target); err != nil {
+	if old != nil {
+		o, osec := *old, oldSec
+		_, _ = normaliseWebhook(&o, &osec) // compare public URLs
+		if f, t, p := destination(&o, osec); f == field && t == target && p == port {
+			return nil
+		}
+	}
+	var err error
+	if c.Type == TypeEmail {
+		err = s.p.Policy.CheckHost(target, port)
+	} else {
+		err = s.p.Policy.CheckURL(target)
+	}
+	if err != nil {
 		return invalid(field, err.Error())
 	}
 	return nil
@@ -94,7 +112,7 @@ func (s *Service) Create(ctx context.Context, in ChannelInput) (Channel, error) 
 	if err != nil {
 		return Channel{}, err
 	}
-	if err := s.checkDestination(&c, sec); err != nil {
+	if err := s.checkDestination(&c, sec, nil, Secrets{}); err != nil {
 		return Channel{}, err
 	}
 	if c.ID, err = s.p.Channels.NewChannelID(ctx); err != nil {
@@ -121,7 +139,7 @@ func (s *Service) Update(ctx context.Context, id int64, in ChannelInput) (Channe
 	if err != nil {
 		return Channel{}, err
 	}
-	if err := s.checkDestination(&c, sec); err != nil {
+	if err := s.checkDestination(&c, sec, &cur, curSec); err != nil {
 		return Channel{}, err
 	}
 	if c.Sealed, err = s.seal(id, sec); err != nil {
