@@ -31,9 +31,11 @@ const DefaultTimeout = 10 * time.Second
 
 // Config holds a channel's public settings; which apply depends on the type.
 type Config struct {
-	// URL is the webhook's endpoint.
+	// URL is the webhook's endpoint. Written whole; stored and shown as its public part
+	// (scheme://host[:port]/path), its user info and query sealed in Secrets.Webhook.
 	URL string `json:"url,omitempty"`
-	// Headers are extra HTTP headers of a webhook.
+	// Headers are extra HTTP headers of a webhook. Written only: their values are sealed in
+	// Secrets.Webhook, never stored here nor returned (secrets_set names them).
 	Headers map[string]string `json:"headers,omitempty"`
 	// Host and Port of the SMTP server (port default 587 with STARTTLS, else 25).
 	Host string `json:"host,omitempty"`
