@@ -72,6 +72,8 @@ func TestDestinationPolicyCheckHost(t *testing.T) {
 		{"allowed receiver, other port", notify.NewDestinationPolicy(allow), "127.0.0.1", 6379, true},
 		{"allowed prefix does not cover loopback", notify.NewDestinationPolicy(allow), "127.0.0.2", 9000, true},
 		{"metadata stays denied with an allow-list", notify.NewDestinationPolicy(allow), "169.254.169.254", 80, true},
+		{"a local mail relay listed by name", mustPolicy(t, "localhost:25"), "localhost", 25, false},
+		{"a local mail relay listed by name, other port", mustPolicy(t, "localhost:25"), "localhost", 587, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,6 +142,12 @@ func TestWriteRefusesDeniedDestinations(t *testing.T) {
 	if _, err = svc.Update(t.Context(), old.ID, notify.ChannelInput{Config: &notify.Config{URL: "http://127.0.0.1:6379/"}}); err == nil {
 		t.Error("moving it to another denied destination was accepted")
 	}
+}
+
+func mustPolicy(t *testing.T, allow string) *notify.DestinationPolicy {
+	a, err := notify.ParseAllowList(allow)
+	testenv.Must(t, "allow-list", err)
+	return notify.NewDestinationPolicy(a)
 }
 
 type countingSender struct{ n atomic.Int64 }
