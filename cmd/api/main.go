@@ -28,6 +28,7 @@ import (
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/notify"
+	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
@@ -177,6 +178,18 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 		logger.Error("refusing to start without WARDOPS_SECRET_KEY", "err", err)
 		return 2
 	}
+	// webhook rows written before URL credentials and header values were sealed: seal them now
+	// (idempotent); without a key they stay in the row, but answers never show them
+	switch n, err := notify.SealClearSecrets(ctx, d.store, sealerOrNil(box), logger.With("component", "notify")); {
+	case errors.Is(err, notify.ErrClearSecretsUnsealed):
+		logger.Warn("webhook channels keep secrets in clear in the database until WARDOPS_SECRET_KEY is set", "channels", n)
+	case err != nil:
+		logger.Error("seal webhook channel secrets", "err", err)
+		return 1
+	case n > 0:
+		logger.Info("sealed webhook channel secrets held in clear", "channels", n)
+	}
+	policy := notify.NewDestinationPolicy(cfg.NotifyAllow)
 	snmpSvc, err := snmp.New(snmp.Params{Devices: d.store, Store: d.store, Secrets: box, Logger: logger.With("component", "snmp")})
 	if err != nil {
 		logger.Error("snmp service", "err", err)
@@ -205,7 +218,7 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 		Alerting: &api.Alerting{
 			Alerts: alert.NewService(alert.ServiceParams{Rules: d.store, Acks: d.store, Enqueuer: client,
 				RuleCache: alert.NewRuleCache(d.rdb, d.store.EnabledAlertRules), Publisher: events.NewPublisher(d.rdb), Logger: logger}),
-			Channels: notify.NewService(notify.ServiceParams{Channels: d.store, Deliveries: d.store, Sealer: box, Logger: logger}),
+			Channels: notify.NewService(notify.ServiceParams{Channels: d.store, Deliveries: d.store, Sealer: box, Policy: policy, Logger: logger}),
 		}, Metrics: reg.Handler(), Auth: d.auth,
 		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
 		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()}})
@@ -214,7 +227,7 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 		Pass: alert.NewEvaluator(alert.EvaluatorParams{Repo: d.store, Rules: alert.NewRuleCache(d.rdb, d.store.EnabledAlertRules),
 			Publisher: events.NewPublisher(d.rdb), Logger: logger.With("component", "watchdog"),
 			Enqueuer: workerhealth.InlineDelivery{Queue: client, Logger: logger.With("component", "watchdog"),
-				Handler: notify.NewHandler(notify.HandlerParams{Store: d.store, Sealer: box, Logger: logger.With("component", "notify")})}}),
+				Handler: notify.NewHandler(notify.HandlerParams{Store: d.store, Sealer: box, Policy: policy, Logger: logger.With("component", "notify")})}}),
 		Logger: logger.With("component", "watchdog")}).Run(ctx)
 	hs, err := httpsec.NewServer(httpsec.ServerParams{Addr: cfg.HTTPAddr, Handler: srv,
 		TLSCertFile: cfg.TLSCertFile, TLSKeyFile: cfg.TLSKeyFile, Logger: logger})
@@ -260,6 +273,14 @@ func vmCheck(q *tsdb.Querier, spool *tsdb.Spool) health.Check {
 		return health.Component{Level: level, Reason: reason, Detail: map[string]any{
 			"spooled_samples": st.Samples, "spool_oldest_s": st.OldestAge.Seconds(), "dropped": st.Dropped}}
 	}
+}
+
+// sealerOrNil keeps a nil *secrets.Box from becoming a non-nil notify.Sealer.
+func sealerOrNil(box *secrets.Box) notify.Sealer {
+	if box == nil {
+		return nil
+	}
+	return box
 }
 
 type redisPinger struct{ rdb redis.UniversalClient }

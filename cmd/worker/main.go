@@ -105,7 +105,7 @@ func run() int {
 	evaluator := alert.NewEvaluator(alert.EvaluatorParams{Repo: st, Enqueuer: client,
 		Rules: alert.NewRuleCache(rdb, st.EnabledAlertRules), Publisher: events.NewPublisher(rdb),
 		Logger: logger.With("component", "alert")})
-	deliver := notify.NewHandler(notify.HandlerParams{Store: st, Sealer: box, Logger: logger.With("component", "notify")})
+	deliver := notify.NewHandler(notify.HandlerParams{Store: st, Sealer: box, Policy: notify.NewDestinationPolicy(cfg.NotifyAllow), Logger: logger.With("component", "notify")})
 	mux := worker.NewMux(worker.Deps{Store: st, Redis: rdb, Client: client, Logger: logger, Pinger: pinger, Samples: sink,
 		Ping:          probe.Options{Count: cfg.Ping.Count, Spacing: cfg.Ping.Spacing, Timeout: cfg.Ping.Timeout},
 		PingBatchSize: cfg.Ping.BatchSize,

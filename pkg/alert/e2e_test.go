@@ -56,11 +56,11 @@ func TestBranchOutageEndToEnd(t *testing.T) {
 	eval.set(alert.NewEvaluator(alert.EvaluatorParams{Repo: sys.Store, Enqueuer: sys.Client,
 		Rules: alert.NewRuleCache(sys.Redis, sys.Store.EnabledAlertRules), Publisher: events.NewPublisher(sys.Redis),
 		Logger: sys.Logger}))
-	deliver.set(notify.NewHandler(notify.HandlerParams{Store: sys.Store, Sealer: box, Logger: sys.Logger}))
+	deliver.set(notify.NewHandler(notify.HandlerParams{Store: sys.Store, Sealer: box, Policy: notifytest.AllowLoopback(), Logger: sys.Logger}))
 
 	hook := notifytest.NewWebhook(t, 2)
 	mail := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{})
-	channels := notify.NewService(notify.ServiceParams{Channels: sys.Store, Deliveries: sys.Store, Sealer: box})
+	channels := notify.NewService(notify.ServiceParams{Channels: sys.Store, Deliveries: sys.Store, Sealer: box, Policy: notifytest.AllowLoopback()})
 	_, err := channels.Create(t.Context(), notify.ChannelInput{Name: ptr("noc-webhook"), Type: ptr(notify.TypeWebhook),
 		Config: &notify.Config{URL: hook.URL + "/wardops"}, Secrets: &notify.Secrets{HMACSecret: "e2e"}})
 	testenv.Must(t, "create webhook channel", err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/wardops/wardops/pkg/notify"
 )
 
 // API is the configuration of cmd/api.
@@ -42,6 +44,9 @@ type API struct {
 	RequireTOTPAdmins bool
 	// OIDC: single sign-on, WARDOPS_OIDC_* (default off).
 	OIDC OIDC
+	// NotifyAllow: WARDOPS_NOTIFY_ALLOW, internal receivers notifications may reach although
+	// they are loopback or link-local (the API sends tests and the watchdog's pages) (default none).
+	NotifyAllow notify.AllowList
 }
 
 // LoadAPI reads the API's configuration; the error names every bad variable.
@@ -67,6 +72,7 @@ func LoadAPI(get Getenv) (API, error) {
 		LDAP:              loadLDAP(r),
 		RequireTOTPAdmins: r.boolean("WARDOPS_REQUIRE_TOTP_ADMINS", false),
 		OIDC:              loadOIDC(r),
+		NotifyAllow:       r.allowList("WARDOPS_NOTIFY_ALLOW"),
 	}
 	if c.RequireTOTPAdmins && c.SecretKey == "" {
 		r.fail("WARDOPS_REQUIRE_TOTP_ADMINS", "true", "needs WARDOPS_SECRET_KEY to seal two-factor secrets")
@@ -102,6 +108,9 @@ type Worker struct {
 	Pprof bool
 	// ShutdownTimeout: WARDOPS_SHUTDOWN_TIMEOUT to finish in-flight tasks (default 25s).
 	ShutdownTimeout time.Duration
+	// NotifyAllow: WARDOPS_NOTIFY_ALLOW, internal receivers notifications may reach although
+	// they are loopback or link-local (default none).
+	NotifyAllow notify.AllowList
 }
 
 // LoadWorker reads the worker's configuration; the error names every bad variable.
@@ -115,6 +124,7 @@ func LoadWorker(get Getenv) (Worker, error) {
 		MetricsAddr:     r.str("WARDOPS_METRICS_ADDR", DefaultWorkerMetricsAddr),
 		Pprof:           r.boolean("WARDOPS_PPROF", false),
 		ShutdownTimeout: r.duration("WARDOPS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second, 10*time.Minute),
+		NotifyAllow:     r.allowList("WARDOPS_NOTIFY_ALLOW"),
 	}
 	raw := r.str("WARDOPS_QUEUE_PRIORITIES", DefaultQueuePriorities)
 	q, err := ParsePriorities(raw)

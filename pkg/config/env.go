@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardops/wardops/pkg/notify"
 )
 
 // Getenv looks up one variable; os.LookupEnv in the binaries, a map in tests.
@@ -145,4 +147,14 @@ func (r *reader) prefixes(key string) []netip.Prefix {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out
+}
+
+// allowList reads a notification destination allow-list (notify.ParseAllowList).
+func (r *reader) allowList(key string) notify.AllowList {
+	v := r.str(key, "")
+	a, err := notify.ParseAllowList(v)
+	if err != nil {
+		r.fail(key, v, err.Error())
+	}
+	return a
 }

@@ -31,9 +31,11 @@ const DefaultTimeout = 10 * time.Second
 
 // Config holds a channel's public settings; which apply depends on the type.
 type Config struct {
-	// URL is the webhook's endpoint.
+	// URL is the webhook's endpoint. Written whole; stored and shown as its public part
+	// (scheme://host[:port]/path), its user info and query sealed in Secrets.Webhook.
 	URL string `json:"url,omitempty"`
-	// Headers are extra HTTP headers of a webhook.
+	// Headers are extra HTTP headers of a webhook. Written only: their values are sealed in
+	// Secrets.Webhook, never stored here nor returned (secrets_set names them).
 	Headers map[string]string `json:"headers,omitempty"`
 	// Host and Port of the SMTP server (port default 587 with STARTTLS, else 25).
 	Host string `json:"host,omitempty"`
@@ -71,16 +73,32 @@ type Secrets struct {
 	WebhookURL string `json:"webhook_url,omitempty"`
 	// BotToken is a Telegram bot token.
 	BotToken string `json:"bot_token,omitempty"`
+	// Webhook holds the secret parts of a webhook's URL and headers. Clients write them in
+	// config.url and config.headers; the service moves them here, so they are never input here.
+	Webhook WebhookSecrets `json:"-"`
+}
+
+// sealedDoc is the JSON that is sealed: the secrets including the webhook parts.
+type sealedDoc struct {
+	Secrets
+	Webhook *WebhookSecrets `json:"webhook,omitempty"`
+}
+
+func (s Secrets) isZero() bool {
+	return s.HMACSecret == "" && s.Password == "" && s.WebhookURL == "" && s.BotToken == "" && s.Webhook.isZero()
 }
 
 // names lists the set secrets.
 func (s Secrets) names() []string {
-	out := []string{}
+	out := s.Webhook.names()
 	for name, v := range map[string]string{"hmac_secret": s.HMACSecret, "password": s.Password,
 		"webhook_url": s.WebhookURL, "bot_token": s.BotToken} {
 		if v != "" {
 			out = append(out, name)
 		}
+	}
+	if out == nil {
+		out = []string{}
 	}
 	slices.Sort(out)
 	return out
@@ -95,7 +113,7 @@ func (s Secrets) merge(cur Secrets) Secrets {
 		return v
 	}
 	return Secrets{HMACSecret: keep(s.HMACSecret, cur.HMACSecret), Password: keep(s.Password, cur.Password),
-		WebhookURL: keep(s.WebhookURL, cur.WebhookURL), BotToken: keep(s.BotToken, cur.BotToken)}
+		WebhookURL: keep(s.WebhookURL, cur.WebhookURL), BotToken: keep(s.BotToken, cur.BotToken), Webhook: cur.Webhook}
 }
 
 // Channel is a notification channel. Sealed holds its sealed Secrets and never leaves the server.
@@ -118,6 +136,13 @@ type Channel struct {
 
 // ChannelInput is a channel as the API writes it: nil fields keep the current value (defaults
 // on create: enabled, every severity, every device). Secrets left empty keep their current value.
+//
+// A webhook's config.url and config.headers are written whole, but only the public URL
+// (scheme://host[:port]/path) is stored and shown: its user info, its query and every header
+// value are sealed (secrets_set names them: url_credentials, url_query, header:<Name>). A URL
+// without user info or query, or a header with an empty value, keeps the stored one, unless the
+// destination (scheme, host, port) changes: then the old destination's URL and header secrets
+// are dropped, so that they are never sent to a new host that was not given them.
 type ChannelInput struct {
 	Name       *string           `json:"name"`
 	Type       *Type             `json:"type"`
@@ -126,12 +151,20 @@ type ChannelInput struct {
 	Severities *[]alert.Severity `json:"severities"`
 	Scope      *alert.Scope      `json:"scope"`
 	Enabled    *bool             `json:"enabled"`
+	// ClearSecrets removes stored secrets by their secrets_set names (before the new values
+	// of this input apply): e.g. ["header:X-Api-Key", "url_query"].
+	ClearSecrets []string `json:"clear_secrets"`
 }
 
 func invalid(field, msg string) error { return &alert.FieldError{Field: field, Message: msg} }
 
 // apply writes the set fields onto c and its secrets, and validates the result.
 func (in ChannelInput) apply(c Channel, cur Secrets) (Channel, Secrets, error) {
+	sec := cur
+	if _, err := normaliseWebhook(&c, &sec); err != nil { // a row not yet sealed
+		return c, sec, err
+	}
+	oldURL := c.Config.URL
 	if in.Name != nil {
 		c.Name = strings.TrimSpace(*in.Name)
 	}
@@ -150,15 +183,35 @@ func (in ChannelInput) apply(c Channel, cur Secrets) (Channel, Secrets, error) {
 	if in.Enabled != nil {
 		c.Enabled = *in.Enabled
 	}
-	sec := cur
+	if err := sec.clearSecrets(in.ClearSecrets); err != nil {
+		return c, sec, err
+	}
 	if in.Secrets != nil {
-		sec = in.Secrets.merge(cur)
+		sec = in.Secrets.merge(sec)
 	}
 	if c.Severities == nil {
 		c.Severities = []alert.Severity{}
 	}
+	if err := applyWebhook(&c, &sec, oldURL); err != nil {
+		return c, sec, err
+	}
 	c.SecretNames = sec.names()
 	return c, sec, validate(&c, sec)
+}
+
+// applyWebhook splits a webhook's URL and headers into public config and sealed parts; the
+// stored parts are dropped when the destination moves to another origin. Other types keep no
+// webhook parts.
+func applyWebhook(c *Channel, sec *Secrets, oldURL string) error {
+	if c.Type != TypeWebhook {
+		sec.Webhook = WebhookSecrets{}
+		c.Config.Headers = nil
+		return nil
+	}
+	if oldURL != "" && origin(oldURL) != origin(c.Config.URL) {
+		sec.Webhook = WebhookSecrets{}
+	}
+	return extractWebhookSecrets(&c.Config, &sec.Webhook)
 }
 
 func validate(c *Channel, sec Secrets) error {

@@ -23,21 +23,29 @@ import (
 type EmailSender struct {
 	// Hello is the EHLO name (default "wardops").
 	Hello string
+	// Policy decides which SMTP servers may be reached (nil: the default policy).
+	Policy *DestinationPolicy
+}
+
+// smtpPort is the channel's port, or 587 with STARTTLS, else 25.
+func smtpPort(cfg Config) int {
+	switch {
+	case cfg.Port != 0:
+		return cfg.Port
+	case cfg.StartTLS:
+		return 587
+	}
+	return 25
 }
 
 // Send implements Sender. The whole SMTP conversation is bounded by ctx's deadline.
 func (e *EmailSender) Send(ctx context.Context, ch *Channel, sec Secrets, msg *alert.Message) error {
 	cfg := ch.Config
-	port := cfg.Port
-	if port == 0 {
-		port = 25
-		if cfg.StartTLS {
-			port = 587
-		}
-	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(port)))
+	conn, err := e.Policy.DialContext(ctx, "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(smtpPort(cfg))))
 	if err != nil {
+		if errors.Is(err, ErrDestinationDenied) {
+			return &PermanentError{fmt.Errorf("connect to SMTP server: %w", err)}
+		}
 		return fmt.Errorf("connect to SMTP server: %w", err)
 	}
 	defer conn.Close()
@@ -101,11 +109,16 @@ func (e *EmailSender) converse(c *smtp.Client, cfg *Config, sec Secrets, msg *al
 	return nil
 }
 
-// smtpErr names the step; a 5xx reply is permanent.
+// smtpErr names the step; a 5xx reply is permanent. A line that is not an SMTP reply is not
+// quoted (the server may be anything that talks first: its banner stays out of the log).
 func smtpErr(step string, err error) error {
 	var te *textproto.Error
 	if errors.As(err, &te) && te.Code >= 500 {
 		return &PermanentError{fmt.Errorf("SMTP %s: %w", step, err)}
+	}
+	var pe textproto.ProtocolError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("SMTP %s: the server's answer is not an SMTP reply", step)
 	}
 	return fmt.Errorf("SMTP %s: %w", step, err)
 }

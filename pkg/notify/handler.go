@@ -58,16 +58,47 @@ func openSecrets(s Sealer, ch *Channel) (Secrets, error) {
 	if err != nil {
 		return sec, fmt.Errorf("open secrets of channel %d: %w", ch.ID, err)
 	}
-	if err := json.Unmarshal(raw, &sec); err != nil {
+	var doc sealedDoc
+	if err := json.Unmarshal(raw, &doc); err != nil {
 		return sec, fmt.Errorf("decode secrets of channel %d: %w", ch.ID, err)
+	}
+	sec = doc.Secrets
+	if doc.Webhook != nil {
+		sec.Webhook = *doc.Webhook
 	}
 	return sec, nil
 }
 
+// sealSecrets seals sec for channel id ("" when there is none to seal).
+func sealSecrets(s Sealer, id int64, sec Secrets) (string, error) {
+	if sec.isZero() {
+		return "", nil
+	}
+	if s == nil {
+		return "", invalid("secrets", "cannot be stored: the server has no WARDOPS_SECRET_KEY")
+	}
+	doc := sealedDoc{Secrets: sec}
+	if !sec.Webhook.isZero() {
+		doc.Webhook = &sec.Webhook
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return "", fmt.Errorf("encode secrets: %w", err)
+	}
+	sealed, err := s.Seal(raw, secretsAAD(id))
+	if err != nil {
+		return "", fmt.Errorf("seal secrets of channel %d: %w", id, err)
+	}
+	return sealed, nil
+}
+
 // HandlerParams configures NewHandler.
 type HandlerParams struct {
-	Store   DeliveryStore
-	Sealer  Sealer
+	Store  DeliveryStore
+	Sealer Sealer
+	// Policy decides where deliveries may go (nil: the default policy, which denies loopback
+	// and link-local destinations); it builds the default Senders.
+	Policy  *DestinationPolicy
 	Senders Senders
 	Logger  *slog.Logger
 }
@@ -75,13 +106,13 @@ type HandlerParams struct {
 // Handler is the asynq handler of tasks.TypeNotify: it sends one delivery exactly once.
 type Handler struct{ p HandlerParams }
 
-// NewHandler returns a Handler (Senders default to DefaultSenders(nil)).
+// NewHandler returns a Handler (Senders default to DefaultSenders(p.Policy)).
 func NewHandler(p HandlerParams) *Handler {
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
 	if p.Senders == nil {
-		p.Senders = DefaultSenders(nil)
+		p.Senders = DefaultSenders(p.Policy)
 	}
 	return &Handler{p: p}
 }

@@ -45,8 +45,8 @@ func newFixture(t *testing.T) *fixture {
 	box := newBox(t)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return &fixture{st: st, box: box,
-		svc:     notify.NewService(notify.ServiceParams{Channels: st, Deliveries: st, Sealer: box, Logger: logger}),
-		handler: notify.NewHandler(notify.HandlerParams{Store: st, Sealer: box, Logger: logger})}
+		svc:     notify.NewService(notify.ServiceParams{Channels: st, Deliveries: st, Sealer: box, Policy: notifytest.AllowLoopback(), Logger: logger}),
+		handler: notify.NewHandler(notify.HandlerParams{Store: st, Sealer: box, Policy: notifytest.AllowLoopback(), Logger: logger})}
 }
 
 // delivery writes a pending delivery of msg to channel ch, as an evaluation pass would.
@@ -118,6 +118,10 @@ func TestFailingReceiverGetsTheMessageOnce(t *testing.T) {
 	if n := len(hook.Requests()); n != 3 {
 		t.Errorf("receiver saw %d requests, want 3 (2 failed + 1 accepted)", n)
 	}
+}
+
+func asynqTask(key string) *asynq.Task {
+	return asynq.NewTask(tasks.TypeNotify, tasks.Encode(alert.DeliveryPayload{DeliveryKey: key}))
 }
 
 func waitState(t *testing.T, f *fixture, key, state string) {

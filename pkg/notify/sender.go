@@ -12,7 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
+	"strconv"
 
 	"github.com/wardops/wardops/pkg/alert"
 )
@@ -25,17 +25,17 @@ type Sender interface {
 // Senders maps each channel type to its sender.
 type Senders map[Type]Sender
 
-// DefaultSenders returns the four senders; client carries HTTP (nil: a plain client, each send
-// bounded by its channel's timeout through ctx).
-func DefaultSenders(client *http.Client) Senders {
-	if client == nil {
-		client = &http.Client{}
-	}
+// DefaultSenders returns the four senders, every one bound by policy (nil: the default
+// policy, which denies loopback and link-local destinations): HTTP through policy.HTTPClient
+// (no redirects), SMTP through policy.DialContext. Each send is bounded by its channel's
+// timeout through ctx.
+func DefaultSenders(policy *DestinationPolicy) Senders {
+	client := policy.HTTPClient()
 	return Senders{
 		TypeWebhook:  &WebhookSender{Client: client},
 		TypeSlack:    &SlackSender{Client: client},
 		TypeTelegram: &TelegramSender{Client: client},
-		TypeEmail:    &EmailSender{},
+		TypeEmail:    &EmailSender{Policy: policy},
 	}
 }
 
@@ -71,7 +71,9 @@ func Sign(secret, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// WebhookSender posts the message as JSON, signed when the channel has an hmac_secret.
+// WebhookSender posts the message as JSON, signed when the channel has an hmac_secret. Its URL
+// and headers are the channel's public URL with the sealed user info, query and header values
+// put back. Client must come from DestinationPolicy.HTTPClient (nil: the default policy's).
 type WebhookSender struct{ Client *http.Client }
 
 // Send implements Sender.
@@ -80,19 +82,22 @@ func (w *WebhookSender) Send(ctx context.Context, ch *Channel, sec Secrets, msg 
 	if err != nil {
 		return &PermanentError{fmt.Errorf("encode message: %w", err)}
 	}
-	h := http.Header{}
-	for k, v := range ch.Config.Headers {
-		h.Set(k, v)
+	target, h, err := webhookRequest(ch.Config, sec.Webhook)
+	if err != nil {
+		return &PermanentError{err}
 	}
 	h.Set(HeaderDelivery, msg.DeliveryKey)
 	h.Set(HeaderEvent, msg.Event)
 	if sec.HMACSecret != "" {
 		h.Set(HeaderSignature, Sign([]byte(sec.HMACSecret), body))
 	}
-	return postJSON(ctx, w.Client, ch.Config.URL, h, body, "")
+	public := *target
+	public.User, public.RawQuery = nil, ""
+	return postJSON(ctx, w.Client, target.String(), "post to "+public.String(), h, body)
 }
 
-// SlackSender posts {"text": …} to a Slack-compatible incoming webhook.
+// SlackSender posts {"text": …} to a Slack-compatible incoming webhook. Client as for
+// WebhookSender.
 type SlackSender struct{ Client *http.Client }
 
 // Send implements Sender.
@@ -101,54 +106,69 @@ func (s *SlackSender) Send(ctx context.Context, _ *Channel, sec Secrets, msg *al
 	if err != nil {
 		return &PermanentError{fmt.Errorf("encode message: %w", err)}
 	}
-	return postJSON(ctx, s.Client, sec.WebhookURL, nil, body, sec.WebhookURL)
+	return postJSON(ctx, s.Client, sec.WebhookURL, "post to the Slack webhook", nil, body) // its URL is the credential
 }
 
-// postJSON POSTs body and accepts any 2xx. secretURL, when set, is redacted from errors (the
-// URL itself is the credential).
-func postJSON(ctx context.Context, c *http.Client, target string, h http.Header, body []byte, secretURL string) error {
+// do sends req without following redirects and returns the answer; a failure never carries
+// the URL (it may hold credentials): op names the request instead.
+func do(c *http.Client, req *http.Request, op string) (*http.Response, error) {
+	if c == nil {
+		c = (*DestinationPolicy)(nil).HTTPClient()
+	}
+	cc := *c
+	cc.CheckRedirect = noRedirect // whatever the client: a redirect could re-send to anywhere
+	resp, err := cc.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if errors.Is(err, ErrDestinationDenied) {
+			return nil, &PermanentError{fmt.Errorf("%s: %w", op, err)}
+		}
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return resp, nil
+}
+
+// statusError is the failure of a non-2xx answer: exactly its status line, "HTTP 500 Internal
+// Server Error", with the standard reason phrase (never the body, nor a phrase the server
+// made up); a 3xx is "redirect not followed (302 Found)". A 4xx other than 408 and 429, and a
+// 3xx, are permanent.
+func statusError(code int) error {
+	status := strconv.Itoa(code)
+	if text := http.StatusText(code); text != "" {
+		status += " " + text
+	}
+	if code/100 == 3 {
+		return &PermanentError{fmt.Errorf("redirect not followed (%s)", status)}
+	}
+	err := errors.New("HTTP " + status)
+	if code/100 == 4 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests {
+		return &PermanentError{err}
+	}
+	return err
+}
+
+// postJSON POSTs body and accepts any 2xx. op names the request in errors (never the URL).
+func postJSON(ctx context.Context, c *http.Client, target, op string, h http.Header, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return &PermanentError{fmt.Errorf("build request: %w", redact(err, secretURL))}
+		return &PermanentError{fmt.Errorf("%s: the URL is not valid", op)}
 	}
 	for k, v := range h {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "WardOps-Notify/1")
-	resp, err := c.Do(req)
+	resp, err := do(c, req, op)
 	if err != nil {
-		return fmt.Errorf("post: %w", redact(err, secretURL))
+		return err
 	}
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused; never kept
 	if resp.StatusCode/100 == 2 {
 		return nil
 	}
-	err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(snippet)))
-	if resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests {
-		return &PermanentError{err}
-	}
-	return err
+	return statusError(resp.StatusCode)
 }
-
-// redact replaces a secret URL (or a secret token inside it) in an error with a placeholder.
-func redact(err error, secret string) error {
-	if err == nil || secret == "" {
-		return err
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s [redacted url]: %w", ue.Op, redactErr{ue.Err, secret})
-	}
-	return redactErr{err, secret}
-}
-
-type redactErr struct {
-	err    error
-	secret string
-}
-
-func (r redactErr) Error() string { return strings.ReplaceAll(r.err.Error(), r.secret, "[redacted]") }
-func (r redactErr) Unwrap() error { return r.err }

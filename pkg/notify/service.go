@@ -2,9 +2,9 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,7 +27,11 @@ type ServiceParams struct {
 	Channels   ChannelStore
 	Deliveries DeliveryStore
 	// Sealer seals secrets (nil: channels with secrets cannot be written or used).
-	Sealer  Sealer
+	Sealer Sealer
+	// Policy decides where channels may send (nil: the default policy, which denies loopback
+	// and link-local destinations): writes naming a denied address are refused, and it builds
+	// the default Senders.
+	Policy  *DestinationPolicy
 	Senders Senders
 	Logger  *slog.Logger
 	Now     func() time.Time
@@ -37,10 +41,10 @@ type ServiceParams struct {
 // "send test".
 type Service struct{ p ServiceParams }
 
-// NewService returns a Service (Senders default to DefaultSenders(nil)).
+// NewService returns a Service (Senders default to DefaultSenders(p.Policy)).
 func NewService(p ServiceParams) *Service {
 	if p.Senders == nil {
-		p.Senders = DefaultSenders(nil)
+		p.Senders = DefaultSenders(p.Policy)
 	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
@@ -52,21 +56,51 @@ func NewService(p ServiceParams) *Service {
 }
 
 func (s *Service) seal(id int64, sec Secrets) (string, error) {
-	if sec == (Secrets{}) {
-		return "", nil
+	return sealSecrets(s.p.Sealer, id, sec)
+}
+
+// destination is where a channel sends, as its write-time check sees it: the field that names
+// it, and the URL (or SMTP host and port).
+func destination(c *Channel, sec Secrets) (field, target string, port int) {
+	switch c.Type {
+	case TypeWebhook:
+		return "config.url", c.Config.URL, 0
+	case TypeSlack:
+		return "secrets.webhook_url", sec.WebhookURL, 0
+	case TypeTelegram:
+		return "config.api_base", c.Config.APIBase, 0
+	case TypeEmail:
+		return "config.host", c.Config.Host, smtpPort(c.Config)
 	}
-	if s.p.Sealer == nil {
-		return "", invalid("secrets", "cannot be stored: the server has no WARDOPS_SECRET_KEY")
+	return "", "", 0
+}
+
+// checkDestination refuses, at write time and without sending anything, a destination the
+// policy denies by its address alone (the dialer checks resolved names at send time). An
+// update that keeps the destination it had is not refused for it (so that a channel stored
+// before the policy can still be renamed or disabled; it cannot send).
+func (s *Service) checkDestination(c *Channel, sec Secrets, old *Channel, oldSec Secrets) error {
+	field, target, port := destination(c, sec)
+	if target == "" {
+		return nil
 	}
-	raw, err := json.Marshal(sec)
+	if old != nil {
+		o, osec := *old, oldSec
+		_, _ = normaliseWebhook(&o, &osec) // compare public URLs
+		if f, t, p := destination(&o, osec); f == field && t == target && p == port {
+			return nil
+		}
+	}
+	var err error
+	if c.Type == TypeEmail {
+		err = s.p.Policy.CheckHost(target, port)
+	} else {
+		err = s.p.Policy.CheckURL(target)
+	}
 	if err != nil {
-		return "", fmt.Errorf("encode secrets: %w", err)
+		return invalid(field, err.Error())
 	}
-	sealed, err := s.p.Sealer.Seal(raw, secretsAAD(id))
-	if err != nil {
-		return "", fmt.Errorf("seal secrets of channel %d: %w", id, err)
-	}
-	return sealed, nil
+	return nil
 }
 
 // Create validates and stores a channel. The returned channel never holds secrets.
@@ -76,6 +110,9 @@ func (s *Service) Create(ctx context.Context, in ChannelInput) (Channel, error) 
 	}
 	c, sec, err := in.apply(Channel{Enabled: true}, Secrets{})
 	if err != nil {
+		return Channel{}, err
+	}
+	if err := s.checkDestination(&c, sec, nil, Secrets{}); err != nil {
 		return Channel{}, err
 	}
 	if c.ID, err = s.p.Channels.NewChannelID(ctx); err != nil {
@@ -100,6 +137,9 @@ func (s *Service) Update(ctx context.Context, id int64, in ChannelInput) (Channe
 	}
 	c, sec, err := in.apply(cur, curSec)
 	if err != nil {
+		return Channel{}, err
+	}
+	if err := s.checkDestination(&c, sec, &cur, curSec); err != nil {
 		return Channel{}, err
 	}
 	if c.Sealed, err = s.seal(id, sec); err != nil {
@@ -129,8 +169,18 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	return s.p.Channels.DeleteChannel(ctx, id)
 }
 
+// scrub makes a channel fit to be shown: no sealed secrets, and none of the clear secrets a
+// webhook row written before they were sealed may still hold (until SealClearSecrets runs).
 func scrub(c Channel) Channel {
 	c.Sealed = ""
+	var legacy Secrets
+	if moved, err := normaliseWebhook(&c, &legacy); moved && err == nil {
+		c.SecretNames = append(c.SecretNames, legacy.Webhook.names()...)
+		slices.Sort(c.SecretNames)
+		c.SecretNames = slices.Compact(c.SecretNames)
+	} else if err != nil {
+		c.Config.URL, c.Config.Headers = "", nil // unparsable: show nothing of it
+	}
 	if c.SecretNames == nil {
 		c.SecretNames = []string{}
 	}

@@ -12,10 +12,12 @@ import (
 	"github.com/wardops/wardops/pkg/alert"
 )
 
-// TelegramSender sends the message text with the Bot API's sendMessage.
+// TelegramSender sends the message text with the Bot API's sendMessage. Client as for
+// WebhookSender.
 type TelegramSender struct{ Client *http.Client }
 
-// Send implements Sender.
+// Send implements Sender. A failure says the status line only: the answer's description is
+// not kept (api_base may be any allowed receiver, whose answer must not reach the log).
 func (t *TelegramSender) Send(ctx context.Context, ch *Channel, sec Secrets, msg *alert.Message) error {
 	base := strings.TrimRight(ch.Config.APIBase, "/")
 	if base == "" {
@@ -26,27 +28,26 @@ func (t *TelegramSender) Send(ctx context.Context, ch *Channel, sec Secrets, msg
 	if err != nil {
 		return &PermanentError{fmt.Errorf("encode message: %w", err)}
 	}
+	const op = "telegram sendMessage"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/bot"+sec.BotToken+"/sendMessage", bytes.NewReader(body))
 	if err != nil {
-		return &PermanentError{fmt.Errorf("build request: %w", redact(err, sec.BotToken))}
+		return &PermanentError{fmt.Errorf("%s: the API URL is not valid", op)}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := t.Client.Do(req)
+	resp, err := do(t.Client, req, op) // its URL holds the token: never in an error
 	if err != nil {
-		return fmt.Errorf("telegram sendMessage: %w", redact(err, sec.BotToken))
+		return err
 	}
 	defer resp.Body.Close()
 	var ans struct {
-		OK          bool   `json:"ok"`
-		Description string `json:"description"`
+		OK bool `json:"ok"`
 	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if json.Unmarshal(raw, &ans) == nil && ans.OK && resp.StatusCode/100 == 2 {
-		return nil
+	if resp.StatusCode/100 != 2 {
+		return statusError(resp.StatusCode)
 	}
-	err = fmt.Errorf("telegram sendMessage: HTTP %d: %s", resp.StatusCode, strings.ReplaceAll(ans.Description, sec.BotToken, "[redacted]"))
-	if resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusTooManyRequests {
-		return &PermanentError{err}
+	if json.Unmarshal(raw, &ans) != nil || !ans.OK {
+		return fmt.Errorf("%s: HTTP %d but the answer is not {\"ok\":true}", op, resp.StatusCode)
 	}
-	return err
+	return nil
 }

@@ -195,6 +195,7 @@ func (x *admin) channel() {
 	x.b.do(x.ctx, "type name", chromedp.SendKeys(chromedp.CSS("#chan-name"), "noc-hook"))
 	x.set("chan-config-url", hook.srv.URL+"/alerts")
 	x.b.do(x.ctx, "type secret", chromedp.SendKeys(chromedp.CSS("#chan-secrets-hmac_secret"), "hmac-secret-1234"))
+	x.set("chan-config-headers", "X-Api-Key=KEY-browser-1")
 	x.click("critical", "#chan-severities-critical")
 	x.click("major", "#chan-severities-major")
 	x.set("chan-scope-regions", "north")
@@ -209,7 +210,7 @@ func (x *admin) channel() {
 	}
 	c := list.Channels[0]
 	want := notify.Channel{ID: c.ID, Name: "noc-hook", Type: notify.TypeWebhook, Config: notify.Config{URL: hook.srv.URL + "/alerts"},
-		SecretNames: []string{"hmac_secret"}, Severities: []alert.Severity{"critical", "major"}, Scope: alert.Scope{Regions: []string{"north"}}, Enabled: true}
+		SecretNames: []string{"header:X-Api-Key", "hmac_secret"}, Severities: []alert.Severity{"critical", "major"}, Scope: alert.Scope{Regions: []string{"north"}}, Enabled: true}
 	c.CreatedAt, c.UpdatedAt = time.Time{}, time.Time{}
 	if diff := cmp.Diff(want, c, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("channel created in the browser (-want +got):\n%s", diff)
@@ -217,6 +218,9 @@ func (x *admin) channel() {
 	// the secret is not in the page any more; the input says one is set
 	x.b.wait(x.ctx, "secret input emptied", `(() => { const el = document.getElementById('chan-secrets-hmac_secret');
 		return el.value === '' && el.placeholder === 'set (type to replace)'; })()`, 5*time.Second)
+	// nor the header value: the headers input names what is stored
+	x.b.wait(x.ctx, "headers input emptied", `(() => { const el = document.getElementById('chan-config-headers');
+		return el.value === '' && el.placeholder === 'set: X-Api-Key'; })()`, 5*time.Second)
 
 	// rename without typing the secret: the stored one stays, and signs the test message
 	x.set("chan-name", "noc-hook-2")
@@ -224,14 +228,19 @@ func (x *admin) channel() {
 	x.message("chan", "Saved")
 	var got notify.Channel
 	x.front.do(t, http.MethodGet, fmt.Sprintf("/api/v1/channels/%d", c.ID), "", &got)
-	if got.Name != "noc-hook-2" || !cmp.Equal(got.SecretNames, []string{"hmac_secret"}) {
-		t.Errorf("after a rename: name %q, secrets set %v, want noc-hook-2 with hmac_secret kept", got.Name, got.SecretNames)
+	if got.Name != "noc-hook-2" || !cmp.Equal(got.SecretNames, []string{"header:X-Api-Key", "hmac_secret"}) {
+		t.Errorf("after a rename: name %q, secrets set %v, want noc-hook-2 with header:X-Api-Key and hmac_secret kept", got.Name, got.SecretNames)
 	}
 	x.click("send test", "#chan-test")
 	x.b.wait(x.ctx, "test delivered", `document.getElementById('chan-test-result').dataset.state === 'delivered'`, 15*time.Second)
 	if sig, body := hook.last(); sig != notify.Sign([]byte("hmac-secret-1234"), body) {
 		t.Errorf("test message signature %q does not match the secret typed at create", sig)
 	}
+	hook.mu.Lock()
+	if hook.key != "KEY-browser-1" {
+		t.Errorf("test message X-Api-Key %q, want the header typed at create", hook.key)
+	}
+	hook.mu.Unlock()
 	x.shot("admin-channels")
 }
 
@@ -410,6 +419,7 @@ type webhook struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
 	sig  string
+	key  string // X-Api-Key
 	body []byte
 }
 
@@ -418,7 +428,7 @@ func newWebhook(t testing.TB) *webhook {
 	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.mu.Lock()
-		w.sig, w.body = r.Header.Get(notify.HeaderSignature), body
+		w.sig, w.key, w.body = r.Header.Get(notify.HeaderSignature), r.Header.Get("X-Api-Key"), body
 		w.mu.Unlock()
 		rw.WriteHeader(http.StatusNoContent)
 	}))

@@ -23,6 +23,7 @@ import (
 	"github.com/wardops/wardops/pkg/harness"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/notify"
+	"github.com/wardops/wardops/pkg/notify/notifytest"
 	"github.com/wardops/wardops/pkg/secrets"
 )
 
@@ -274,6 +275,8 @@ func alerting(tb testing.TB, sys *harness.System) *api.Alerting {
 	return &api.Alerting{
 		Alerts: alert.NewService(alert.ServiceParams{Rules: sys.Store, Acks: sys.Store, Enqueuer: sys.Client,
 			RuleCache: alert.NewRuleCache(sys.Redis, sys.Store.EnabledAlertRules), Publisher: events.NewPublisher(sys.Redis), Logger: sys.Logger}),
-		Channels: notify.NewService(notify.ServiceParams{Channels: sys.Store, Deliveries: sys.Store, Sealer: box, Logger: sys.Logger}),
+		// the test receivers listen on loopback, which the default destination policy denies
+		Channels: notify.NewService(notify.ServiceParams{Channels: sys.Store, Deliveries: sys.Store, Sealer: box,
+			Policy: notifytest.AllowLoopback(), Logger: sys.Logger}),
 	}
 }

@@ -53,13 +53,13 @@ func TestWatchdogPagesWhenNoWorker(t *testing.T) {
 	testenv.Must(t, "secret box", err)
 
 	hook := notifytest.NewWebhook(t, 0)
-	_, err = notify.NewService(notify.ServiceParams{Channels: st, Deliveries: st, Sealer: box}).Create(t.Context(),
+	_, err = notify.NewService(notify.ServiceParams{Channels: st, Deliveries: st, Sealer: box, Policy: notifytest.AllowLoopback()}).Create(t.Context(),
 		notify.ChannelInput{Name: ptr("noc-webhook"), Type: ptr(notify.TypeWebhook), Config: &notify.Config{URL: hook.URL + "/page"}})
 	testenv.Must(t, "create webhook channel", err)
 
 	pass := alert.NewEvaluator(alert.EvaluatorParams{Repo: st, Rules: alert.NewRuleCache(rdb, st.EnabledAlertRules),
 		Publisher: events.NewPublisher(rdb),
-		Enqueuer:  workerhealth.InlineDelivery{Handler: notify.NewHandler(notify.HandlerParams{Store: st, Sealer: box}), Queue: client}})
+		Enqueuer:  workerhealth.InlineDelivery{Handler: notify.NewHandler(notify.HandlerParams{Store: st, Sealer: box, Policy: notifytest.AllowLoopback()}), Queue: client}})
 	clk := &clock{now: time.Now()}
 	wd := workerhealth.NewWatchdog(workerhealth.WatchdogParams{Inspector: insp, Store: st, Pass: pass,
 		Grace: 2 * time.Minute, Now: clk.Now})

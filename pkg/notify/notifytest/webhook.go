@@ -11,7 +11,10 @@ import (
 
 // Request is one request a Webhook received.
 type Request struct {
-	Path   string
+	Path string
+	// Query is the raw query; User the basic-auth "user:password" ("" without).
+	Query  string
+	User   string
 	Header http.Header
 	Body   []byte
 	// Status is what the receiver answered.
@@ -45,7 +48,11 @@ func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) {
 		w.fail--
 		status = http.StatusInternalServerError
 	}
-	w.reqs = append(w.reqs, Request{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: status})
+	req := Request{Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Status: status}
+	if u, p, ok := r.BasicAuth(); ok {
+		req.User = u + ":" + p
+	}
+	w.reqs = append(w.reqs, req)
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:

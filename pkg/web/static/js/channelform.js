@@ -2,10 +2,13 @@
 // POST /channels/{id}/test for admins). Each type shows its own settings. Secrets (webhook
 // HMAC secret, SMTP password, Slack webhook URL, Telegram bot token) are write-only: the API
 // only says which are set (secrets_set), the inputs start empty, and a secret is sent only when
-// something was typed into it, so a save never touches the stored one otherwise.
+// something was typed into it, so a save never touches the stored one otherwise. A webhook's
+// URL credentials, query and header values are write-only too: the URL field shows the public
+// URL, the headers field starts empty (its placeholder names the stored headers), and "Remove
+// secrets" sends clear_secrets.
 import * as api from './api.js';
 import {h} from './dom.js';
-import {number, onOff, list, pairs, pairsText} from './editor.js';
+import {number, onOff, list, pairs} from './editor.js';
 import {scopeFields, scopeVals, scopeBody, scopeText} from './scope.js';
 import {SEVERITIES} from './ruleform.js';
 
@@ -33,8 +36,8 @@ export function channelSpec(app, canWrite) {
     fields: [
       {name: 'name', label: 'Name'},
       {name: 'type', label: 'Type', type: 'select', options: TYPES},
-      {name: 'config.url', label: 'URL', show: is('webhook'), wide: true},
-      {name: 'config.headers', label: 'Extra headers', hint: 'Name=value; Name2=value2', show: is('webhook')},
+      {name: 'config.url', label: 'URL', hint: 'user:password@ and ?query are stored sealed and not shown; kept when left out, dropped when the host changes', show: is('webhook'), wide: true},
+      {name: 'config.headers', label: 'Extra headers', hint: 'Name=value; Name2=value2 — values are stored sealed and not shown; a header left out is kept', show: is('webhook')},
       {name: 'secrets.hmac_secret', label: 'HMAC secret (signs the body)', type: 'password', show: is('webhook')},
       {name: 'config.host', label: 'SMTP host', show: is('email')},
       {name: 'config.port', label: 'SMTP port', type: 'number', hint: 'empty: 587 with STARTTLS, else 25', show: is('email')},
@@ -47,6 +50,7 @@ export function channelSpec(app, canWrite) {
       {name: 'config.chat_id', label: 'Chat id', show: is('telegram')},
       {name: 'secrets.bot_token', label: 'Bot token', type: 'password', show: is('telegram')},
       {name: 'config.api_base', label: 'Bot API base URL', hint: 'empty: https://api.telegram.org', show: is('telegram')},
+      {name: 'clear_secrets', label: 'Remove secrets', hint: 'names as in "Secrets set", comma-separated (e.g. header:X-Api-Key)'},
       {name: 'config.tls_skip_verify', label: 'Accept any TLS certificate', type: 'checkbox'},
       {name: 'config.timeout_ms', label: 'Send timeout (ms)', type: 'number', hint: 'empty: 10000'},
       {name: 'severities', label: 'Severities (none ticked: all)', type: 'checks', options: SEVERITIES},
@@ -57,7 +61,7 @@ export function channelSpec(app, canWrite) {
     fromItem: (c) => {
       const cfg = c.config || {};
       return {name: c.name, type: c.type, enabled: c.enabled, severities: c.severities || [],
-        'config.url': cfg.url, 'config.headers': pairsText(cfg.headers), 'config.host': cfg.host,
+        'config.url': cfg.url, 'config.headers': '', 'clear_secrets': '', 'config.host': cfg.host,
         'config.port': cfg.port ? String(cfg.port) : '', 'config.username': cfg.username, 'config.from': cfg.from,
         'config.to': (cfg.to || []).join(', '), 'config.starttls': !!cfg.starttls, 'config.chat_id': cfg.chat_id,
         'config.api_base': cfg.api_base, 'config.tls_skip_verify': !!cfg.tls_skip_verify,
@@ -70,6 +74,8 @@ export function channelSpec(app, canWrite) {
       for (const name of Object.keys(SECRETS)) {
         ed.inputs[name].placeholder = set.includes(name.slice('secrets.'.length)) ? 'set (type to replace)' : 'not set';
       }
+      const headers = set.filter((n) => n.startsWith('header:')).map((n) => n.slice('header:'.length));
+      ed.inputs['config.headers'].placeholder = headers.length ? `set: ${headers.join(', ')}` : 'none';
     },
     editButtons: (ed) => {
       const out = h('span', {class: 'test-result', id: 'chan-test-result', role: 'status'});
@@ -103,6 +109,8 @@ function channelBody(v, fleet) {
   const sec = {};
   for (const [name, type] of Object.entries(SECRETS)) if (type === v.type && v[name]) sec[name.slice('secrets.'.length)] = v[name];
   if (Object.keys(sec).length) b.secrets = sec;
+  const clear = list(v.clear_secrets);
+  if (clear.length) b.clear_secrets = clear;
   return b;
 }
 
