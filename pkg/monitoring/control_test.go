@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hibiken/asynq"
 
+	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/monitoring"
 	"github.com/wardops/wardops/pkg/tasks"
 )
@@ -25,6 +27,12 @@ func TestControlAPI(t *testing.T) {
 	s := start(t, "")
 	s.fixture()
 
+	viewer := authtest.Token(t, s.auth, auth.RoleViewer)
+	for _, path := range []string{"/api/v1/queues", "/api/v1/queues/default/tasks", "/api/v1/queues/default/tasks/f1"} {
+		if code, _, _ := s.do(viewer, "GET", path, "", nil); code != http.StatusForbidden {
+			t.Errorf("viewer GET %s: %d, want 403 (payloads are for operators)", path, code)
+		}
+	}
 	var qs struct{ Queues []monitoring.QueueView }
 	if code, _, body := s.do(s.operator, "GET", "/api/v1/queues", "", &qs); code != http.StatusOK {
 		t.Fatalf("operator GET /queues: %d %s", code, body)

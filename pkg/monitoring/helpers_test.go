@@ -155,3 +155,7 @@ func (s *system) audited() []string {
 	}
 	return out
 }
+
+func tasksNoop() *asynq.Task { return asynq.NewTask("test:noop", nil) }
+
+func queueOpt(q string) asynq.Option { return asynq.Queue(q) }
