@@ -14,7 +14,8 @@ import (
 // asynqmon's index.html has two inline scripts (its flags and webpack's runtime) and links
 // Google Fonts. WardOps serves it rewritten: the outside links removed (the system font is
 // used; its icons are inline SVG), a nonce meta for the styles Material-UI's JSS inserts, a
-// same-origin stylesheet and, for read-only callers, a banner. The inline scripts stay byte
+// same-origin stylesheet and, for read-only callers, a banner; for admins a same-origin script
+// that adds the session's CSRF token to asynqmon's writes. The inline scripts stay byte
 // for byte, and the page's policy allows exactly their SHA-256 hashes.
 
 var (
@@ -75,6 +76,9 @@ func rewriteIndex(page, root string, readOnly bool) (string, error) {
 		`<link rel="stylesheet" href="` + root + `/` + assetPrefix + `monitoring.css"/>`
 	if !strings.Contains(page, "</head>") || !strings.Contains(page, `<div id="root">`) {
 		return "", errors.New("asynqmon index: no </head> or root element to rewrite")
+	}
+	if !readOnly { // the admin's writes need the session's CSRF token; before asynqmon's own scripts
+		head += `<script src="` + root + `/` + assetPrefix + `csrf.js"></script>`
 	}
 	page = strings.Replace(page, "</head>", head+"</head>", 1)
 	if readOnly {

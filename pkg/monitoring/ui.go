@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -24,7 +25,7 @@ const DefaultRootPath = "/monitoring"
 // assetPrefix is the folder of WardOps' own files under the root path.
 const assetPrefix = "_wardops/"
 
-//go:embed assets/monitoring.css
+//go:embed assets/monitoring.css assets/csrf.js
 var assets embed.FS
 
 // UIParams configure the asynqmon console.
@@ -50,7 +51,7 @@ type UIParams struct {
 type UI struct {
 	p              UIParams
 	full, readOnly *console
-	css            []byte
+	css, csrfJS    []byte
 }
 
 // console is one asynqmon handler and its rewritten index.
@@ -82,7 +83,11 @@ func NewUI(p UIParams) (*UI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("monitoring stylesheet: %w", err)
 	}
-	u := &UI{p: p, css: css}
+	csrfJS, err := assets.ReadFile("assets/csrf.js")
+	if err != nil {
+		return nil, fmt.Errorf("monitoring csrf script: %w", err)
+	}
+	u := &UI{p: p, css: css, csrfJS: csrfJS}
 	if u.full, err = u.console(false); err != nil {
 		return nil, err
 	}
@@ -137,6 +142,9 @@ func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == root+"/"+assetPrefix+"monitoring.css":
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		_, _ = w.Write(u.css)
+	case path == root+"/"+assetPrefix+"csrf.js":
+		w.Header().Set("Content-Type", "application/javascript; charset=utf-8")
+		_, _ = w.Write(u.csrfJS)
 	case path == root+"/api/metrics":
 		u.metrics(w, r, c)
 	case strings.HasPrefix(path, root+"/api/"):
@@ -179,9 +187,11 @@ func newNonce() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// metrics serves asynqmon's Metrics tab data, answering 503 with a sentence asynqmon shows
-// (it displays an error's text as is) when VictoriaMetrics is not configured or not reachable,
-// instead of asynqmon's 500.
+// metrics serves asynqmon's Metrics tab data. When VictoriaMetrics is not configured, does
+// not answer, or fails a query, asynqmon would answer 500 and its tab would stay blank (it
+// ignores a failed request and draws only what it got). The answer is then asynqmon's own shape
+// with every series in the error form of the Prometheus API, which the tab shows above each
+// chart: "Failed to get metrics data: Queue metrics unavailable: …".
 func (u *UI) metrics(w http.ResponseWriter, r *http.Request, c *console) {
 	if u.p.MetricsURL == "" {
 		metricsUnavailable(w, "no VictoriaMetrics is configured (WARDOPS_VM_URL)")
@@ -202,11 +212,24 @@ func (u *UI) metrics(w http.ResponseWriter, r *http.Request, c *console) {
 	rec.copyTo(w)
 }
 
+// MetricsUnavailableHeader is set on a metrics answer that carries the unavailability errors.
+const MetricsUnavailableHeader = "X-Wardops-Metrics"
+
+// metricSeries are the fields of asynqmon's metrics answer (metrics_handler.go).
+var metricSeries = []string{"queue_size", "queue_latency_seconds", "queue_memory_usage_approx_bytes",
+	"tasks_processed_per_second", "tasks_failed_per_second", "error_rate", "pending_tasks_by_queue",
+	"retry_tasks_by_queue", "archived_tasks_by_queue"}
+
 func metricsUnavailable(w http.ResponseWriter, why string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	msg := "Queue metrics unavailable: " + why + ". Queues, tasks and schedulers still work (docs/OPERATIONS.md)."
+	series := map[string]any{}
+	for _, k := range metricSeries {
+		series[k] = map[string]string{"status": "error", "errorType": "unavailable", "error": msg}
+	}
+	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = fmt.Fprintf(w, "Queue metrics unavailable: %s. Queues, tasks and schedulers still work; see docs/OPERATIONS.md.", why)
+	w.Header().Set(MetricsUnavailableHeader, "unavailable")
+	_ = json.NewEncoder(w).Encode(series)
 }
 
 // probe checks that VictoriaMetrics answers its health endpoint.
