@@ -295,19 +295,34 @@ func (c *console) taskDetail(b *browser) {
 	c.shot(b, "task-detail")
 }
 
-// adminWrite pauses and resumes the default queue from the page, as asynqmon's buttons do
-// (XMLHttpRequest with the session cookie): the CSRF script adds the token.
+// adminWrite pauses and resumes the default queue with asynqmon's own buttons (its axios sends
+// the session cookie; the console's CSRF script adds the token the API wants).
 func (c *console) adminWrite(b *browser) {
 	c.t.Helper()
 	b.do(b.ctx, "open /monitoring/", chromedp.Navigate(c.url+"/monitoring/"))
 	b.wait(b.ctx, "queue table", `document.querySelectorAll('table[aria-label="queues overview table"] tbody tr').length === 4`, 15*time.Second)
-	for _, action := range []string{"pause", "resume"} {
-		code := c.xhrPost(b, "/monitoring/api/queues/default:"+action)
-		if code != 204 {
-			c.t.Errorf("admin %s from the page: HTTP %d, want 204", action, code)
+	for _, action := range []string{"Pause", "Resume"} {
+		// the buttons appear while the pointer is over the row's action cell
+		b.wait(b.ctx, action+" button", fmt.Sprintf(`(() => {
+			const row = [...document.querySelectorAll('table[aria-label="queues overview table"] tbody tr')].find((r) => r.cells[0].textContent === 'default');
+			const cell = row.cells[row.cells.length - 1];
+			cell.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
+			const btn = cell.querySelector('button[title="%s"]');
+			if (btn) btn.click();
+			return !!btn; })()`, action), 10*time.Second)
+		paused := action == "Pause"
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if info, _ := c.insp.GetQueueInfo(tasks.QueueDefault); info.Paused == paused {
+				break
+			}
+			if time.Now().After(deadline) {
+				c.t.Fatalf("%s clicked in asynqmon: the queue's paused state did not change", action)
+			}
 		}
-		if info, _ := c.insp.GetQueueInfo(tasks.QueueDefault); info.Paused != (action == "pause") {
-			c.t.Errorf("after %s the queue is paused=%v", action, info.Paused)
+		state := map[bool]string{true: "paused", false: "run"}[paused]
+		b.wait(b.ctx, "state "+state, fmt.Sprintf(`[...document.querySelectorAll('table[aria-label="queues overview table"] tbody tr')].some((r) => r.cells[0].textContent === 'default' && r.cells[1].textContent === %q)`, state), 10*time.Second)
+		if paused {
+			c.shot(b, "queues-admin-paused")
 		}
 	}
 }
