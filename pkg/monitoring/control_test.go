@@ -32,6 +32,9 @@ func TestControlAPI(t *testing.T) {
 		if code, _, _ := s.do(viewer, "GET", path, "", nil); code != http.StatusForbidden {
 			t.Errorf("viewer GET %s: %d, want 403 (payloads are for operators)", path, code)
 		}
+		if code, _, _ := s.do("", "GET", path, "", nil); code != http.StatusUnauthorized {
+			t.Errorf("anonymous GET %s: %d, want 401", path, code)
+		}
 	}
 	var qs struct{ Queues []monitoring.QueueView }
 	if code, _, body := s.do(s.operator, "GET", "/api/v1/queues", "", &qs); code != http.StatusOK {
