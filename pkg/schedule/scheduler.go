@@ -183,6 +183,9 @@ func (s *Scheduler) emit(ctx context.Context, j Job, start time.Time) {
 	}
 	s.p.Logger.Debug("cycle emitted", "task", j.TaskType, "slot_start", start)
 	s.logEntries(recordEnqueue(ctx, s.p.Redis, j, SlotNumber(start, j.Interval), time.Now()))
+	if s.IsLeader() { // asynqmon shows the new previous and next enqueue at once
+		s.logEntries(writeEntries(ctx, s.p.Redis, s.p.Owner, s.p.Jobs, time.Now(), entryTTL(s.p.LeaderTTL)))
+	}
 	if s.p.OnEnqueued != nil {
 		s.p.OnEnqueued(j, SlotNumber(start, j.Interval))
 	}
