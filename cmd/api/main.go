@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/hibiken/asynqmon"
 	"github.com/labstack/echo/v5"
 	"github.com/redis/go-redis/v9"
 
@@ -27,6 +26,7 @@ import (
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/httpsec"
+	"github.com/wardops/wardops/pkg/monitoring"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/selfmetrics"
@@ -62,8 +62,8 @@ func run(args []string) int {
 		}
 		return 0
 	}
-	if len(args) > 0 && args[0] != "user" && args[0] != "token" {
-		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token)\n%s", args[0], auth.CLIUsage)
+	if len(args) > 0 && args[0] != "user" && args[0] != "token" && args[0] != "tasks" {
+		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token, tasks)\n%s%s", args[0], auth.CLIUsage, monitoring.CLIUsage)
 		return 2
 	}
 	if cfg.MigrateOnStart || len(args) > 0 {
@@ -92,6 +92,9 @@ func run(args []string) int {
 	if err != nil {
 		logger.Error("auth service", "err", err)
 		return 1
+	}
+	if len(args) > 0 && args[0] == "tasks" { // api tasks …
+		return runTasksCLI(ctx, args[1:], rdb, svc)
 	}
 	if len(args) > 0 { // api user … / api token …
 		return runCLI(ctx, args, svc)
@@ -152,6 +155,21 @@ func identityParams(cfg config.API, logger *slog.Logger) (auth.Params, error) {
 	return p, nil
 }
 
+func runTasksCLI(ctx context.Context, args []string, rdb redis.UniversalClient, svc *auth.Service) int {
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	defer insp.Close()
+	err := monitoring.RunCLI(ctx, args, monitoring.NewControl(insp, svc.Audit(), tasks.Queues()), os.Stdin, os.Stdout)
+	switch {
+	case errors.Is(err, monitoring.ErrUsage):
+		fmt.Fprintf(os.Stderr, "api: %v\n%s\n", err, monitoring.CLIUsage)
+		return 2
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "api: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
 type deps struct {
 	store    *store.Store
 	rdb      redis.UniversalClient
@@ -162,7 +180,14 @@ type deps struct {
 func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger *slog.Logger, d deps) int {
 	client := asynq.NewClientFromRedisClient(d.rdb)
 	inspector := asynq.NewInspectorFromRedisClient(d.rdb)
-	mon := asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: d.redisOpt})
+	mon, err := monitoring.NewUI(monitoring.UIParams{RedisConnOpt: d.redisOpt, MetricsURL: cfg.VMURL, Logger: logger.With("component", "asynqmon")})
+	if err != nil {
+		logger.Error("asynqmon", "err", err)
+		return 1
+	}
+	// asynqmon's Metrics tab reads these queue series from VictoriaMetrics
+	go monitoring.NewExporter(monitoring.ExporterParams{Queues: tasks.Queues(), Inspector: inspector, URL: cfg.VMURL,
+		Labels: map[string]string{"job": "wardops-api"}, Logger: logger.With("component", "queue-metrics")}).Run(ctx)
 	querier, err := tsdb.NewQuerier(cfg.VMURL, nil)
 	if err != nil {
 		logger.Error("victoriametrics url", "err", err)
@@ -197,7 +222,7 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 	}
 	reg := selfmetrics.New("api")
 	defer reg.Start(ctx, "off", cfg.MetricsPushURL, logger)()
-	reg.QueueGauges(inspector, []string{tasks.QueueCritical, tasks.QueueDefault, tasks.QueueNotify, tasks.QueueLow})
+	reg.QueueGauges(inspector, tasks.Queues())
 	started := time.Now()
 	checker := health.NewChecker(map[string]health.Check{
 		"database":        health.Ping("database", d.store.Pool(), 500*time.Millisecond),
@@ -222,6 +247,7 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 		}, Metrics: reg.Handler(), Auth: d.auth,
 		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
 		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()}})
+	monitoring.Register(srv, monitoring.NewControl(inspector, d.auth.Audit(), tasks.Queues()))
 	// With every worker gone nothing runs the worker-health task: the API pages "No workers" itself.
 	go workerhealth.NewWatchdog(workerhealth.WatchdogParams{Inspector: inspector, Spool: spool, Store: d.store,
 		Pass: alert.NewEvaluator(alert.EvaluatorParams{Repo: d.store, Rules: alert.NewRuleCache(d.rdb, d.store.EnabledAlertRules),

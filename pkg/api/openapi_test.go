@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/hibiken/asynqmon"
 	"github.com/labstack/echo/v5"
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
@@ -21,8 +20,10 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/pkg/monitoring"
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/testenv"
 )
 
@@ -61,7 +62,8 @@ func routeServer(t *testing.T) (*api.Server, *auth.Service) {
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
 	client := asynq.NewClientFromRedisClient(rdb)
 	inspector := asynq.NewInspectorFromRedisClient(rdb)
-	mon := asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: asynq.RedisClientOpt{Addr: addr, DB: db}})
+	mon, err := monitoring.NewUI(monitoring.UIParams{RedisConnOpt: asynq.RedisClientOpt{Addr: addr, DB: db}})
+	testenv.Must(t, "asynqmon", err)
 	t.Cleanup(func() { _ = mon.Close(); _ = inspector.Close(); _ = client.Close(); _ = rdb.Close() })
 	checker := health.NewChecker(map[string]health.Check{}, time.Second)
 	// Store and Series only serve requests; route registration does not touch them
@@ -69,9 +71,11 @@ func routeServer(t *testing.T) (*api.Server, *auth.Service) {
 	st := store.New(nil, time.Second, nil)
 	snmpSvc, err := snmp.New(snmp.Params{Devices: st, Store: st})
 	testenv.Must(t, "snmp service", err)
-	return api.New(api.Params{Auth: svc, Redis: rdb, Client: client, Tasks: inspector, Health: checker, Monitoring: mon,
+	srv := api.New(api.Params{Auth: svc, Redis: rdb, Client: client, Tasks: inspector, Health: checker, Monitoring: mon,
 		Metrics: http.NotFoundHandler(), SNMP: snmpSvc, Alerting: &api.Alerting{},
-		HealthDetail: func(*echo.Context) error { return nil }}), svc
+		HealthDetail: func(*echo.Context) error { return nil }})
+	monitoring.Register(srv, monitoring.NewControl(inspector, svc.Audit(), tasks.Queues()))
+	return srv, svc
 }
 
 var echoParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)

@@ -84,8 +84,18 @@ func TestRouteAudit(t *testing.T) {
 		{Method: "GET", Path: "/api/v1/users/:id"}:               "admin",
 		{Method: "PATCH", Path: "/api/v1/users/:id"}:             "admin",
 		{Method: "GET", Path: "/metrics"}:                        "viewer",
-		{Method: "echo_route_any", Path: "/monitoring"}:          "read:operator write:admin",
-		{Method: "echo_route_any", Path: "/monitoring/*"}:        "read:operator write:admin",
+		// task control (pkg/monitoring): operators read, admins act
+		{Method: "GET", Path: "/api/v1/queues"}:                          "operator",
+		{Method: "GET", Path: "/api/v1/queues/:queue/tasks"}:             "operator",
+		{Method: "GET", Path: "/api/v1/queues/:queue/tasks/:id"}:         "operator",
+		{Method: "DELETE", Path: "/api/v1/queues/:queue/tasks/:id"}:      "admin",
+		{Method: "POST", Path: "/api/v1/queues/:queue/tasks/:id/cancel"}: "admin",
+		{Method: "POST", Path: "/api/v1/queues/:queue/tasks/:id/retry"}:  "admin",
+		{Method: "POST", Path: "/api/v1/queues/:queue/pause"}:            "admin",
+		{Method: "POST", Path: "/api/v1/queues/:queue/resume"}:           "admin",
+		{Method: "POST", Path: "/api/v1/queues/:queue/purge"}:            "admin",
+		{Method: "echo_route_any", Path: "/monitoring"}:                  "read:operator write:admin",
+		{Method: "echo_route_any", Path: "/monitoring/*"}:                "read:operator write:admin",
 	}
 	authtest.CheckRoutes(t, svc, srv.Echo(), want)
 }

@@ -89,7 +89,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	jobs.Wait() // no emission is in flight when the lease goes
 	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	s.logEntries(clearEntries(rctx, s.p.Redis, s.p.Owner)) // asynqmon stops listing this process
 	return s.lease.Release(rctx)
+}
+
+// logEntries reports a failed write of the asynq scheduler entries: asynqmon's Schedulers tab
+// is only a view, so emission goes on.
+func (s *Scheduler) logEntries(err error) {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		s.p.Logger.Warn("asynq scheduler entries", "err", err)
+	}
 }
 
 func (s *Scheduler) keepLease(ctx context.Context) {
@@ -104,7 +113,12 @@ func (s *Scheduler) keepLease(ctx context.Context) {
 			s.p.Logger.Info("leadership changed", "leader", s.leader.Load(), "owner", s.p.Owner)
 			if s.leader.Load() {
 				s.catchUp(ctx)
+			} else if ctx.Err() == nil {
+				s.logEntries(clearEntries(ctx, s.p.Redis, s.p.Owner))
 			}
+		}
+		if s.leader.Load() {
+			s.logEntries(writeEntries(ctx, s.p.Redis, s.p.Owner, s.p.Jobs, time.Now(), entryTTL(s.p.LeaderTTL)))
 		}
 		select {
 		case <-ctx.Done():
@@ -168,6 +182,10 @@ func (s *Scheduler) emit(ctx context.Context, j Job, start time.Time) {
 		return
 	}
 	s.p.Logger.Debug("cycle emitted", "task", j.TaskType, "slot_start", start)
+	s.logEntries(recordEnqueue(ctx, s.p.Redis, j, SlotNumber(start, j.Interval), time.Now()))
+	if s.IsLeader() { // asynqmon shows the new previous and next enqueue at once
+		s.logEntries(writeEntries(ctx, s.p.Redis, s.p.Owner, s.p.Jobs, time.Now(), entryTTL(s.p.LeaderTTL)))
+	}
 	if s.p.OnEnqueued != nil {
 		s.p.OnEnqueued(j, SlotNumber(start, j.Interval))
 	}

@@ -95,8 +95,8 @@ func TestRulesCRUD(t *testing.T) {
 	ctx := t.Context()
 	rules, err := st.ListAlertRules(ctx)
 	testenv.Must(t, "list", err)
-	if len(rules) != 15 {
-		t.Fatalf("default rules = %d, want 15", len(rules))
+	if len(rules) != 17 {
+		t.Fatalf("default rules = %d, want 17", len(rules))
 	}
 	for _, r := range rules {
 		if err := r.Validate(); err != nil {
@@ -123,7 +123,7 @@ func TestRulesCRUD(t *testing.T) {
 	testenv.Must(t, "disable", err)
 	enabled, err := st.EnabledAlertRules(ctx)
 	testenv.Must(t, "enabled", err)
-	if up.Enabled || len(enabled) != 15 {
+	if up.Enabled || len(enabled) != 17 {
 		t.Errorf("disabled rule: enabled=%v, %d enabled rules", up.Enabled, len(enabled))
 	}
 }

@@ -14,6 +14,9 @@ const (
 	QueueNotify   = "notify"
 )
 
+// Queues returns every queue WardOps uses, highest priority first.
+func Queues() []string { return []string{QueueCritical, QueueDefault, QueueNotify, QueueLow} }
+
 // Task type names.
 const (
 	// TypePingCycle fans one ping slot out into TypePingBatch tasks.
