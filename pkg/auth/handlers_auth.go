@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/store"
 )
@@ -94,7 +95,7 @@ func (s *Service) handleLogin(c *echo.Context) error {
 		return s.fail(c, err)
 	}
 	if old, ok := Principal(c); ok && old.session != nil {
-		s.deleteSession(ctx, *old.session) // a sign-in never keeps a session id from before
+		s.deleteSession(ctx, *old.session, events.ReasonLoggedOut) // a sign-in never keeps a session id from before
 	}
 	role, _ := ParseRole(u.Role)
 	sid, ref, err := s.createSession(ctx, u, role, addr.String())
@@ -114,7 +115,7 @@ func (s *Service) handleLogin(c *echo.Context) error {
 func (s *Service) handleLogout(c *echo.Context) error {
 	id, _ := Principal(c)
 	if id.session != nil {
-		s.deleteSession(c.Request().Context(), *id.session)
+		s.deleteSession(c.Request().Context(), *id.session, events.ReasonLoggedOut)
 		s.clearSessionCookies(c)
 		s.record(c.Request().Context(), audit.Entry{Action: "auth.logout", TargetType: "user", TargetID: idStr(id.UserID)})
 	}

@@ -35,6 +35,8 @@ type API struct {
 	TrustedProxies []netip.Prefix
 	// MetricsAllow: WARDOPS_METRICS_ALLOW, CIDRs that may read /metrics without a token (default none).
 	MetricsAllow []netip.Prefix
+	// Streams: WARDOPS_SSE_*, the live-event stream limits.
+	Streams Streams
 }
 
 // LoadAPI reads the API's configuration; the error names every bad variable.
@@ -57,6 +59,7 @@ func LoadAPI(get Getenv) (API, error) {
 		TLSKeyFile:      r.str("WARDOPS_TLS_KEY_FILE", ""),
 		TrustedProxies:  r.prefixes("WARDOPS_TRUSTED_PROXIES"),
 		MetricsAllow:    r.prefixes("WARDOPS_METRICS_ALLOW"),
+		Streams:         loadStreams(r),
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		missing := "WARDOPS_TLS_KEY_FILE"
@@ -69,6 +72,9 @@ func LoadAPI(get Getenv) (API, error) {
 		r.fail("WARDOPS_SESSION_IDLE", c.SessionIdle.String(), "must not exceed WARDOPS_SESSION_ABSOLUTE")
 	}
 	if err := r.err(); err != nil {
+		return c, err
+	}
+	if err := c.Streams.Validate(); err != nil {
 		return c, err
 	}
 	return c, c.Ping.Validate()

@@ -85,7 +85,9 @@ func TestDefaultsAreTheDocumentedConstants(t *testing.T) {
 			want := config.API{Common: defaultCommon(config.DefaultAPIMaxConns), Ping: defaultPing(), SNMP: defaultSNMP(),
 				HTTPAddr: config.DefaultHTTPAddr, MigrateOnStart: true, MinWorkers: config.DefaultMinWorkers,
 				DiskPath: config.DefaultDiskPath, ShutdownTimeout: config.DefaultShutdownTimeout,
-				SessionIdle: config.DefaultSessionIdle, SessionAbsolute: config.DefaultSessionAbsolute}
+				SessionIdle: config.DefaultSessionIdle, SessionAbsolute: config.DefaultSessionAbsolute,
+				Streams: config.Streams{MaxLife: config.DefaultSSEMaxLife, MaxPerUser: config.DefaultSSEMaxPerUser,
+					MaxStreams: config.DefaultSSEMaxStreams}}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("LoadAPI defaults (-want +got):\n%s", diff)
 			}
@@ -125,7 +127,7 @@ var allVars = []string{
 	"WARDOPS_PING_ENGINE", "WARDOPS_SNMP_INTERVAL", "WARDOPS_SNMP_BATCH_SIZE", "WARDOPS_HTTP_ADDR", "WARDOPS_MIGRATE_ON_START",
 	"WARDOPS_HEALTH_MIN_WORKERS", "WARDOPS_DISK_PATH", "WARDOPS_ADMIN_PASSWORD", "WARDOPS_SHUTDOWN_TIMEOUT",
 	"WARDOPS_WORKER_CONCURRENCY", "WARDOPS_QUEUE_PRIORITIES", "WARDOPS_METRICS_ADDR", "WARDOPS_LEADER_TTL",
-	"WARDOPS_SNMP_ENABLED", "WARDOPS_PPROF",
+	"WARDOPS_SNMP_ENABLED", "WARDOPS_PPROF", "WARDOPS_SSE_MAX_LIFE", "WARDOPS_SSE_MAX_PER_USER", "WARDOPS_SSE_MAX_STREAMS",
 }
 
 // TestValuesAreRead sets every variable to a valid non-default value and checks that each
@@ -216,6 +218,10 @@ func TestBadConfigFixtures(t *testing.T) {
 		{"bad_snmp_batch_size.env", "api", `WARDOPS_SNMP_BATCH_SIZE="0": must be between 1 and 5000`},
 		{"bad_ping_batch_size.env", "scheduler", `WARDOPS_PING_BATCH_SIZE="20000": must be between 1 and 10000`},
 		{"bad_min_workers.env", "api", `WARDOPS_HEALTH_MIN_WORKERS="-1": must be between 0 and 10000`},
+		{"bad_sse_max_life.env", "api", `WARDOPS_SSE_MAX_LIFE="10s": must be between 1m0s and 24h0m0s`},
+		{"bad_sse_max_per_user.env", "api", `WARDOPS_SSE_MAX_PER_USER="ten": not an integer`},
+		{"bad_sse_max_streams.env", "api", `WARDOPS_SSE_MAX_STREAMS="0": must be between 1 and 100000`},
+		{"bad_sse_per_user_vs_max.env", "api", `WARDOPS_SSE_MAX_PER_USER="50": must not exceed WARDOPS_SSE_MAX_STREAMS (20)`},
 		{"bad_snmp_enabled.env", "scheduler", `WARDOPS_SNMP_ENABLED="enabled": not a boolean (true/false)`},
 		{"bad_several.env", "worker", "WARDOPS_LOG_LEVEL=\"loud\": must be one of debug, info, warn, error\n" +
 			`WARDOPS_PING_COUNT="0": must be between 1 and 20`},
