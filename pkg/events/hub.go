@@ -21,8 +21,9 @@ const (
 	// tabs and a script or two, not a flood.
 	DefaultMaxPerUser = 10
 	// DefaultBuffer is how many events may wait for one subscriber before it counts as slow
-	// and is dropped: about a minute of a busy network's changes for a client that has stalled.
-	DefaultBuffer = 256
+	// and is dropped: a burst such as a region's devices all changing status in one ping cycle
+	// must not drop a healthy client. A slot is a pointer (the message is shared): 8 KiB a stream.
+	DefaultBuffer = 1024
 	// DefaultReadyTimeout bounds how long Subscribe waits for the hub's first Redis subscription.
 	DefaultReadyTimeout = 5 * time.Second
 )
@@ -72,8 +73,9 @@ type Owner struct {
 	Session string
 }
 
-// Message is one event as delivered to a subscriber: decoded for the filter, and the payload
-// exactly as published, for the stream to forward.
+// Message is one event as delivered to subscribers: decoded for the filter, and the payload
+// exactly as published, for the stream to forward. Every subscriber gets the same *Message:
+// read it, never change it.
 type Message struct {
 	Event   Event
 	Payload []byte
@@ -192,7 +194,7 @@ func (h *Hub) Subscribe(ctx context.Context, owner Owner, filter Filter) (*Subsc
 		h.refused("user")
 		return nil, ErrTooManyUserStreams
 	}
-	s := &Subscriber{hub: h, owner: owner, filter: filter, ch: make(chan Message, h.p.Buffer), done: make(chan struct{})}
+	s := &Subscriber{hub: h, owner: owner, filter: filter, ch: make(chan *Message, h.p.Buffer), done: make(chan struct{})}
 	h.subs[s] = struct{}{}
 	h.perUser[owner.UserID]++
 	return s, nil
@@ -269,7 +271,7 @@ func (h *Hub) fanOut(payload string) {
 		h.p.Logger.Warn("live event is not JSON; skipped", "err", err)
 		return
 	}
-	msg := Message{Event: ev, Payload: []byte(payload)}
+	msg := &Message{Event: ev, Payload: []byte(payload)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
@@ -353,13 +355,13 @@ type Subscriber struct {
 	hub    *Hub
 	owner  Owner
 	filter Filter
-	ch     chan Message
+	ch     chan *Message
 	done   chan struct{}
 	reason string // set before done is closed
 }
 
 // C delivers the subscriber's events in the order they were published.
-func (s *Subscriber) C() <-chan Message { return s.ch }
+func (s *Subscriber) C() <-chan *Message { return s.ch }
 
 // Done is closed when the hub ends the subscriber (revoked, slow, resync, shutdown, …);
 // Reason then says why.
