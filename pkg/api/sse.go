@@ -80,7 +80,8 @@ func (s *Server) liveEvents(c *echo.Context) error {
 		if errors.As(err, &ended) {
 			return httpsec.WriteError(c, http.StatusUnauthorized, "credential_ended", "the credential of this request has ended", "")
 		}
-		return fmt.Errorf("check credential of a live stream: %w", err)
+		s.p.Logger.ErrorContext(ctx, "live stream credential not checked", "user_id", id.UserID, "err", err)
+		return httpsec.WriteError(c, http.StatusServiceUnavailable, "auth_unavailable", "authentication is unavailable, try again", "")
 	}
 	st, err := openStream(c.Response())
 	if err != nil {
@@ -155,6 +156,8 @@ func (s *Server) recheck(c *echo.Context, id auth.Identity) (time.Duration, stri
 	valid, err := s.p.Auth.CheckCredential(c.Request().Context(), id)
 	var ended *auth.CredentialEndedError
 	switch {
+	case c.Request().Context().Err() != nil: // the client left during the check
+		return 0, events.ReasonClosed
 	case errors.As(err, &ended):
 		return 0, ended.Reason
 	case err != nil:

@@ -211,14 +211,17 @@ func (h *Hub) waitReady(ctx context.Context) error {
 		h.mu.Unlock()
 		return ErrClosed
 	}
-	if h.ps == nil {
+	start := h.ready == nil
+	if start {
 		h.ready, h.done = make(chan struct{}), make(chan struct{})
-		// the subscription lives as long as the hub, not as the request that started it
-		h.ps = h.p.Redis.Subscribe(context.WithoutCancel(ctx), h.p.Channel, h.p.RevokedChannel)
-		go h.run(h.ps, h.ready, h.done)
 	}
 	ready := h.ready
 	h.mu.Unlock()
+	if start {
+		if err := h.start(ctx); err != nil {
+			return err
+		}
+	}
 	t := time.NewTimer(h.p.ReadyTimeout)
 	defer t.Stop()
 	select {
@@ -229,6 +232,23 @@ func (h *Hub) waitReady(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 	}
+}
+
+// start subscribes (the dial happens outside the hub's lock: it can take the dial timeout
+// when Redis is down; go-redis keeps retrying after that) and runs the fan-out loop.
+func (h *Hub) start(ctx context.Context) error {
+	// the subscription lives as long as the hub, not as the request that started it
+	ps := h.p.Redis.Subscribe(context.WithoutCancel(ctx), h.p.Channel, h.p.RevokedChannel)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed { // closed while dialling
+		_ = ps.Close()
+		close(h.done)
+		return ErrClosed
+	}
+	h.ps = ps
+	go h.run(ps, h.ready, h.done)
+	return nil
 }
 
 // run is the fan-out loop: one goroutine per hub, reading the one subscription.
@@ -340,7 +360,7 @@ func (h *Hub) Close() error {
 	ps, done := h.ps, h.done
 	h.mu.Unlock()
 	if ps == nil {
-		return nil
+		return nil // never started, or start will see closed and stop
 	}
 	err := ps.Close()
 	<-done

@@ -282,3 +282,22 @@ func TestHubClose(t *testing.T) {
 		t.Errorf("Subscribe after Close: %v, want ErrClosed", err)
 	}
 }
+
+// TestHubWithoutRedis: with Redis unreachable from the start, Subscribe gives up after
+// ReadyTimeout with ErrUnavailable (the API answers 503) instead of hanging.
+func TestHubWithoutRedis(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	defer rdb.Close()
+	h := events.NewHub(events.HubParams{Redis: rdb, ReadyTimeout: 500 * time.Millisecond})
+	defer h.Close()
+	start := time.Now()
+	if _, err := h.Subscribe(context.Background(), events.Owner{UserID: 1}, nil); !errors.Is(err, events.ErrUnavailable) {
+		t.Errorf("Subscribe without Redis: %v, want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Subscribe took %s to give up, want about ReadyTimeout", d)
+	}
+	if n := h.Len(); n != 0 {
+		t.Errorf("Len = %d, want 0", n)
+	}
+}
