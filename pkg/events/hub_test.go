@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
@@ -145,7 +147,8 @@ func TestHubFansOutInOrder(t *testing.T) {
 // the slow one can overflow however loaded the machine is.
 func TestHubDropsSlowSubscriber(t *testing.T) {
 	const buffer, batches = 8, 10
-	e := newHub(t, events.HubParams{Buffer: buffer})
+	set := metrics.NewSet()
+	e := newHub(t, events.HubParams{Buffer: buffer, Metrics: set})
 	slow := e.subscribe(events.Owner{UserID: 1}, nil)
 	fast := e.subscribe(events.Owner{UserID: 2}, nil)
 	var got []int
@@ -165,6 +168,13 @@ func TestHubDropsSlowSubscriber(t *testing.T) {
 	stillOpen(t, fast)
 	if n := e.hub.Len(); n != 1 {
 		t.Errorf("Len = %d after the drop, want 1", n)
+	}
+	var out bytes.Buffer
+	set.WritePrometheus(&out)
+	for _, line := range []string{"wardops_sse_streams 1", "wardops_sse_dropped_slow_total 1", `wardops_sse_ended_total{reason="slow"} 1`} {
+		if !strings.Contains(out.String(), line+"\n") {
+			t.Errorf("metrics lack %q:\n%s", line, out.String())
+		}
 	}
 }
 
