@@ -68,6 +68,9 @@ function startLive() {
 // expired). Signed out: show the sign-in form (signedIn() restarts the stream); otherwise (a
 // token, or no sign-in at all) reconnect.
 async function onLiveEnd() {
+  // the end can overtake the answer that carries a new session cookie (changing one's own
+  // password ends every session and starts a new one): give that answer a moment to land
+  await new Promise((resolve) => setTimeout(resolve, 700));
   let who;
   try { who = await api.whoAmI(); } catch { who = 'error'; }
   if (who === 'login') {
