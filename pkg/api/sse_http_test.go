@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,13 +224,14 @@ func TestStreamsShareOneRedisSubscription(t *testing.T) {
 	const n, msgs = 200, 20
 	e := startStreams(t, streamOptions{Hub: events.HubParams{MaxPerUser: n}})
 	_, _, secret := e.newToken("wall-bot", auth.RoleViewer)
-	before := dbClients(t, e)
+	before, goroutines := dbClients(t, e), runtime.NumGoroutine()
 	streams := make([]*sse, n)
 	for i := range streams {
 		streams[i] = e.open(e.url, bearer(secret))
 	}
 	after := dbClients(t, e)
-	t.Logf("Redis clients on this test's DB: %d before, %d with %d streams", before, after, n)
+	t.Logf("Redis clients on this test's DB: %d before, %d with %d streams; goroutines +%d (client and server sides, both in this process)",
+		before, after, n, runtime.NumGoroutine()-goroutines)
 	if after-before > 2 {
 		t.Errorf("Redis clients grew by %d for %d streams, want at most 2 (one shared subscription)", after-before, n)
 	}
