@@ -223,6 +223,11 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 	reg := selfmetrics.New("api")
 	defer reg.Start(ctx, "off", cfg.MetricsPushURL, logger)()
 	reg.QueueGauges(inspector, tasks.Queues())
+	// one Redis subscription for every live stream of this process, which also hears the
+	// revocation notices of every replica
+	hub := events.NewHub(events.HubParams{Redis: d.rdb, Logger: logger.With("component", "events"),
+		RevokedChannel: d.auth.RevokedChannel(), MaxStreams: cfg.Streams.MaxStreams, MaxPerUser: cfg.Streams.MaxPerUser,
+		Metrics: reg.Set()})
 	started := time.Now()
 	checker := health.NewChecker(map[string]health.Check{
 		"database":        health.Ping("database", d.store.Pool(), 500*time.Millisecond),
@@ -246,7 +251,8 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 			Channels: notify.NewService(notify.ServiceParams{Channels: d.store, Deliveries: d.store, Sealer: box, Policy: policy, Logger: logger}),
 		}, Metrics: reg.Handler(), Auth: d.auth,
 		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
-		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()}})
+		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()},
+		Hub:        hub, Streams: api.StreamParams{MaxLife: cfg.Streams.MaxLife}})
 	monitoring.Register(srv, monitoring.NewControl(inspector, d.auth.Audit(), tasks.Queues()))
 	// With every worker gone nothing runs the worker-health task: the API pages "No workers" itself.
 	go workerhealth.NewWatchdog(workerhealth.WatchdogParams{Inspector: inspector, Spool: spool, Store: d.store,
@@ -272,14 +278,16 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 	}
 	stop() // a second SIGINT/SIGTERM now kills the process at once
 	logger.Info("shutting down")
-	// Order: end live streams first (they never finish on their own), then stop accepting and
-	// drain in-flight requests, then close the clients those requests used.
+	// Order: end live streams first (they never finish on their own; each is told "shutdown"),
+	// then stop accepting and drain in-flight requests, then close the clients those requests
+	// used, the hub's Redis subscription among them.
 	srv.CloseStreams()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Warn("drain connections", "err", err)
 	}
+	_ = hub.Close()
 	_ = mon.Close()
 	_ = inspector.Close()
 	_ = client.Close()

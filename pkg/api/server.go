@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/report"
@@ -65,6 +66,12 @@ type Params struct {
 	Metrics http.Handler
 	// Middleware runs on every request, outermost first (metrics, security headers, …).
 	Middleware []echo.MiddlewareFunc
+	// Hub fans live events out to the streams of GET /api/v1/events (nil: New makes one on
+	// Redis with the default caps, listening to Auth's revocation notices, and CloseStreams
+	// closes it).
+	Hub *events.Hub
+	// Streams bound each live-event stream (zero fields take the defaults).
+	Streams StreamParams
 }
 
 // Server is the API: an Echo app with every route registered.
@@ -79,6 +86,8 @@ type Server struct {
 	cuts      scopedCuts
 	closing   chan struct{}
 	closeOnce sync.Once
+	hub       *events.Hub
+	ownHub    bool // made by New, closed by CloseStreams
 }
 
 // New builds the Echo app and registers the core routes.
@@ -86,6 +95,7 @@ func New(p Params) *Server {
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
+	p.Streams.setDefaults()
 	e := echo.NewWithConfig(echo.Config{Logger: p.Logger, HTTPErrorHandler: errorHandler(p.Logger),
 		OnAddRoute: p.Auth.OnAddRoute, IPExtractor: httpsec.IPExtractor(p.TrustedProxies)})
 	// Order: recover from panics, security headers on every answer (errors too), metrics,
@@ -97,7 +107,10 @@ func New(p Params) *Server {
 	e.Use(p.Auth.Authenticate)
 	e.Use(p.Auth.Audit().Middleware)
 	s := &Server{p: p, echo: e, closing: make(chan struct{}), list: listCache{load: loadStandalone(p.Store)},
-		places: placeCache{load: p.Store.DevicePlaces}}
+		places: placeCache{load: p.Store.DevicePlaces}, hub: p.Hub}
+	if s.hub == nil {
+		s.hub, s.ownHub = events.NewHub(events.HubParams{Redis: p.Redis, Logger: p.Logger, RevokedChannel: p.Auth.RevokedChannel()}), true
+	}
 	s.V1 = e.Group("/api/v1")
 	s.routes()
 	p.Auth.Register(s.V1)

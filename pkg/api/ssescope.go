@@ -60,13 +60,17 @@ const (
 )
 
 // placeCache maps device ids to their region and branch for scopeFilter, shared by every
-// stream of the API process.
+// stream of the API process. lookup runs inside the event hub's fan-out, so it never waits for
+// the database: a stale map, or a device it lacks, schedules a reload in the background
+// (at most every placeMissEvery) and answers from what it has; warm loads synchronously when a
+// scoped stream opens.
 type placeCache struct {
-	load func(ctx context.Context) ([]store.DevicePlace, error)
-	mu   sync.Mutex
-	at   time.Time // when places was loaded
-	try  time.Time // last load attempt
-	m    map[int64]store.DevicePlace
+	load    func(ctx context.Context) ([]store.DevicePlace, error)
+	mu      sync.Mutex
+	at      time.Time // when places was loaded
+	try     time.Time // last load attempt
+	loading bool
+	m       map[int64]store.DevicePlace
 }
 
 // lookup is a placeFunc. A failed load keeps the previous map (or places nothing).
@@ -75,20 +79,37 @@ func (pc *placeCache) lookup(id int64) (string, string, bool) {
 	defer pc.mu.Unlock()
 	now := time.Now()
 	p, ok := pc.m[id]
-	stale := now.Sub(pc.at) > placeMaxAge
-	if (stale || !ok) && now.Sub(pc.try) >= placeMissEvery {
-		pc.try = now
-		ctx, cancel := context.WithTimeout(context.Background(), placeTimeout)
-		places, err := pc.load(ctx)
-		cancel()
-		if err == nil {
-			pc.m = make(map[int64]store.DevicePlace, len(places))
-			for _, pl := range places {
-				pc.m[pl.ID] = pl
-			}
-			pc.at = now
-			p, ok = pc.m[id]
-		}
+	if (now.Sub(pc.at) > placeMaxAge || !ok) && now.Sub(pc.try) >= placeMissEvery && !pc.loading {
+		pc.try, pc.loading = now, true
+		go pc.reload()
 	}
 	return p.Region, p.Branch, ok
+}
+
+// warm loads the places when they are missing or stale, waiting for the load (a scoped stream
+// calls it before it subscribes, outside the hub).
+func (pc *placeCache) warm() {
+	pc.mu.Lock()
+	fresh := pc.m != nil && time.Since(pc.at) <= placeMaxAge
+	pc.mu.Unlock()
+	if !fresh {
+		pc.reload()
+	}
+}
+
+func (pc *placeCache) reload() {
+	ctx, cancel := context.WithTimeout(context.Background(), placeTimeout)
+	places, err := pc.load(ctx)
+	cancel()
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.loading = false
+	if err != nil {
+		return
+	}
+	pc.m = make(map[int64]store.DevicePlace, len(places))
+	for _, pl := range places {
+		pc.m[pl.ID] = pl
+	}
+	pc.at = time.Now()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/store"
 )
@@ -145,7 +146,7 @@ func (s *Service) signIn(c *echo.Context, v verified, detail any) error {
 	addr := clientAddr(c)
 	u := v.User
 	if old, ok := Principal(c); ok && old.session != nil {
-		s.deleteSession(ctx, *old.session) // a sign-in never keeps a session id from before
+		s.deleteSession(ctx, *old.session, events.ReasonLoggedOut) // a sign-in never keeps a session id from before
 	}
 	role, _ := ParseRole(u.Role)
 	sid, ref, err := s.createSession(ctx, v, role, addr.String())
@@ -166,7 +167,7 @@ func (s *Service) signIn(c *echo.Context, v verified, detail any) error {
 func (s *Service) handleLogout(c *echo.Context) error {
 	id, _ := Principal(c)
 	if id.session != nil {
-		s.deleteSession(c.Request().Context(), *id.session)
+		s.deleteSession(c.Request().Context(), *id.session, events.ReasonLoggedOut)
 		s.clearSessionCookies(c)
 		s.record(c.Request().Context(), audit.Entry{Action: "auth.logout", TargetType: "user", TargetID: idStr(id.UserID)})
 	}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/events"
 )
 
 // Pre-login cookie: binds a sign-in's state to the browser that started it, so that a code and
@@ -153,7 +154,7 @@ func (s *Service) handleOIDCCallback(c *echo.Context) error {
 		return s.ssoRefused(c, serr)
 	}
 	if old, ok := Principal(c); ok && old.session != nil {
-		s.deleteSession(ctx, *old.session) // a sign-in never keeps a session id from before
+		s.deleteSession(ctx, *old.session, events.ReasonLoggedOut) // a sign-in never keeps a session id from before
 	}
 	addr := clientAddr(c)
 	sid, ref, err := s.createSession(ctx, verified{User: u}, role, addr.String())

@@ -26,10 +26,21 @@ type Identity struct {
 	session *sessionRef // set for Via == audit.ViaSession
 }
 
-// sessionRef is what a request knows about its session: the Redis key and the CSRF token.
+// SessionHandle names the caller's session without revealing it (the SHA-256 of its id, as
+// Redis keys it); "" for a token. Live streams and revocation notices use it.
+func (id Identity) SessionHandle() string {
+	if id.session == nil {
+		return ""
+	}
+	return id.session.handle
+}
+
+// sessionRef is what a request knows about its session: the Redis key, the public handle and
+// the stored data (with the CSRF token).
 type sessionRef struct {
-	key  string
-	data session
+	key    string
+	handle string
+	data   session
 }
 
 const principalKey = "wardops.auth.principal"

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -54,9 +55,12 @@ type session struct {
 	Scope Scope `json:"scope"`
 }
 
-func (s *Service) sessionKey(id string) string {
+// sessionRefFor is the Redis key and public handle of session id: the handle is the SHA-256 of
+// the id (what revocation notices and live streams name a session by), the key holds it.
+func (s *Service) sessionRefFor(id string) sessionRef {
 	h := sha256.Sum256([]byte(id))
-	return s.p.RedisPrefix + "session:" + hex.EncodeToString(h[:])
+	handle := hex.EncodeToString(h[:])
+	return sessionRef{key: s.p.RedisPrefix + "session:" + handle, handle: handle}
 }
 
 func (s *Service) userSessionsKey(uid int64) string {
@@ -68,8 +72,9 @@ func (s *Service) createSession(ctx context.Context, v verified, role Role, addr
 	u := v.User
 	id := randomString(32)
 	now := s.now().UnixMilli()
-	ref := sessionRef{key: s.sessionKey(id), data: session{UserID: u.ID, Username: u.Username, Role: role,
-		CSRF: randomString(32), Created: now, Seen: now, Addr: addr, Source: u.Source, TOTP: u.TOTPEnabledAt != nil, Scope: scopeOf(u)}}
+	ref := s.sessionRefFor(id)
+	ref.data = session{UserID: u.ID, Username: u.Username, Role: role, CSRF: randomString(32), Created: now, Seen: now,
+		Addr: addr, Source: u.Source, TOTP: u.TOTPEnabledAt != nil, Scope: scopeOf(u)}
 	if u.Source == store.SourceLDAP {
 		ref.data.Checked, ref.data.NextCheck, ref.data.Grants = now, now+s.p.DirectoryRefresh.Milliseconds(), v.grants
 	}
@@ -107,7 +112,7 @@ var errNoSession = errors.New("no live session")
 // loadSession returns the live session for id, ending it if it has expired, and records the
 // activity (at most once a minute, or every tenth of the idle timeout if shorter).
 func (s *Service) loadSession(ctx context.Context, id string) (sessionRef, error) {
-	ref := sessionRef{key: s.sessionKey(id)}
+	ref := s.sessionRefFor(id)
 	b, err := s.rdb.Get(ctx, ref.key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return ref, errNoSession
@@ -120,7 +125,7 @@ func (s *Service) loadSession(ctx context.Context, id string) (sessionRef, error
 	}
 	now := s.now().UnixMilli()
 	if now-ref.data.Created >= s.p.SessionAbsolute.Milliseconds() || now-ref.data.Seen >= s.p.SessionIdle.Milliseconds() {
-		s.deleteSession(ctx, ref)
+		s.deleteSession(ctx, ref, events.ReasonExpired)
 		return ref, errNoSession
 	}
 	if now-ref.data.Seen >= min(time.Minute, s.p.SessionIdle/10).Milliseconds() {
@@ -132,17 +137,22 @@ func (s *Service) loadSession(ctx context.Context, id string) (sessionRef, error
 	return ref, nil
 }
 
-func (s *Service) deleteSession(ctx context.Context, ref sessionRef) {
+// deleteSession ends a session and, with reason, the live streams opened with it.
+func (s *Service) deleteSession(ctx context.Context, ref sessionRef, reason string) {
 	pipe := s.rdb.TxPipeline()
 	pipe.Del(ctx, ref.key)
 	pipe.SRem(ctx, s.userSessionsKey(ref.data.UserID), ref.key)
 	if _, err := pipe.Exec(ctx); err != nil {
 		s.log.WarnContext(ctx, "session not deleted", "user_id", ref.data.UserID, "err", err)
 	}
+	s.publishRevocation(ctx, events.Revocation{Session: ref.handle, Reason: reason})
 }
 
-// EndUserSessions signs a user out everywhere (after a password, role or status change).
+// EndUserSessions signs a user out everywhere (after a password, role or status change, or a
+// delete) and ends every live stream of the user on every API replica, token streams too.
 func (s *Service) EndUserSessions(ctx context.Context, uid int64) error {
+	// the notice goes out even if the sessions cannot be deleted: the streams end either way
+	defer s.publishRevocation(ctx, events.Revocation{UserID: uid, Reason: events.ReasonRevoked})
 	idx := s.userSessionsKey(uid)
 	keys, err := s.rdb.SMembers(ctx, idx).Result()
 	if err != nil {

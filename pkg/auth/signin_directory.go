@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -82,7 +83,7 @@ func (s *Service) refreshDirectorySession(ctx context.Context, ref *sessionRef) 
 	now := s.now().UnixMilli()
 	d := &ref.data
 	if s.p.Directory == nil {
-		s.deleteSession(ctx, *ref)
+		s.deleteSession(ctx, *ref, events.ReasonRevoked)
 		return false
 	}
 	if now < d.NextCheck {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -74,7 +75,8 @@ func (s *Service) CreateToken(ctx context.Context, nt NewToken) (string, store.A
 	return secret, t, nil
 }
 
-// RevokeToken revokes a token at once; requests using it fail from then on.
+// RevokeToken revokes a token at once; requests using it fail from then on, and its live
+// streams end on every API replica.
 func (s *Service) RevokeToken(ctx context.Context, id int64) (store.APIToken, error) {
 	before, err := s.store.APITokenByID(ctx, id)
 	if err != nil {
@@ -84,6 +86,7 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) (store.APIToken, er
 	if err != nil {
 		return t, err
 	}
+	s.publishRevocation(ctx, events.Revocation{TokenID: id, Reason: events.ReasonRevoked})
 	s.record(ctx, audit.Entry{Action: "token.revoke", TargetType: "token", TargetID: idStr(id),
 		Before: tokenView(before, s.now()), After: tokenView(t, s.now())})
 	return t, nil

@@ -47,6 +47,8 @@ type API struct {
 	// NotifyAllow: WARDOPS_NOTIFY_ALLOW, internal receivers notifications may reach although
 	// they are loopback or link-local (the API sends tests and the watchdog's pages) (default none).
 	NotifyAllow notify.AllowList
+	// Streams: WARDOPS_SSE_*, the live-event stream limits.
+	Streams Streams
 }
 
 // LoadAPI reads the API's configuration; the error names every bad variable.
@@ -73,6 +75,7 @@ func LoadAPI(get Getenv) (API, error) {
 		RequireTOTPAdmins: r.boolean("WARDOPS_REQUIRE_TOTP_ADMINS", false),
 		OIDC:              loadOIDC(r),
 		NotifyAllow:       r.allowList("WARDOPS_NOTIFY_ALLOW"),
+		Streams:           loadStreams(r),
 	}
 	if c.RequireTOTPAdmins && c.SecretKey == "" {
 		r.fail("WARDOPS_REQUIRE_TOTP_ADMINS", "true", "needs WARDOPS_SECRET_KEY to seal two-factor secrets")
@@ -88,6 +91,9 @@ func LoadAPI(get Getenv) (API, error) {
 		r.fail("WARDOPS_SESSION_IDLE", c.SessionIdle.String(), "must not exceed WARDOPS_SESSION_ABSOLUTE")
 	}
 	if err := r.err(); err != nil {
+		return c, err
+	}
+	if err := c.Streams.Validate(); err != nil {
 		return c, err
 	}
 	return c, c.Ping.Validate()

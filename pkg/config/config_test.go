@@ -87,7 +87,9 @@ func TestDefaultsAreTheDocumentedConstants(t *testing.T) {
 			want := config.API{Common: defaultCommon(config.DefaultAPIMaxConns), Ping: defaultPing(), SNMP: defaultSNMP(),
 				HTTPAddr: config.DefaultHTTPAddr, MigrateOnStart: true, MinWorkers: config.DefaultMinWorkers,
 				DiskPath: config.DefaultDiskPath, ShutdownTimeout: config.DefaultShutdownTimeout,
-				SessionIdle: config.DefaultSessionIdle, SessionAbsolute: config.DefaultSessionAbsolute}
+				SessionIdle: config.DefaultSessionIdle, SessionAbsolute: config.DefaultSessionAbsolute,
+				Streams: config.Streams{MaxLife: config.DefaultSSEMaxLife, MaxPerUser: config.DefaultSSEMaxPerUser,
+					MaxStreams: config.DefaultSSEMaxStreams}}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("LoadAPI defaults (-want +got):\n%s", diff)
 			}
@@ -135,6 +137,7 @@ var allVars = []string{
 	"WARDOPS_OIDC_ISSUER", "WARDOPS_OIDC_CLIENT_ID", "WARDOPS_OIDC_CLIENT_SECRET", "WARDOPS_OIDC_CLIENT_SECRET_FILE",
 	"WARDOPS_OIDC_REDIRECT_URL", "WARDOPS_OIDC_SCOPES", "WARDOPS_OIDC_ROLE_CLAIM", "WARDOPS_OIDC_USERNAME_CLAIM",
 	"WARDOPS_OIDC_ROLES",
+	"WARDOPS_SNMP_ENABLED", "WARDOPS_PPROF", "WARDOPS_SSE_MAX_LIFE", "WARDOPS_SSE_MAX_PER_USER", "WARDOPS_SSE_MAX_STREAMS",
 }
 
 // TestValuesAreRead sets every variable to a valid non-default value and checks that each
@@ -229,6 +232,10 @@ func TestBadConfigFixtures(t *testing.T) {
 		{"bad_snmp_batch_size.env", "api", `WARDOPS_SNMP_BATCH_SIZE="0": must be between 1 and 5000`},
 		{"bad_ping_batch_size.env", "scheduler", `WARDOPS_PING_BATCH_SIZE="20000": must be between 1 and 10000`},
 		{"bad_min_workers.env", "api", `WARDOPS_HEALTH_MIN_WORKERS="-1": must be between 0 and 10000`},
+		{"bad_sse_max_life.env", "api", `WARDOPS_SSE_MAX_LIFE="10s": must be between 1m0s and 24h0m0s`},
+		{"bad_sse_max_per_user.env", "api", `WARDOPS_SSE_MAX_PER_USER="ten": not an integer`},
+		{"bad_sse_max_streams.env", "api", `WARDOPS_SSE_MAX_STREAMS="0": must be between 1 and 100000`},
+		{"bad_sse_per_user_vs_max.env", "api", `WARDOPS_SSE_MAX_PER_USER="50": must not exceed WARDOPS_SSE_MAX_STREAMS (20)`},
 		{"bad_snmp_enabled.env", "scheduler", `WARDOPS_SNMP_ENABLED="enabled": not a boolean (true/false)`},
 		{"bad_ldap_plain.env", "api", `WARDOPS_LDAP_URL="ldap://127.0.0.1:389": plain ldap:// would send passwords in clear: use ldaps:// or set WARDOPS_LDAP_STARTTLS=true`},
 		{"bad_ldap_groups.env", "api", `WARDOPS_LDAP_GROUPS="cn=noc,dc=bank,dc=example => admin; cn=ops,dc=bank,dc=example => root": entry 2: role "root": want viewer, operator or admin`},

@@ -43,8 +43,3 @@ func (p *Publisher) Publish(ctx context.Context, typ string, data any) error {
 	}
 	return nil
 }
-
-// Subscribe returns a subscription to live events; the caller closes it.
-func Subscribe(ctx context.Context, rdb redis.UniversalClient) *redis.PubSub {
-	return rdb.Subscribe(ctx, Channel)
-}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/hibiken/asynq"
+	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/api"
@@ -193,11 +194,17 @@ type front struct {
 	addr   string
 	srv    *api.Server
 	hs     *http.Server
+	// streams and middleware, when set before start, shape the live streams and see every request
+	streams    api.StreamParams
+	middleware []echo.MiddlewareFunc
 }
 
-func startFront(tb testing.TB, sys *harness.System, series api.SeriesReader) *front {
+func startFront(tb testing.TB, sys *harness.System, series api.SeriesReader, shape ...func(*front)) *front {
 	tb.Helper()
 	f := &front{tb: tb, sys: sys, series: series, alerts: alerting(tb, sys), addr: "127.0.0.1:0"}
+	for _, fn := range shape {
+		fn(f)
+	}
 	f.start()
 	tb.Cleanup(f.stop)
 	return f
@@ -214,7 +221,7 @@ func (f *front) start() {
 		"workers":  health.Workers(insp, health.DefaultWorkerThresholds),
 	}, 2*time.Second)
 	f.srv = api.New(api.Params{Auth: f.sys.Auth, Store: f.sys.Store, Redis: f.sys.Redis, Client: f.sys.Client, Tasks: insp,
-		Health: checker, Logger: f.sys.Logger, Series: f.series, Alerting: f.alerts})
+		Health: checker, Logger: f.sys.Logger, Series: f.series, Alerting: f.alerts, Streams: f.streams, Middleware: f.middleware})
 	// api.New mounts the dashboard and the availability report itself
 	var ln net.Listener
 	var err error

@@ -6,7 +6,9 @@ package authtest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -28,9 +30,16 @@ import (
 func CheapHash() auth.HashParams { return auth.HashParams{MemoryKiB: 64, Iterations: 1, Threads: 1} }
 
 // NewService returns a Service for a test. Zero fields of p are filled: Store on a fresh
-// migrated database (testenv.NewDB), Redis on the test's own DB (testenv.NewRedis), CheapHash.
+// migrated database (testenv.NewDB), Redis on the test's own DB (testenv.NewRedis), CheapHash,
+// and a RedisPrefix of its own: Redis pub/sub ignores DB numbers, so a test's revocation
+// notices (on RedisPrefix + "revoked") must not reach the live streams of tests running beside it.
 func NewService(t testing.TB, p auth.Params) *auth.Service {
 	t.Helper()
+	if p.RedisPrefix == "" {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		p.RedisPrefix = "wardops:auth:test-" + hex.EncodeToString(b) + ":"
+	}
 	if p.Store == nil {
 		p.Store = store.New(testenv.NewDB(t), 10*time.Second, p.Logger)
 	}

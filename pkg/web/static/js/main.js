@@ -55,11 +55,31 @@ function reloadSoon() {
   reloadTimer = setTimeout(() => app.fleet.load().catch(() => {}), 500);
 }
 
-// startLive opens the event stream (once).
+// startLive opens the event stream (once), or reopens one that onLiveEnd stopped.
 function startLive() {
-  if (app.live) return;
-  app.live = new Live({onEvent, onState: liveState, onReconnect: reloadSoon});
+  if (app.live) {
+    if (!app.live.es) app.live.start(); // reopened after a sign-in: it reloads what it shows
+    return;
+  }
+  app.live = new Live({onEvent, onState: liveState, onReconnect: reloadSoon, onEnd: onLiveEnd});
   app.live.start();
+}
+
+// onLiveEnd: the API ended the stream because its credential ended (revoked, signed out,
+// expired). Signed out: show the sign-in form (signedIn() restarts the stream); otherwise (a
+// token, or no sign-in at all) reconnect.
+async function onLiveEnd() {
+  // the end can overtake the answer that carries a new session cookie (changing one's own
+  // password ends every session and starts a new one): give that answer a moment to land
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  let who;
+  try { who = await api.whoAmI(); } catch { who = 'error'; }
+  if (who === 'login') {
+    if (app.live) app.live.stop();
+    showLogin('Your session has ended; please sign in again.');
+  } else if (app.live) {
+    app.live.start();
+  }
 }
 
 // start loads the fleet and opens the live stream once signed in (or when there is no sign-in).
@@ -153,6 +173,7 @@ function signedIn() {
     return;
   }
   start();
+  startLive(); // again after a session ended under an open page (start() runs once)
 }
 
 async function onLogin(e) {
