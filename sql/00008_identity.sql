@@ -2,9 +2,10 @@
 -- Identity: users from a directory (AD/LDAP) beside local accounts, and TOTP two-factor.
 
 -- local: signs in with password_hash; ldap: signs in against the directory (password_hash is
--- the unusable '!'), its role re-derived from its groups at every sign-in and refresh
+-- the unusable '!'), its role re-derived from its groups at every sign-in and refresh; oidc:
+-- signs in through the OpenID Provider (00009), role and scope from its claims
 ALTER TABLE users
-    ADD COLUMN source text NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'ldap')),
+    ADD COLUMN source text NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'ldap', 'oidc')),
     -- the directory entry of a source=ldap user
     ADD COLUMN external_dn text NOT NULL DEFAULT '',
     -- TOTP secret sealed with WARDOPS_SECRET_KEY (pkg/secrets); set at enrolment start

@@ -25,10 +25,12 @@ import (
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/pkg/monitoring"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/testenv"
 )
 
@@ -88,6 +90,7 @@ func startScopeEnv(t *testing.T) *scopeEnv {
 				RuleCache: alert.NewRuleCache(rdb, st.EnabledAlertRules), Publisher: events.NewPublisher(rdb)}),
 			Channels: notify.NewService(notify.ServiceParams{Channels: st, Deliveries: st, Sealer: box}),
 		}})
+	monitoring.Register(srv, monitoring.NewControl(insp, svc.Audit(), tasks.Queues()))
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.CloseStreams(); hs.Close() })
 	e := &scopeEnv{t: t, url: hs.URL, st: st, pool: pool, rdb: rdb, svc: svc, callers: map[string]*scopeCaller{},
@@ -334,8 +337,10 @@ func (e *scopeEnv) checkObjects(t *testing.T, c *scopeCaller) {
 			t.Errorf("close the system alert as a scoped operator: %d, want 404", st)
 		}
 	}
-	// fleet-wide pages (asynqmon, /metrics) cannot be cut to a scope: refused to scoped callers
-	for path, need := range map[string]auth.Role{"/monitoring/": auth.RoleOperator, "/metrics": auth.RoleViewer} {
+	// fleet-wide pages (asynqmon, /metrics, the task queues) cannot be cut to a scope: refused
+	// to scoped callers
+	for path, need := range map[string]auth.Role{"/monitoring/": auth.RoleOperator, "/metrics": auth.RoleViewer,
+		"/api/v1/queues": auth.RoleOperator, "/api/v1/queues/default/tasks?state=pending": auth.RoleOperator} {
 		wantSt := http.StatusForbidden
 		if c.unscoped && c.role >= need {
 			wantSt = 200

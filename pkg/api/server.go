@@ -129,6 +129,10 @@ func (s *Server) admin() echo.MiddlewareFunc    { return s.p.Auth.Require(auth.R
 // Guard returns the guard of a role, for packages that add routes to V1.
 func (s *Server) Guard(r auth.Role) echo.MiddlewareFunc { return s.p.Auth.Require(r) }
 
+// FleetWide refuses scoped callers (403) on a route whose answers span the whole fleet, such
+// as the task queues, for packages that add routes to V1.
+func (s *Server) FleetWide() echo.MiddlewareFunc { return fleetWide }
+
 // Public marks a route public (health, login page, static assets).
 func (s *Server) Public() echo.MiddlewareFunc { return s.p.Auth.Public() }
 

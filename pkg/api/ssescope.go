@@ -60,10 +60,11 @@ const (
 )
 
 // placeCache maps device ids to their region and branch for scopeFilter, shared by every
-// stream of the API process. lookup runs inside the event hub's fan-out, so it never waits for
-// the database: a stale map, or a device it lacks, schedules a reload in the background
-// (at most every placeMissEvery) and answers from what it has; warm loads synchronously when a
-// scoped stream opens.
+// stream of the API process. lookup runs inside the event hub's fan-out, so it waits for the
+// database only briefly: a stale map is reloaded in the background; a device the map lacks
+// (one created since) is looked up at once with a short timeout (placeMissTimeout, at most
+// every placeMissEvery), and its event is dropped if that fails (fail closed). warm loads
+// synchronously when a scoped stream opens.
 type placeCache struct {
 	load    func(ctx context.Context) ([]store.DevicePlace, error)
 	mu      sync.Mutex
@@ -73,16 +74,27 @@ type placeCache struct {
 	m       map[int64]store.DevicePlace
 }
 
+// placeMissTimeout bounds the load a device missing from the map waits for.
+const placeMissTimeout = 250 * time.Millisecond
+
 // lookup is a placeFunc. A failed load keeps the previous map (or places nothing).
 func (pc *placeCache) lookup(id int64) (string, string, bool) {
 	pc.mu.Lock()
-	defer pc.mu.Unlock()
 	now := time.Now()
 	p, ok := pc.m[id]
-	if (now.Sub(pc.at) > placeMaxAge || !ok) && now.Sub(pc.try) >= placeMissEvery && !pc.loading {
+	due := now.Sub(pc.try) >= placeMissEvery && !pc.loading
+	switch {
+	case !ok && due:
 		pc.try, pc.loading = now, true
-		go pc.reload()
+		pc.mu.Unlock()
+		pc.reload(placeMissTimeout)
+		pc.mu.Lock()
+		p, ok = pc.m[id]
+	case ok && due && now.Sub(pc.at) > placeMaxAge:
+		pc.try, pc.loading = now, true
+		go pc.reload(placeTimeout)
 	}
+	pc.mu.Unlock()
 	return p.Region, p.Branch, ok
 }
 
@@ -93,12 +105,12 @@ func (pc *placeCache) warm() {
 	fresh := pc.m != nil && time.Since(pc.at) <= placeMaxAge
 	pc.mu.Unlock()
 	if !fresh {
-		pc.reload()
+		pc.reload(placeTimeout)
 	}
 }
 
-func (pc *placeCache) reload() {
-	ctx, cancel := context.WithTimeout(context.Background(), placeTimeout)
+func (pc *placeCache) reload(timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	places, err := pc.load(ctx)
 	cancel()
 	pc.mu.Lock()

@@ -72,7 +72,7 @@ func (s *Service) sessionUser(c *echo.Context) (store.User, *sessionRef, error) 
 	if err != nil {
 		return u, nil, s.fail(c, err)
 	}
-	if u.Source == store.SourceLDAP {
+	if u.Source != store.SourceLocal {
 		return u, nil, writeError(c, http.StatusConflict, "directory_user",
 			"directory users sign in with the directory's own second factor", "")
 	}

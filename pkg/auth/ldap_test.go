@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
+	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/directory"
 	"github.com/wardops/wardops/pkg/directory/directorytest"
 	"github.com/wardops/wardops/pkg/testenv"
@@ -225,5 +226,58 @@ func TestLDAPDown(t *testing.T) {
 	l.Start()
 	if _, _, resp := f.ldapLogin("alice", testenv.LDAPPassword); resp.status != http.StatusOK {
 		t.Errorf("after the directory is back: %d %s", resp.status, resp.body)
+	}
+}
+
+// TestLDAPScopedGrant: a group mapped to a scoped role ("… => operator regions=north
+// branches=B012,B014") gives that role limited to its scope, on the session and on the stored
+// user; leaving the group for an unscoped one ends the session and the next sign-in is
+// unscoped. An admin cannot change a directory user's scope: the directory owns it.
+func TestLDAPScopedGrant(t *testing.T) {
+	l := testenv.NewLDAP(t)
+	const north = "cn=north-viewers,ou=groups,dc=wardops,dc=test"
+	cfg := directorytest.Config(t, l, l.URL)
+	cfg.Groups = append(cfg.Groups, config.LDAPGroup{DN: north, Role: "viewer", Regions: []string{"north"}, Branches: []string{"B012", "B014"}})
+	d, err := directory.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixtureWith(t, fixtureOpts{edit: func(p *auth.Params) { p.Directory, p.DirectoryRefresh = d, ldapRefresh }})
+	l.Modify(t, "dn: "+north+"\nchangetype: add\nobjectClass: groupOfNames\ncn: north-viewers\nmember: "+testenv.LDAPUserDN("erin")+"\n")
+	c, info, resp := f.ldapLogin("erin", testenv.LDAPPassword)
+	if resp.status != http.StatusOK {
+		t.Fatalf("erin in the scoped group: %d %s", resp.status, resp.body)
+	}
+	want := auth.Scope{Regions: []string{"north"}, Branches: []string{"B012", "B014"}}
+	if info.User.Role != "viewer" || !info.User.Scope.Equal(want) {
+		t.Fatalf("erin signed in as %s scoped %+v, want viewer scoped %+v", info.User.Role, info.User.Scope, want)
+	}
+	admin := f.login("admin")
+	var list struct {
+		Users []auth.UserView `json:"users"`
+	}
+	admin.do(http.MethodGet, "/api/v1/users", nil).decode(t, &list)
+	var erin auth.UserView
+	for _, u := range list.Users {
+		if u.Username == "erin" {
+			erin = u
+		}
+	}
+	if !erin.Scope.Equal(want) {
+		t.Errorf("erin's stored scope %+v, want %+v", erin.Scope, want)
+	}
+	if r := admin.do(http.MethodPatch, "/api/v1/users/"+itoa(erin.ID), map[string]any{"scope": map[string]any{}}); r.status != http.StatusBadRequest {
+		t.Errorf("admin clearing a directory user's scope: %d %s, want 400", r.status, r.body)
+	}
+	// also in the unscoped viewers group now (an unscoped grant at the same role wins): the
+	// refresh ends the session, the next sign-in is unscoped
+	l.AddMember(t, testenv.LDAPGroupViewers, testenv.LDAPUserDN("erin"))
+	f.clock.Advance(ldapRefresh + time.Second)
+	if r := c.do(http.MethodGet, "/api/v1/auth/me", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("session after the scope changed in the directory: %d, want 401", r.status)
+	}
+	_, info, _ = f.ldapLogin("erin", testenv.LDAPPassword)
+	if info.User.Role != "viewer" || !info.User.Scope.All() {
+		t.Errorf("erin after the move: %s scoped %+v, want an unscoped viewer", info.User.Role, info.User.Scope)
 	}
 }

@@ -33,9 +33,6 @@ func TestOIDCRefusals(t *testing.T) {
 		{"no mapped group", http.StatusForbidden, "no_role", func(t *testing.T) response {
 			return x.callback(flow("nemo"))
 		}},
-		{"scoped role this build cannot enforce", http.StatusForbidden, "scope_unsupported", func(t *testing.T) response {
-			return x.callback(flow("nora"))
-		}},
 		{"provider name of a local account", http.StatusConflict, "username_taken", func(t *testing.T) response {
 			return x.callback(flow("admin"))
 		}},

@@ -157,6 +157,26 @@ func TestOIDCSignIn(t *testing.T) {
 
 // TestOIDCRoleFollowsClaims: the role is re-evaluated at every sign-in; a change ends the
 // user's older sessions, and losing every mapped group refuses the next sign-in.
+// TestOIDCScopedGrant: a claim mapped to a scoped role gives the role with its scope — on the
+// session, on the stored user — and a returning user whose claims changed gets the new scope.
+func TestOIDCScopedGrant(t *testing.T) {
+	t.Parallel()
+	x := newSSOFixture(t)
+	c := x.signIn("nora")
+	var me auth.SessionInfo
+	x.me(c).decode(t, &me)
+	want := auth.Scope{Regions: []string{"north"}, Branches: []string{}}
+	if me.User.Role != "viewer" || !me.User.Scope.Equal(want) {
+		t.Fatalf("nora signed in as %s scoped %+v, want viewer scoped to region north", me.User.Role, me.User.Scope)
+	}
+	x.op.SetGroups("sub-nora", "noc-viewers")
+	c = x.signIn("nora")
+	x.me(c).decode(t, &me)
+	if me.User.Role != "viewer" || !me.User.Scope.All() {
+		t.Errorf("after the claim changed to noc-viewers: %s scoped %+v, want an unscoped viewer", me.User.Role, me.User.Scope)
+	}
+}
+
 func TestOIDCRoleFollowsClaims(t *testing.T) {
 	t.Parallel()
 	x := newSSOFixture(t)

@@ -23,8 +23,8 @@ type OIDCSignIn struct {
 	Grant                     OIDCGrant
 }
 
-// oidcUser maps verified claims to a role and provisions or updates the user. The role is
-// re-evaluated at every sign-in: a change ends the user's other sessions (UpdateUser).
+// oidcUser maps verified claims to a role and scope and provisions or updates the user. Both
+// are re-evaluated at every sign-in: a change ends the user's other sessions (UpdateUser).
 func (s *Service) oidcUser(ctx context.Context, claims map[string]any, addr netip.Addr) (store.User, Role, *ssoError) {
 	in := OIDCSignIn{Issuer: claims["iss"].(string), Subject: claims["sub"].(string),
 		Username: oidcUsername(claims, s.oidc.p.UsernameClaim)}
@@ -38,12 +38,13 @@ func (s *Service) oidcUser(ctx context.Context, claims map[string]any, addr neti
 		return store.User{}, RoleNone, e
 	}
 	in.Grant = grant
-	if grant.Scoped() {
-		// Scoped roles are enforced by the user's scope columns, which this build does not have:
-		// refuse rather than grant the role on the whole network. After the scoped-roles merge,
-		// write in.Grant.Regions / in.Grant.Branches to the user here instead.
-		e := ssoErr(http.StatusForbidden, "scope_unsupported", "Your WardOps role is limited to some regions or branches, "+
-			"which this WardOps cannot enforce yet. Ask a WardOps administrator.", fmt.Errorf("scoped grant %+v", grant))
+	sc, err := NormalizeScope(Scope{Regions: grant.Regions, Branches: grant.Branches})
+	if err == nil {
+		err = checkScopeForRole(grant.Role, sc)
+	}
+	if err != nil { // the configuration is validated at start; this is the last guard
+		e := ssoErr(http.StatusForbidden, "scope_invalid", "Your WardOps role's regions or branches are not valid. "+
+			"Ask a WardOps administrator.", fmt.Errorf("grant %+v: %w", grant, err))
 		e.user = in.Username
 		return store.User{}, RoleNone, e
 	}
@@ -54,9 +55,9 @@ func (s *Service) oidcUser(ctx context.Context, claims map[string]any, addr neti
 	u, err := s.store.UserByOIDC(ctx, in.Issuer, in.Subject)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		u, err = s.createOIDCUser(ctx, in, addr)
+		u, err = s.createOIDCUser(ctx, in, sc, addr)
 	case err == nil:
-		u, err = s.refreshOIDCUser(ctx, u, grant.Role, addr)
+		u, err = s.refreshOIDCUser(ctx, u, grant.Role, sc, addr)
 	}
 	if err != nil {
 		return u, RoleNone, oidcUserErr(in.Username, err)
@@ -64,9 +65,10 @@ func (s *Service) oidcUser(ctx context.Context, claims map[string]any, addr neti
 	return u, grant.Role, nil
 }
 
-func (s *Service) createOIDCUser(ctx context.Context, in OIDCSignIn, addr netip.Addr) (store.User, error) {
+func (s *Service) createOIDCUser(ctx context.Context, in OIDCSignIn, sc Scope, addr netip.Addr) (store.User, error) {
 	u, err := s.store.CreateOIDCUser(ctx, store.User{Username: in.Username, Role: in.Grant.Role.String(),
-		PasswordHash: ssoPasswordHash, OIDCIssuer: in.Issuer, OIDCSubject: in.Subject})
+		PasswordHash: ssoPasswordHash, OIDCIssuer: in.Issuer, OIDCSubject: in.Subject,
+		ScopeRegions: sc.Regions, ScopeBranches: sc.Branches})
 	if err != nil {
 		return u, err
 	}
@@ -76,14 +78,16 @@ func (s *Service) createOIDCUser(ctx context.Context, in OIDCSignIn, addr netip.
 	return u, nil
 }
 
-func (s *Service) refreshOIDCUser(ctx context.Context, u store.User, role Role, addr netip.Addr) (store.User, error) {
+// refreshOIDCUser brings a returning user's role and scope in line with the provider's claims;
+// a change ends the user's other sessions (UpdateUser).
+func (s *Service) refreshOIDCUser(ctx context.Context, u store.User, role Role, sc Scope, addr netip.Addr) (store.User, error) {
 	if u.Disabled {
 		return u, errSSODisabled
 	}
-	if u.Role == role.String() {
+	if u.Role == role.String() && scopeOf(u).Equal(sc) {
 		return u, nil
 	}
-	return s.UpdateUser(audit.WithActor(ctx, oidcActor(u, addr)), u.ID, UserChange{Role: &role})
+	return s.UpdateUser(audit.WithActor(ctx, oidcActor(u, addr)), u.ID, UserChange{Role: &role, Scope: &sc})
 }
 
 func oidcActor(u store.User, addr netip.Addr) audit.Actor {

@@ -78,7 +78,7 @@ func (s *Service) createSession(ctx context.Context, v verified, role Role, addr
 	if u.Source == store.SourceLDAP {
 		ref.data.Checked, ref.data.NextCheck, ref.data.Grants = now, now+s.p.DirectoryRefresh.Milliseconds(), v.grants
 	}
-	ref.data.MustEnroll = s.p.RequireTOTPAdmins && role == RoleAdmin && u.Source != store.SourceLDAP && u.TOTPEnabledAt == nil
+	ref.data.MustEnroll = s.p.RequireTOTPAdmins && role == RoleAdmin && u.Source == store.SourceLocal && u.TOTPEnabledAt == nil
 	if err := s.saveSession(ctx, ref); err != nil {
 		return "", ref, err
 	}

@@ -51,7 +51,8 @@ func (s *Service) checkDirectory(ctx context.Context, name, password, addr strin
 // syncDirectoryUser writes the directory's view of a user (role, DN) to its user row, audits a
 // new user or a changed role, and signs the user out of older sessions when the role changed.
 func (s *Service) syncDirectoryUser(ctx context.Context, name string, du DirectoryUser, existing store.User) (store.User, error) {
-	u, err := s.store.UpsertDirectoryUser(ctx, name, du.Role().String(), du.DN)
+	role, sc := effectiveGrant(du.Grants)
+	u, err := s.store.UpsertDirectoryUser(ctx, name, role.String(), du.DN, sc.Regions, sc.Branches)
 	if err != nil {
 		return u, err
 	}
@@ -60,7 +61,7 @@ func (s *Service) syncDirectoryUser(ctx context.Context, name string, du Directo
 	case existing.ID == 0:
 		s.record(ctx, audit.Entry{Action: "user.provision", TargetType: "user", TargetID: idStr(u.ID),
 			After: userView(u), Detail: detail})
-	case existing.Role != u.Role:
+	case existing.Role != u.Role || !scopeOf(existing).Equal(scopeOf(u)):
 		s.record(ctx, audit.Entry{Action: "user.directory_role", TargetType: "user", TargetID: idStr(u.ID),
 			Before: userView(existing), After: userView(u), Detail: detail})
 		if err := s.EndUserSessions(ctx, u.ID); err != nil {
@@ -109,7 +110,7 @@ func (s *Service) refreshDirectorySession(ctx context.Context, ref *sessionRef) 
 		d.NextCheck = now + min(directoryRetry.Milliseconds(), refresh)
 		return s.saveSession(ctx, *ref) == nil
 	}
-	if du.Role() != d.Role {
+	if role, sc := effectiveGrant(du.Grants); role != d.Role || !sc.Equal(d.Scope) {
 		existing, err := s.store.UserByID(ctx, d.UserID)
 		if err == nil {
 			_, err = s.syncDirectoryUser(ctx, d.Username, du, existing)
@@ -117,7 +118,7 @@ func (s *Service) refreshDirectorySession(ctx context.Context, ref *sessionRef) 
 		if err != nil {
 			s.log.WarnContext(ctx, "directory role not updated", "user", d.Username, "err", err)
 		}
-		s.endDirectorySessions(ctx, d.UserID, d.Username, "role changed in directory")
+		s.endDirectorySessions(ctx, d.UserID, d.Username, "role or scope changed in directory")
 		return false
 	}
 	d.Checked, d.NextCheck, d.Grants = now, now+refresh, du.Grants

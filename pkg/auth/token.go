@@ -46,9 +46,10 @@ func (s *Service) CreateToken(ctx context.Context, nt NewToken) (string, store.A
 	if err != nil {
 		return "", store.APIToken{}, notFoundAs(err, "user_id", "no such user")
 	}
-	if owner.Source == store.SourceLDAP {
-		// a token is not refreshed against the directory, so it would outlive a group removal
-		return "", store.APIToken{}, &InputError{Field: "user_id", Msg: "tokens belong to local accounts, not directory users"}
+	if owner.Source != store.SourceLocal {
+		// a token is not re-checked against the directory or the identity provider, so it
+		// would outlive a group removal there
+		return "", store.APIToken{}, &InputError{Field: "user_id", Msg: "tokens belong to local accounts, not directory or single sign-on users"}
 	}
 	if ownerRole, _ := ParseRole(owner.Role); nt.Role > ownerRole || owner.Disabled {
 		return "", store.APIToken{}, &InputError{Field: "role", Msg: "a token cannot exceed its user's role or belong to a disabled user"}

@@ -61,8 +61,8 @@ func (s *Service) StartTOTP(ctx context.Context, u store.User) (Enrolment, error
 	if s.p.Secrets == nil {
 		return Enrolment{}, ErrNoSecretKey
 	}
-	if u.Source == store.SourceLDAP {
-		return Enrolment{}, &InputError{Field: "user", Msg: "two-factor for directory users is the directory's (AD) business"}
+	if u.Source != store.SourceLocal {
+		return Enrolment{}, &InputError{Field: "user", Msg: "two-factor for directory and single sign-on users is the directory's or the identity provider's business"}
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.p.TOTPIssuer, AccountName: u.Username, Period: totpPeriod,
 		SecretSize: 20, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})

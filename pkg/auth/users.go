@@ -101,6 +101,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (stor
 		if u.Source == store.SourceLDAP && ch.Role != nil && ch.Role.String() != u.Role {
 			return &InputError{Field: "role", Msg: "a directory user's role comes from its groups"}
 		}
+		if u.Source == store.SourceLDAP && ch.Scope != nil && !ch.Scope.Equal(scopeOf(*u)) {
+			return &InputError{Field: "scope", Msg: "a directory user's scope comes from its groups"}
+		}
 		if u.Source == store.SourceLDAP && hash != "" {
 			return &InputError{Field: "password", Msg: "a directory user's password is kept by the directory"}
 		}
@@ -175,7 +178,7 @@ type verified struct {
 
 // needsTOTP reports whether the sign-in still needs a second factor: a local account with
 // two-factor on.
-func (v verified) needsTOTP() bool { return v.Source != store.SourceLDAP && v.TOTPEnabledAt != nil }
+func (v verified) needsTOTP() bool { return v.Source == store.SourceLocal && v.TOTPEnabledAt != nil }
 
 // checkCredentials runs one throttled sign-in attempt. A local account of that name signs in
 // with its stored password (break-glass: this works with the directory down); any other name

@@ -198,6 +198,9 @@ func parseLDAPGroup(line string) (LDAPGroup, error) {
 			return g, fmt.Errorf("%q: want regions=a,b or branches=c,d", f)
 		}
 	}
+	if g.Role == "admin" && (len(g.Regions) > 0 || len(g.Branches) > 0) {
+		return g, fmt.Errorf("an admin cannot be limited to regions or branches (admins change scopes): map the group to viewer or operator")
+	}
 	return g, nil
 }
 

@@ -199,5 +199,8 @@ func parseOIDCRole(b json.RawMessage) (OIDCRole, error) {
 			return role, fmt.Errorf("an empty region or branch")
 		}
 	}
+	if role.Role == "admin" && (len(role.Regions) > 0 || len(role.Branches) > 0) {
+		return role, fmt.Errorf("an admin cannot be limited to regions or branches (admins change scopes): map it to viewer or operator")
+	}
 	return role, nil
 }

@@ -28,9 +28,10 @@ import (
 func Register(s *api.Server, c *Control) {
 	h := handlers{c: c}
 	g, read, act := s.V1, s.Guard(auth.RoleOperator), s.Guard(auth.RoleAdmin)
-	g.GET("/queues", h.queues, read)
-	g.GET("/queues/:queue/tasks", h.list, read)
-	g.GET("/queues/:queue/tasks/:id", h.task, read)
+	// the queues carry every device's tasks: a scoped operator reads none of them (like asynqmon)
+	g.GET("/queues", h.queues, read, s.FleetWide())
+	g.GET("/queues/:queue/tasks", h.list, read, s.FleetWide())
+	g.GET("/queues/:queue/tasks/:id", h.task, read, s.FleetWide())
 	g.POST("/queues/:queue/tasks/:id/cancel", h.cancel, act)
 	g.POST("/queues/:queue/tasks/:id/retry", h.retry, act)
 	g.DELETE("/queues/:queue/tasks/:id", h.remove, act)

@@ -49,6 +49,9 @@ const (
 	SourceLocal = "local"
 	// SourceLDAP users sign in against the directory; their role follows their groups.
 	SourceLDAP = "ldap"
+	// SourceOIDC users sign in through the OpenID Provider (OIDCIssuer, OIDCSubject); their
+	// role and scope follow its claims at every sign-in.
+	SourceOIDC = "oidc"
 )
 
 const authUserCols = `id, username, role, password_hash, disabled, created_at, updated_at,

@@ -8,20 +8,30 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// UpsertDirectoryUser creates or updates the SourceLDAP user username with role and its
-// directory DN, re-enabling nothing (an admin's local disable stays). It answers ErrConflict
-// when a local account has that name: a local account is never turned into a directory one.
-// The last-admin rule does not apply: the directory decides a directory user's role.
-func (s *Store) UpsertDirectoryUser(ctx context.Context, username, role, dn string) (User, error) {
+// UpsertDirectoryUser creates or updates the SourceLDAP user username with role, its scope
+// (regions, branches; both empty: every device) and its directory DN, re-enabling nothing (an
+// admin's local disable stays). It answers ErrConflict when a local account has that name: a
+// local account is never turned into a directory one. The last-admin rule does not apply: the
+// directory decides a directory user's role.
+func (s *Store) UpsertDirectoryUser(ctx context.Context, username, role, dn string, regions, branches []string) (User, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	u, err := authScanUser(s.pool.QueryRow(ctx, `INSERT INTO users (username, role, password_hash, source, external_dn)
-		VALUES ($1, $2, '!', 'ldap', $3)
+	if regions == nil {
+		regions = []string{}
+	}
+	if branches == nil {
+		branches = []string{}
+	}
+	u, err := authScanUser(s.pool.QueryRow(ctx, `INSERT INTO users (username, role, password_hash, source, external_dn,
+			scope_regions, scope_branches)
+		VALUES ($1, $2, '!', 'ldap', $3, $4, $5)
 		ON CONFLICT (username) DO UPDATE SET role = EXCLUDED.role, external_dn = EXCLUDED.external_dn,
+			scope_regions = EXCLUDED.scope_regions, scope_branches = EXCLUDED.scope_branches,
 			updated_at = CASE WHEN users.role <> EXCLUDED.role OR users.external_dn <> EXCLUDED.external_dn
+				OR users.scope_regions <> EXCLUDED.scope_regions OR users.scope_branches <> EXCLUDED.scope_branches
 				THEN now() ELSE users.updated_at END
 		WHERE users.source = 'ldap'
-		RETURNING `+authUserCols, username, role, dn))
+		RETURNING `+authUserCols, username, role, dn, regions, branches))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, fmt.Errorf("directory user %s: %w (a local account has this name)", username, ErrConflict)
 	}

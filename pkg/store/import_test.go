@@ -171,8 +171,8 @@ func TestParentLoopRefused(t *testing.T) {
 	if !errors.As(err, &ce) || !errors.Is(err, store.ErrInvalidReference) {
 		t.Fatalf("a under c: err %v, want a parent-loop ConstraintError", err)
 	}
-	if want := "parent loop: loop-a → loop-c → loop-b → loop-a"; ce.Detail != want || ce.Field() != "parent_id" {
-		t.Errorf("detail %q field %q, want %q parent_id", ce.Detail, ce.Field(), want)
+	if want := "parent loop: loop-a → loop-c → loop-b → loop-a"; ce.ClientMessage("device") != want || ce.Field() != "parent_id" {
+		t.Errorf("message %q field %q, want %q parent_id", ce.ClientMessage("device"), ce.Field(), want)
 	}
 	got, err := st.GetDevice(ctx, a.ID)
 	testenv.Must(t, "read a", err)
