@@ -46,11 +46,16 @@ var ssoRoles = map[string]auth.OIDCGrant{
 	"north-viewers": {Role: auth.RoleViewer, Regions: []string{"north"}},
 }
 
-func newSSOFixture(t *testing.T) *ssoFixture {
+func newSSOFixture(t *testing.T, edit ...func(*auth.Params)) *ssoFixture {
 	t.Helper()
 	ln := oidctest.Listen(t)
 	x := &ssoFixture{tamper: &tamperTransport{next: http.DefaultTransport}}
 	x.fixture = newFixtureWith(t, fixtureOpts{
+		edit: func(p *auth.Params) {
+			for _, e := range edit {
+				e(p)
+			}
+		},
 		clockStart: time.Now().UTC().Truncate(time.Second), // ID tokens carry the real time
 		oidc: func(redirect string) *auth.OIDCParams {
 			x.client = oidctest.Client{ID: "wardops", Secret: "wardops-client-secret", RedirectURIs: []string{redirect}}

@@ -1,16 +1,23 @@
 package auth_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v5"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
+	"github.com/wardops/wardops/pkg/directory"
+	"github.com/wardops/wardops/pkg/directory/directorytest"
+	"github.com/wardops/wardops/pkg/secrets"
+	"github.com/wardops/wardops/pkg/testenv"
 )
 
 // TestRouteTable is the route audit of the fixture app: the same check the API's own
@@ -54,20 +61,48 @@ func TestRouteTable(t *testing.T) {
 type route struct{ method, path string }
 
 // TestRoleRouteMatrix calls every guarded route over real HTTP as each kind of caller, with a
-// session (and its CSRF token) from a password or a single sign-on (through the real OpenID
-// Provider), and with a bearer token, unscoped and (viewer, operator) scoped to a region or a
-// branch, and checks the guard's verdict. What a scope hides inside a route is pkg/api's
-// TestScopeMatrix.
+// session (and its CSRF token) from a password, a password and a TOTP code, a directory
+// sign-in (a real slapd), or a single sign-on (through the real OpenID Provider), and with a
+// bearer token, unscoped and (viewer, operator) scoped to a region or a branch, and checks the
+// guard's verdict. What a scope hides inside a route is pkg/api's TestScopeMatrix.
 func TestRoleRouteMatrix(t *testing.T) {
 	t.Parallel()
-	x := newSSOFixture(t)
+	l := testenv.NewLDAP(t)
+	dir, err := directory.New(directorytest.Config(t, l, l.URL), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.New(bytes.Repeat([]byte{9}, secrets.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := newSSOFixture(t, func(p *auth.Params) { p.Directory, p.DirectoryRefresh, p.Secrets = dir, ldapRefresh, box })
 	f := x.fixture
 	callers := map[string]*client{"anonymous": f.anon()}
 	ssoUser := map[auth.Role]string{auth.RoleViewer: "vera", auth.RoleOperator: "olga", auth.RoleAdmin: "ana"}
+	ldapUser := map[auth.Role]string{auth.RoleViewer: "carol", auth.RoleOperator: "bob", auth.RoleAdmin: "alice"}
 	for _, r := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
 		callers[r.String()+"/session"] = f.login(r.String())
 		callers[r.String()+"/oidc"] = x.signIn(ssoUser[r])
 		callers[r.String()+"/token"] = f.withToken(authtest.Token(t, f.svc, r))
+		c, info, resp := f.ldapLogin(ldapUser[r], testenv.LDAPPassword)
+		if resp.status != http.StatusOK || info.User.Role != r.String() {
+			t.Fatalf("directory sign-in of %s: %d %s", ldapUser[r], resp.status, resp.body)
+		}
+		callers[r.String()+"/ldap"] = c
+	}
+	// two-factor sign-ins: enrol, then a new session through the password and the code steps
+	for _, r := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
+		name := r.String() + "-2fa"
+		authtest.User(t, f.svc, name, r)
+		secret, _ := f.enrol(f.login(name))
+		f.clock.Advance(31 * time.Second) // the enrolment's code is spent; sign in with the next one
+		c := f.anon()
+		code, _ := totp.GenerateCode(secret, f.clock.Now())
+		if resp := f.codeStep(c, f.passwordStep(c, name), map[string]string{"code": code}); resp.status != http.StatusOK {
+			t.Fatalf("two-factor sign-in of %s: %d %s", name, resp.status, resp.body)
+		}
+		callers[r.String()+"/totp"] = c
 	}
 	// roles × scopes: a scope narrows what a caller sees, never what its role may call
 	scopes := map[string]auth.Scope{"region-A": {Regions: []string{"A"}}, "branch-B": {Branches: []string{"B"}}}

@@ -86,7 +86,7 @@ type HubParams struct {
 	Redis redis.UniversalClient
 	// Logger defaults to a discarding logger.
 	Logger *slog.Logger
-	// Channel is the events channel (default Channel).
+	// Channel is the events channel (default ChannelFor(Redis)).
 	Channel string
 	// RevokedChannel carries revocation notices (default RevokedChannel; auth.Service's
 	// RevokedChannel() when its Redis prefix is not the default).
@@ -108,7 +108,7 @@ func (p *HubParams) setDefaults() {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
 	if p.Channel == "" {
-		p.Channel = Channel
+		p.Channel = ChannelFor(p.Redis)
 	}
 	if p.RevokedChannel == "" {
 		p.RevokedChannel = RevokedChannel
