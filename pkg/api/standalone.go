@@ -142,6 +142,12 @@ func appendStandaloneRow(b []byte, r *store.StandaloneRow) []byte {
 	} else {
 		b = append(b, "null"...)
 	}
+	b = append(b, `,"blocked_by":`...)
+	if r.BlockedBy != nil {
+		b = strconv.AppendInt(b, *r.BlockedBy, 10)
+	} else {
+		b = append(b, "null"...)
+	}
 	b = appendStr(append(b, `,"status":`...), r.Status)
 	b = appendNum(append(b, `,"rtt_ms":`...), r.RTTMS)
 	b = appendNum(append(b, `,"loss_pct":`...), r.LossPct)
@@ -153,6 +159,7 @@ func appendStandaloneRow(b []byte, r *store.StandaloneRow) []byte {
 		b = append(b, "null"...)
 	}
 	b = appendTime(append(b, `,"last_change":`...), r.LastChange)
+	b = strconv.AppendInt(append(b, `,"version":`...), r.Version, 10)
 	return append(b, '}')
 }
 

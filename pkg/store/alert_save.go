@@ -316,7 +316,8 @@ func saveMaintenance(ctx context.Context, tx pgx.Tx, res *alert.Result) error {
 		WITH m AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS m(device_id, window_id)),
 		old AS (SELECT s.device_id, s.status, m.window_id FROM device_status s JOIN m USING (device_id)
 			WHERE s.status <> 'maintenance' FOR UPDATE OF s),
-		up AS (UPDATE device_status s SET status = 'maintenance', last_change = $3 FROM old
+		up AS (UPDATE device_status s SET status = 'maintenance', last_change = $3,
+			version = nextval('device_status_version_seq') FROM old
 			WHERE s.device_id = old.device_id RETURNING s.device_id)
 		INSERT INTO device_events (device_id, at, kind, from_status, to_status, detail)
 		SELECT old.device_id, $3, 'maintenance', old.status, 'maintenance', jsonb_build_object('window_id', old.window_id)
@@ -327,7 +328,8 @@ func saveMaintenance(ctx context.Context, tx pgx.Tx, res *alert.Result) error {
 		WITH old AS (SELECT s.device_id FROM device_status s
 			WHERE s.status = 'maintenance' AND NOT (s.device_id = ANY($1)) FOR UPDATE OF s),
 		up AS (UPDATE device_status s SET status = coalesce((SELECT p.status FROM ping_results p
-				WHERE p.device_id = s.device_id AND p.slot_at = s.last_slot), 'unknown'), last_change = $2
+				WHERE p.device_id = s.device_id AND p.slot_at = s.last_slot), 'unknown'), last_change = $2,
+				version = nextval('device_status_version_seq')
 			FROM old WHERE s.device_id = old.device_id RETURNING s.device_id, s.status)
 		INSERT INTO device_events (device_id, at, kind, from_status, to_status)
 		SELECT device_id, $2, 'maintenance_end', 'maintenance', status FROM up`, ids, res.Now); err != nil {
