@@ -80,11 +80,14 @@ func TestStatusVersion(t *testing.T) {
 	ctx := context.Background()
 	pass := func(name string, maint map[int64]int64) {
 		t.Helper()
-		_, err := st.SaveAlertPass(ctx, &alert.Result{Source: alert.SourcePing, Now: slotAt(7), Maintenance: maint})
+		saved, err := st.SaveAlertPass(ctx, &alert.Result{Source: alert.SourcePing, Now: slotAt(7), Maintenance: maint})
 		testenv.Must(t, name, err)
 		v := versions(t, st, a.ID)
 		if v[0] <= last || v[0] != v[1] || v[0] != v[2] {
 			t.Errorf("%s: versions %v after %d, want one higher value", name, v, last)
+		}
+		if len(saved.Status) != 1 || saved.Status[0].DeviceID != a.ID || saved.Status[0].Version != v[0] {
+			t.Errorf("%s: the pass returned status changes %+v, want one of device %d with version %d (the live event)", name, saved.Status, a.ID, v[0])
 		}
 		last = v[0]
 	}

@@ -1,8 +1,10 @@
-// Alerts: firing, acknowledged and resolved alerts; open incidents with the suppressed alerts
-// of the devices behind the failed parent folded under them; acknowledge and close with a
-// comment. Live alert events refresh the page.
+// Alerts: the problem list (problems.js, as on the overview, every row shown), firing,
+// acknowledged and resolved alerts; open incidents with the suppressed alerts of the devices
+// behind the failed parent folded under them; acknowledge and close with a comment. Live alert
+// events refresh the page.
 import * as api from './api.js';
 import * as alerts from './alertsapi.js';
+import * as problems from './problems.js';
 import {open as dialog} from './dialog.js';
 import {h, clear, fmtTime, ago, errorBox, debounce} from './dom.js';
 
@@ -19,14 +21,17 @@ class AlertsPage {
     this.state = TABS.some(([s]) => s === state) ? state : 'firing';
     this.tabs = h('div', {class: 'seg', role: 'tablist'}, TABS.map(([s, label]) =>
       h('button', {type: 'button', role: 'tab', dataset: {state: s}, class: s === this.state ? 'on' : '', onclick: () => this.setState(s)}, label)));
+    this.problems = new problems.ProblemList({limit: 1000, fleet: app.fleet, id: 'alerts-problems'});
+    this.probCard = h('section', {class: 'card', id: 'problems-card'}, h('h2', null, 'Problems'), this.problems.el);
     this.incEl = h('div', {id: 'incidents-list'});
     this.listEl = h('div', {id: 'alerts-list', class: 'alert-list'});
-    view.append(h('div', {class: 'alerts-page'}, h('div', {class: 'page-head'}, h('h1', null, 'Alerts'), this.tabs),
+    view.append(h('div', {class: 'alerts-page'}, h('div', {class: 'page-head'}, h('h1', null, 'Alerts'), this.tabs), this.probCard,
       h('section', {class: 'card', id: 'incidents-card'}, h('h2', null, 'Open incidents'), this.incEl),
       h('section', {class: 'card'}, this.listEl)));
     const refresh = debounce(() => this.load(), 400);
     app.alertListeners.add(refresh);
-    this.off = () => app.alertListeners.delete(refresh);
+    const unsub = app.fleet.subscribe(debounce(() => this.problems.update(), 300));
+    this.off = () => { app.alertListeners.delete(refresh); unsub(); };
   }
 
   unmount() { this.off(); }
@@ -41,7 +46,10 @@ class AlertsPage {
   async load() {
     try {
       const firingTab = this.state === 'firing';
-      const [inc, res] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list({state: this.state, limit: 500})]);
+      const [inc, res, prob] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list({state: this.state, limit: 500}),
+        firingTab ? problems.load() : null]);
+      this.probCard.hidden = !firingTab || prob === null;
+      if (prob) this.problems.update(prob);
       if (res === null) {
         clear(this.listEl).append(h('p', {class: 'muted', id: 'alerts-unavailable'}, 'Alerting is not available on this API yet: the alert routes are not registered.'));
         document.getElementById('incidents-card').hidden = true;

@@ -22,7 +22,9 @@ class DevicePage {
     this.id = id;
     this.range = RANGES[range] ? range : '1h';
     this.unsub = app.fleet.subscribe((ev) => {
-      if (ev.type === 'status' && ev.device.id === this.id) { this.setStatus(ev.device.status); this.loadEvents(); }
+      if (!this.badge) return;
+      this.setStatus(); // a parent's change can make this device unreachable, or reachable again
+      if (ev.type === 'status' && ev.device.id === this.id) this.loadEvents();
     });
   }
 
@@ -37,7 +39,8 @@ class DevicePage {
       return;
     }
     this.d = d;
-    this.badge = h('span', {id: 'dev-status'}, statusBadge(d.status));
+    this.badge = h('span', {id: 'dev-status'});
+    this.setStatus();
     this.chartsEl = h('div', {class: 'charts', id: 'charts'});
     this.snmpEl = h('div', {class: 'charts', id: 'snmp-charts'});
     this.eventsEl = h('ol', {class: 'timeline', id: 'events'});
@@ -63,8 +66,23 @@ class DevicePage {
     return out;
   }
 
-  setStatus(st) {
-    this.badge.replaceChildren(statusBadge(st));
+  // setStatus shows the device's state from the live fleet (or the device API's answer when the
+  // fleet does not hold it): "Unreachable — behind <root>" with a link to the root, when it
+  // does not answer behind a down ancestor.
+  setStatus() {
+    const fleet = this.app.fleet;
+    const live = fleet.byId.get(this.id);
+    let st = live ? live.status : this.d.status;
+    let root = null;
+    if (live) {
+      if (fleet.state(live) === 'unreachable') root = fleet.blockedBy(live);
+    } else if (this.d.blocked_by != null && (st === 'down' || st === 'unknown')) {
+      root = {id: this.d.blocked_by, name: `device ${this.d.blocked_by}`};
+    }
+    if (root) st = 'unreachable';
+    this.badge.dataset.state = st;
+    this.badge.replaceChildren(statusBadge(st), root ? h('span', {class: 'behind', id: 'dev-behind'}, ' — behind ',
+      h('a', {href: `#/devices/${root.id}`}, root.name)) : null);
   }
 
   setRange(r) {

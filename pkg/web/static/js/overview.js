@@ -1,10 +1,12 @@
-// Overview: counts by status, health strip, firing incidents and regions → branch tiles with
-// the worst status inside. Live status events update the counts and the one tile concerned.
+// Overview: counts by shown state (unreachable apart from down), health strip, the problem list
+// (problems.js) and regions → branch tiles with the worst of status and open alerts inside.
+// Live status events update the counts and the one tile concerned.
 // Wall mode (#/wall) is the same page, dark and large, with a clock and no controls.
 import * as api from './api.js';
-import * as alerts from './alertsapi.js';
+import * as problems from './problems.js';
+import {SEVERITY} from './alertsapi.js';
 import {summarize, branchKey} from './fleet.js';
-import {h, clear, statusBadge, statusIcon, STATUSES, STATUS_TEXT, ago, fmtTime, errorBox, section} from './dom.js';
+import {h, clear, statusBadge, statusIcon, SHOWN, STATUS_TEXT, WORST, fmtTime, errorBox, section, debounce} from './dom.js';
 
 const HEALTH_ORDER = ['api', 'database', 'redis', 'victoriametrics', 'workers', 'disk_space'];
 
@@ -24,7 +26,11 @@ class Overview {
     this.timers = [];
     this.pending = false;
     this.unsub = app.fleet.subscribe((ev) => this.onFleet(ev));
-    const onAlert = () => this.loadAlerts();
+    this.alertSev = new Map(); // device id → worst open alert severity
+    this.problems = new problems.ProblemList({limit: wall ? 8 : 12, fleet: app.fleet});
+    // a status change can move an alert to maintenance or a device behind an incident
+    this.redrawProblems = debounce(() => this.problems.update(), 300);
+    const onAlert = debounce(() => this.loadAlerts(), 1000);
     app.alertListeners.add(onAlert);
     this.offAlert = () => app.alertListeners.delete(onAlert);
   }
@@ -38,7 +44,7 @@ class Overview {
     const head = this.wall ? h('div', {class: 'wall-head'}, h('span', {class: 'wall-title'}, 'WardOps — network status'),
       this.clock = h('span', {class: 'clock'})) : null;
     v.append(h('div', {class: 'overview'}, head, this.countsEl, this.healthEl,
-      section('Firing incidents', this.alertsEl), h('h2', {class: 'regions-title'}, 'Regions and branches'), this.regionsEl));
+      section('Problems', this.alertsEl), h('h2', {class: 'regions-title'}, 'Regions and branches'), this.regionsEl));
     if (this.wall) this.tick();
     this.timers.push(setInterval(() => this.loadHealth(), 15000), setInterval(() => this.loadAlerts(), 30000));
     const fleet = this.app.fleet;
@@ -67,6 +73,7 @@ class Overview {
   }
 
   onFleet(ev) {
+    this.redrawProblems();
     if (ev.type === 'reload') { this.renderAll(); return; }
     if (ev.type === 'status') {
       this.renderCounts();
@@ -95,7 +102,7 @@ class Overview {
     const total = this.app.fleet.devices.length;
     const cards = [h('a', {class: 'count total', href: '#/devices', dataset: {status: 'total'}},
       h('span', {class: 'count-n'}, total.toLocaleString()), h('span', {class: 'count-label'}, 'Devices'))];
-    for (const st of STATUSES) {
+    for (const st of SHOWN) {
       cards.push(h('a', {class: `count st-${st}${c[st] ? '' : ' zero'}`, href: `#/devices?status=${st}`, dataset: {status: st}},
         h('span', {class: 'count-n'}, c[st].toLocaleString()), h('span', {class: 'count-label'}, statusIcon(st), STATUS_TEXT[st])));
     }
@@ -104,7 +111,7 @@ class Overview {
 
   regionSection(r) {
     const all = r.branches.flatMap((b) => b.devices);
-    const sum = summarize(all);
+    const sum = summarize(all, this.app.fleet);
     const tiles = h('div', {class: 'tiles'});
     for (const b of r.branches) {
       const t = {branch: b, el: h('a', {class: 'tile', href: `#/devices?region=${encodeURIComponent(b.region)}&branch=${encodeURIComponent(b.name)}`})};
@@ -113,20 +120,40 @@ class Overview {
       tiles.append(t.el);
     }
     const head = h('h3', {class: 'region-head'}, statusBadge(sum.worst), h('span', {class: 'region-name'}, r.name),
-      h('span', {class: 'muted'}, `${r.branches.length} branches · ${sum.n} devices${problems(sum)}`));
+      h('span', {class: 'muted'}, `${r.branches.length} branches · ${sum.n} devices${problemText(sum)}`));
     return h('section', {class: 'region', dataset: {region: r.name}}, head, tiles);
   }
 
+  // updateTile draws a branch by the worse of its devices' shown states and their open alerts:
+  // data-worst is the worst state, data-alert the worst alert severity, data-level the one the
+  // tile shows (an up branch with a major alert is drawn as degraded, and says why).
   updateTile(t) {
     const b = t.branch;
-    const sum = summarize(b.devices);
-    t.el.className = `tile st-${sum.worst}`;
+    const sum = summarize(b.devices, this.app.fleet);
+    let sev = '', alerting = 0;
+    for (const d of b.devices) {
+      const s = this.alertSev.get(d.id);
+      if (!s) continue;
+      alerting++;
+      if (!sev || SEVERITY[s] > SEVERITY[sev]) sev = s;
+    }
+    const byAlert = sev && problems.ALERT_RANK[sev] > WORST[sum.worst] ? (problems.ALERT_RANK[sev] >= WORST.down ? 'down' : 'degraded') : '';
+    const level = byAlert || sum.worst;
+    t.el.className = `tile st-${level}${byAlert ? ' by-alert' : ''}`;
     t.el.dataset.branch = b.name;
     t.el.dataset.region = b.region;
     t.el.dataset.worst = sum.worst;
-    t.el.title = `${b.name}: ${STATUSES.map((s) => `${sum.counts[s]} ${s}`).join(', ')}`;
-    t.el.replaceChildren(h('span', {class: 'tile-name'}, b.name), statusBadge(sum.worst),
-      h('span', {class: 'tile-sub'}, `${sum.n} device${sum.n === 1 ? '' : 's'}${problems(sum)}`));
+    t.el.dataset.alert = sev;
+    t.el.dataset.level = level;
+    t.el.title = `${b.name}: ${SHOWN.filter((s) => sum.counts[s]).map((s) => `${sum.counts[s]} ${s}`).join(', ')}${alerting ? `; ${alerting} with open alerts (worst ${sev})` : ''}`;
+    t.el.replaceChildren(h('span', {class: 'tile-name'}, b.name),
+      h('span', {class: 'tile-badges'}, statusBadge(sum.worst), sev ? h('span', {class: `sev sev-${sev}`, title: 'worst open alert'}, sev) : null),
+      h('span', {class: 'tile-sub'}, `${sum.n} device${sum.n === 1 ? '' : 's'}${problemText(sum)}${alerting ? ` · ${alerting} alerting` : ''}`));
+  }
+
+  // redrawTiles redraws every tile in place (after the alerts changed).
+  redrawTiles() {
+    for (const t of this.tiles.values()) this.updateTile(t);
   }
 
   async loadHealth() {
@@ -147,40 +174,25 @@ class Overview {
 
   async loadAlerts() {
     try {
-      const [inc, firing] = await Promise.all([this.app.takeEarly('incidents') || alerts.incidents('open', 50),
-        this.app.takeEarly('firing') || alerts.list({state: 'firing', limit: 50})]);
-      if (inc === null && firing === null) {
+      const data = await problems.load({incidents: this.app.takeEarly('incidents'), alerts: this.app.takeEarly('alerts')});
+      if (data === null) {
         this.alertsEl.replaceChildren(h('p', {class: 'muted'}, 'Alerting is not available on this API yet.'));
         return;
       }
-      this.alertsEl.replaceChildren(...incidentItems(inc, firing));
+      this.alertSev = problems.alertSeverityByDevice(data);
+      this.problems.update(data);
+      if (this.alertsEl.childNodes.length !== 1 || this.alertsEl.firstChild !== this.problems.el) this.alertsEl.replaceChildren(this.problems.el);
+      this.redrawTiles();
     } catch (e) {
       this.alertsEl.replaceChildren(errorBox(`Alerts could not be loaded: ${e.message}`));
     }
   }
 }
 
-function incidentItems(inc, firing) {
-  const items = [];
-  const incidents = (inc && inc.incidents) || [];
-  const inIncident = new Set(incidents.map((i) => i.alert_id).filter(Boolean));
-  for (const i of incidents) {
-    items.push(h('a', {class: 'incident sev-critical', href: '#/alerts'}, statusIcon('down'),
-      h('span', {class: 'inc-title'}, i.title), h('span', {class: 'muted'}, `${i.affected_count} affected · opened ${ago(i.opened_at)}`)));
-  }
-  for (const a of ((firing && firing.alerts) || [])) {
-    if (inIncident.has(a.id) || a.incident_id) continue;
-    items.push(h('a', {class: `incident sev-${a.severity}`, href: a.device_id ? `#/devices/${a.device_id}` : '#/alerts'},
-      h('span', {class: `sev sev-${a.severity}`}, a.severity), h('span', {class: 'inc-title'}, a.summary || `${a.rule} ${a.device || ''}`),
-      h('span', {class: 'muted'}, `since ${ago(a.started_at)}`)));
-  }
-  if (items.length === 0) items.push(h('p', {class: 'ok-note'}, statusIcon('up'), ' No firing alerts.'));
-  return items.slice(0, 30);
-}
-
-function problems(sum) {
+function problemText(sum) {
   const parts = [];
   if (sum.counts.down) parts.push(`${sum.counts.down} down`);
+  if (sum.counts.unreachable) parts.push(`${sum.counts.unreachable} unreachable`);
   if (sum.counts.degraded) parts.push(`${sum.counts.degraded} degraded`);
   if (sum.counts.maintenance) parts.push(`${sum.counts.maintenance} in maintenance`);
   return parts.length ? ` · ${parts.join(', ')}` : '';
