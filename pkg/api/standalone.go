@@ -47,24 +47,30 @@ type listCache struct {
 }
 
 func (lc *listCache) get(ctx context.Context) (plain, gz []byte, err error) {
+	plain, gz, _, err = lc.getAged(ctx)
+	return plain, gz, err
+}
+
+// getAged is get with the time the list answered was built.
+func (lc *listCache) getAged(ctx context.Context) (plain, gz []byte, built time.Time, err error) {
 	lc.mu.Lock()
 	age := time.Since(lc.built)
 	fresh := max(standaloneTTL, min(standaloneBuildFactor*lc.took, standaloneMaxTTL))
-	plain, gz = lc.plain, lc.gz
+	plain, gz, built = lc.plain, lc.gz, lc.built
 	lc.mu.Unlock()
 	switch {
 	case plain != nil && age < fresh:
-		return plain, gz, nil
+		return plain, gz, built, nil
 	case plain != nil && age < standaloneMaxStale:
 		lc.group.DoChan("list", lc.rebuild) // stale-while-revalidate: nobody waits for the build
-		return plain, gz, nil
+		return plain, gz, built, nil
 	}
 	if _, err, _ = lc.group.Do("list", lc.rebuild); err != nil {
-		return nil, nil, err
+		return nil, nil, time.Time{}, err
 	}
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	return lc.plain, lc.gz, nil
+	return lc.plain, lc.gz, lc.built, nil
 }
 
 func (lc *listCache) rebuild() (any, error) {
@@ -96,14 +102,17 @@ func loadStandalone(st *store.Store) func(context.Context) ([]byte, []byte, erro
 }
 
 // standaloneList serves every device with its latest status (the original system's endpoint),
-// gzipped when the client accepts it.
+// gzipped when the client accepts it. Age says how old the list is in seconds (RFC 9111): the
+// dashboard asks again shortly for a list served stale while a newer one is built, and keeps,
+// per device, the newer of a row and a live event by their status version.
 func (s *Server) standaloneList(c *echo.Context) error {
-	plain, gz, err := s.list.get(c.Request().Context())
+	plain, gz, built, err := s.list.getAged(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")
+	h.Set("Age", strconv.Itoa(int(time.Since(built)/time.Second)))
 	h.Add("Vary", "Accept-Encoding")
 	if strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
 		h.Set("Content-Encoding", "gzip")

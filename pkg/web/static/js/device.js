@@ -81,8 +81,8 @@ class DevicePage {
     }
     if (root) st = 'unreachable';
     this.badge.dataset.state = st;
-    this.badge.replaceChildren(statusBadge(st), root ? h('span', {class: 'behind', id: 'dev-behind'}, ' — behind ',
-      h('a', {href: `#/devices/${root.id}`}, root.name)) : null);
+    this.badge.replaceChildren(statusBadge(st));
+    if (root) this.badge.append(h('span', {class: 'behind', id: 'dev-behind'}, ' — behind ', h('a', {href: `#/devices/${root.id}`}, root.name)));
   }
 
   setRange(r) {

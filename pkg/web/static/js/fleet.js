@@ -3,6 +3,9 @@
 import {devices as api} from './api.js';
 import {WORST} from './dom.js';
 
+// STALE_AGAIN_S: a list this old (HTTP Age, seconds) is asked for again shortly.
+const STALE_AGAIN_S = 1;
+
 export class Fleet {
   constructor() {
     this.devices = [];        // standalone rows, id order
@@ -14,6 +17,8 @@ export class Fleet {
     this.staleEventsIgnored = 0;
     this.blockedMemo = new Map();
     this.blockedAt = -1;
+    this.again = 0;           // consecutive follow-up loads of a stale list
+    this.againTimer = 0;
   }
 
   // load fetches every device (or takes the answer of a request already made); listeners get
@@ -41,6 +46,13 @@ export class Fleet {
     this.loaded = true;
     this.version++;
     this.emit({type: 'reload'});
+    // a list answered from an old cache (the API builds a fresh one meanwhile): ask again soon,
+    // at most twice in a row, for what changed without a live event (devices added, metrics)
+    clearTimeout(this.againTimer);
+    if (data.age_s >= STALE_AGAIN_S && this.again < 2) {
+      this.again++;
+      this.againTimer = setTimeout(() => this.load().catch(() => {}), 1500);
+    } else if (!(data.age_s >= STALE_AGAIN_S)) this.again = 0;
   }
 
   // applyStatus applies a live {device_id, from, to, at, version, blocked_by}; an unknown

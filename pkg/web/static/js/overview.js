@@ -29,7 +29,11 @@ class Overview {
     this.alertSev = new Map(); // device id → worst open alert severity
     this.problems = new problems.ProblemList({limit: wall ? 8 : 12, fleet: app.fleet});
     // a status change can move an alert to maintenance or a device behind an incident
-    this.redrawProblems = debounce(() => this.problems.update(), 300);
+    this.redrawProblems = debounce(() => {
+      this.problems.update();
+      const sev = problems.alertSeverityByDevice(this.alertData, app.fleet);
+      if ([...sev].join() !== [...this.alertSev].join()) { this.alertSev = sev; this.redrawTiles(); }
+    }, 300);
     const onAlert = debounce(() => this.loadAlerts(), 1000);
     app.alertListeners.add(onAlert);
     this.offAlert = () => app.alertListeners.delete(onAlert);
@@ -63,6 +67,7 @@ class Overview {
     this.unsub();
     this.offAlert();
     this.timers.forEach(clearInterval);
+    cancelAnimationFrame(this.frame);
     clearTimeout(this.clockTimer);
   }
 
@@ -79,7 +84,10 @@ class Overview {
       this.renderCounts();
       const t = this.tiles.get(branchKey(ev.device));
       if (t) this.updateTile(t);
-      else this.renderAll();
+      else { this.renderAll(); return; }
+      // a parent's change can make devices of other branches unreachable (or reachable): the
+      // other tiles and the region heads follow once per frame, however many events came
+      if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.redrawTiles(); });
     }
   }
 
@@ -110,8 +118,6 @@ class Overview {
   }
 
   regionSection(r) {
-    const all = r.branches.flatMap((b) => b.devices);
-    const sum = summarize(all, this.app.fleet);
     const tiles = h('div', {class: 'tiles'});
     for (const b of r.branches) {
       const t = {branch: b, el: h('a', {class: 'tile', href: `#/devices?region=${encodeURIComponent(b.region)}&branch=${encodeURIComponent(b.name)}`})};
@@ -119,9 +125,17 @@ class Overview {
       this.updateTile(t);
       tiles.append(t.el);
     }
-    const head = h('h3', {class: 'region-head'}, statusBadge(sum.worst), h('span', {class: 'region-name'}, r.name),
-      h('span', {class: 'muted'}, `${r.branches.length} branches · ${sum.n} devices${problemText(sum)}`));
+    const head = h('h3', {class: 'region-head'});
+    this.regionEls.set(r.name, {head, region: r});
+    this.updateRegionHead(this.regionEls.get(r.name));
     return h('section', {class: 'region', dataset: {region: r.name}}, head, tiles);
+  }
+
+  updateRegionHead({head, region: r}) {
+    const sum = summarize(r.branches.flatMap((b) => b.devices), this.app.fleet);
+    head.dataset.worst = sum.worst;
+    head.replaceChildren(statusBadge(sum.worst), h('span', {class: 'region-name'}, r.name),
+      h('span', {class: 'muted'}, `${r.branches.length} branches · ${sum.n} devices${problemText(sum)}`));
   }
 
   // updateTile draws a branch by the worse of its devices' shown states and their open alerts:
@@ -151,9 +165,10 @@ class Overview {
       h('span', {class: 'tile-sub'}, `${sum.n} device${sum.n === 1 ? '' : 's'}${problemText(sum)}${alerting ? ` · ${alerting} alerting` : ''}`));
   }
 
-  // redrawTiles redraws every tile in place (after the alerts changed).
+  // redrawTiles redraws every tile and region head in place.
   redrawTiles() {
     for (const t of this.tiles.values()) this.updateTile(t);
+    for (const r of this.regionEls.values()) this.updateRegionHead(r);
   }
 
   async loadHealth() {
@@ -179,7 +194,8 @@ class Overview {
         this.alertsEl.replaceChildren(h('p', {class: 'muted'}, 'Alerting is not available on this API yet.'));
         return;
       }
-      this.alertSev = problems.alertSeverityByDevice(data);
+      this.alertData = data;
+      this.alertSev = problems.alertSeverityByDevice(data, this.app.fleet);
       this.problems.update(data);
       if (this.alertsEl.childNodes.length !== 1 || this.alertsEl.firstChild !== this.problems.el) this.alertsEl.replaceChildren(this.problems.el);
       this.redrawTiles();

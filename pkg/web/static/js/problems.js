@@ -65,7 +65,7 @@ export function build(data, fleet) {
     groups.get(key).alerts.push(a);
   };
   for (const a of data.alerts) {
-    if (a.incident_id && shownIncidents.has(a.incident_id) && a.state !== 'suppressed') continue; // under its incident
+    if (a.incident_id && shownIncidents.has(a.incident_id)) continue; // under its incident
     const maint = inMaint(a.device_id) || (a.state === 'suppressed' && a.suppressed_reason === 'maintenance');
     if (maint) { group(muted, `m${a.device_id || 's' + a.id}`, a); continue; }
     if (a.state === 'suppressed') continue; // behind a down parent: its incident shows it
@@ -117,15 +117,13 @@ function deviceRow(key, list, fleet) {
   const a0 = list[0];
   const dev = a0.device_id ? fleet.byId.get(a0.device_id) : null;
   const name = a0.device || (dev && dev.name) || (a0.device_id ? `device ${a0.device_id}` : 'system');
-  let title;
-  if (list.length === 1) title = a0.summary || `${a0.rule} ${name}`;
-  else {
-    const byKind = new Map();
-    for (const a of list) {
-      const k = KIND_TEXT[a.kind] ? a.kind : `rule:${a.rule}`;
-      byKind.set(k, (byKind.get(k) || 0) + 1);
-    }
-    title = `${name}: ${[...byKind].map(([k, n]) => (KIND_TEXT[k] ? `${n} ${KIND_TEXT[k][n === 1 ? 0 : 1]}` : `${k.slice(5)}${n > 1 ? ' ×' + n : ''}`)).join(', ')}`;
+  // one per-interface kind: "almaty-sw-01: 29 interfaces down"; else the worst alert's summary
+  // and how many more the device has
+  let title = a0.summary || `${a0.rule} ${name}`;
+  if (list.length > 1) {
+    const kinds = new Set(list.map((a) => a.kind));
+    const k = kinds.size === 1 && KIND_TEXT[a0.kind];
+    title = k ? `${name}: ${list.length} ${k[1]}` : `${title} · +${list.length - 1} more on ${name}`;
   }
   return {kind: list.length === 1 ? 'alert' : 'device', key, alerts: list, severity: a0.severity, title, deviceId: a0.device_id,
     since: Math.min(...list.map((a) => Date.parse(a.started_at) || 0))};
@@ -173,8 +171,8 @@ export class ProblemList {
       onclick: () => { this.all = false; this.render(); }}, 'Show fewer') : null;
     this.el.dataset.rows = p.rows.length;
     this.el.dataset.shown = shown.length;
-    this.el.replaceChildren(head, body, more, less,
-      this.section('prob-acked', 'Acknowledged', p.acked), this.section('prob-muted', 'In maintenance', p.muted));
+    this.el.replaceChildren(...[head, body, more, less, this.section('prob-acked', 'Acknowledged', p.acked),
+      this.section('prob-muted', 'In maintenance', p.muted)].filter(Boolean));
   }
 
   section(cls, title, list) {
@@ -226,12 +224,13 @@ function alertLine(a) {
 }
 
 // alertSeverityByDevice maps device id → the worst severity of its open alerts that count for
-// its tile: firing or acknowledged, not suppressed.
-export function alertSeverityByDevice(data) {
+// its tile: firing or acknowledged, not suppressed, not of a device in maintenance.
+export function alertSeverityByDevice(data, fleet) {
   const m = new Map();
   if (!data) return m;
   for (const a of data.alerts) {
     if (!a.device_id || (a.state !== 'firing' && a.state !== 'acknowledged')) continue;
+    if (fleet.byId.get(a.device_id)?.status === 'maintenance') continue;
     const cur = m.get(a.device_id);
     if (!cur || SEVERITY[a.severity] > SEVERITY[cur]) m.set(a.device_id, a.severity);
   }
