@@ -210,7 +210,7 @@ export class ProblemList {
     const cls = `prob sev-${r.severity}`;
     if (!detail) return h('div', {class: cls, dataset: data}, h('div', {class: 'prob-line'}, sev, title, age));
     const d = h('details', {class: cls, dataset: data}, h('summary', {class: 'prob-line'}, sev, title, age,
-      h('span', {class: 'prob-n muted'}, r.kind === 'incident' ? 'details' : `${r.alerts.length} alerts`)), h('div', {class: 'prob-detail'}, detail));
+      h('span', {class: 'prob-n muted'}, r.kind === 'incident' ? (r.behind.length ? `${r.behind.length} behind` : 'details') : `${r.alerts.length} alerts`)), h('div', {class: 'prob-detail'}, detail));
     d.open = this.open.has(r.key);
     d.addEventListener('toggle', () => { if (d.open) this.open.add(r.key); else this.open.delete(r.key); });
     return d;
