@@ -49,7 +49,7 @@ class DevicePage {
       h('button', {type: 'button', class: r === this.range ? 'on' : '', dataset: {range: r}, onclick: () => this.setRange(r)}, r)));
     this.view.append(h('div', {class: 'device-page'},
       h('div', {class: 'page-head'}, h('h1', null, d.name), this.badge, h('span', {class: 'spacer'}), this.actions()),
-      h('div', {class: 'grid2'}, section('Facts', facts(d)), section('Latest measurements', latest(d))),
+      h('div', {class: 'grid2'}, section('Facts', facts(d, this.app.fleet)), section('Latest measurements', latest(d))),
       h('section', {class: 'card'}, h('div', {class: 'card-head'}, h('h2', null, 'Reachability'), this.rangeBar), this.chartsEl),
       h('section', {class: 'card', id: 'snmp-card'}, h('h2', null, 'Interfaces and system (SNMP)'), this.ifTable = h('div', {id: 'interfaces'}), this.snmpEl),
       h('div', {class: 'grid2'}, section('Alerts', this.alertsEl), section('Events', this.eventsEl))));
@@ -213,10 +213,11 @@ function pingResult(r) {
   return JSON.stringify(r).slice(0, 120);
 }
 
-function facts(d) {
+function facts(d, fleet) {
+  const parent = d.parent_id ? fleet.byId.get(d.parent_id) : null;
   const labels = Object.entries(d.labels || {}).map(([k, v]) => `${k}=${v}`).join(', ');
   const rows = [['IP', d.ip], ['Branch', d.branch], ['Region', d.region], ['Type', d.type], ['Vendor', d.vendor],
-    ['Parent', d.parent_id ? h('a', {href: `#/devices/${d.parent_id}`}, `device ${d.parent_id}`) : '–'],
+    ['Parent', d.parent_id ? h('a', {href: `#/devices/${d.parent_id}`}, parent ? parent.name : `device ${d.parent_id}`) : '–'],
     ['Profile', d.profile_id ?? 'default'], ['Labels', labels || '–'], ['Monitoring', d.enabled ? 'enabled' : 'disabled'],
     ['Created', fmtTime(d.created_at)]];
   return dl(rows);
