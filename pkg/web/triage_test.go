@@ -41,7 +41,11 @@ type triage struct {
 }
 
 func startTriage(t *testing.T) *triage {
-	sys := harness.Start(t, harness.Options{NoScheduler: true})
+	return startTriageOn(t, harness.Start(t, harness.Options{NoScheduler: true}))
+}
+
+// startTriageOn is startTriage on a harness already started (and seeded).
+func startTriageOn(t *testing.T, sys *harness.System) *triage {
 	x := &triage{t: t, sys: sys, pub: events.NewPublisher(sys.Redis), base: time.Now().UTC().Add(-time.Hour), ids: map[string]int64{}, rules: 100}
 	x.front = startFront(t, sys, nil)
 	authtest.User(t, sys.Auth, "noc", auth.RoleOperator)

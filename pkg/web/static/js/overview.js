@@ -27,7 +27,8 @@ class Overview {
     this.pending = false;
     this.unsub = app.fleet.subscribe((ev) => this.onFleet(ev));
     this.alertSev = new Map(); // device id → worst open alert severity
-    this.problems = new problems.ProblemList({limit: wall ? 8 : 12, fleet: app.fleet});
+    // the wall shows every row: its list pages by itself (nothing to click on a wall)
+    this.problems = new problems.ProblemList({limit: wall ? 10000 : 12, fleet: app.fleet});
     // a status change can move an alert to maintenance or a device behind an incident
     this.redrawProblems = debounce(() => {
       this.problems.update();
@@ -47,9 +48,19 @@ class Overview {
     this.regionsEl = h('div', {class: 'regions', id: 'regions'});
     const head = this.wall ? h('div', {class: 'wall-head'}, h('span', {class: 'wall-title'}, 'WardOps — network status'),
       this.clock = h('span', {class: 'clock'})) : null;
-    v.append(h('div', {class: 'overview'}, head, this.countsEl, this.healthEl,
-      section('Problems', this.alertsEl), h('h2', {class: 'regions-title'}, 'Regions and branches'), this.regionsEl));
-    if (this.wall) this.tick();
+    if (this.wall) {
+      // the wall: what is wrong on the left, every branch (or region) on the right, both always
+      // on screen; a list longer than its box pages by itself
+      v.append(h('div', {class: 'overview wall-grid'}, head, this.countsEl, h('div', {class: 'wall-main'},
+        section('Problems', this.alertsEl), section('Regions and branches', this.regionsEl)), this.healthEl));
+      this.tick();
+      this.timers.push(setInterval(() => { pageBox(this.alertsEl); pageBox(this.regionsEl); }, WALL_PAGE_MS));
+      this.onKey = (e) => { if (e.key === 'Escape') location.hash = '#/'; };
+      document.addEventListener('keydown', this.onKey);
+    } else {
+      v.append(h('div', {class: 'overview'}, head, this.countsEl, this.healthEl,
+        section('Problems', this.alertsEl), h('h2', {class: 'regions-title'}, 'Regions and branches'), this.regionsEl));
+    }
     this.timers.push(setInterval(() => this.loadHealth(), 15000), setInterval(() => this.loadAlerts(), 30000));
     const fleet = this.app.fleet;
     const ready = fleet.loaded ? Promise.resolve() : this.app.fleetReady;
@@ -68,12 +79,13 @@ class Overview {
     this.offAlert();
     this.timers.forEach(clearInterval);
     cancelAnimationFrame(this.frame);
+    if (this.onKey) document.removeEventListener('keydown', this.onKey);
     clearTimeout(this.clockTimer);
   }
 
   tick() {
     if (!this.clock) return;
-    this.clock.textContent = new Date().toLocaleTimeString();
+    this.clock.textContent = CLOCK.format(new Date());
     this.clockTimer = setTimeout(() => this.tick(), 1000);
   }
 
@@ -94,9 +106,13 @@ class Overview {
   renderAll() {
     performance.mark('wardops-render-start');
     this.renderCounts();
-    const regions = this.app.fleet.regions();
+    let regions = this.app.fleet.regions();
     this.tiles.clear();
     this.regionEls.clear();
+    // a wall with more branches than fit folds each region into one tile
+    const folded = this.wall && regions.reduce((n, r) => n + r.branches.length, 0) > WALL_MAX_BRANCHES;
+    this.regionsEl.classList.toggle('folded', !!folded);
+    if (folded) regions = [{name: 'All regions', folded: true, branches: regions.map((r) => foldRegion(r))}];
     const frag = document.createDocumentFragment();
     for (const r of regions) frag.append(this.regionSection(r));
     clear(this.regionsEl).append(frag);
@@ -120,8 +136,9 @@ class Overview {
   regionSection(r) {
     const tiles = h('div', {class: 'tiles'});
     for (const b of r.branches) {
-      const t = {branch: b, el: h('a', {class: 'tile', href: `#/devices?region=${encodeURIComponent(b.region)}&branch=${encodeURIComponent(b.name)}`})};
-      this.tiles.set(b.key, t);
+      const href = b.keys ? `#/devices?region=${encodeURIComponent(b.region)}` : `#/devices?region=${encodeURIComponent(b.region)}&branch=${encodeURIComponent(b.name)}`;
+      const t = {branch: b, el: h('a', {class: 'tile', href})};
+      for (const k of b.keys || [b.key]) this.tiles.set(k, t);
       this.updateTile(t);
       tiles.append(t.el);
     }
@@ -135,7 +152,7 @@ class Overview {
     const sum = summarize(r.branches.flatMap((b) => b.devices), this.app.fleet);
     head.dataset.worst = sum.worst;
     head.replaceChildren(statusBadge(sum.worst), h('span', {class: 'region-name'}, r.name),
-      h('span', {class: 'muted'}, `${r.branches.length} branches · ${sum.n} devices${problemText(sum)}`));
+      h('span', {class: 'muted'}, `${r.branches.length} ${r.folded ? 'regions' : 'branches'} · ${sum.n} devices${problemText(sum)}`));
   }
 
   // updateTile draws a branch by the worse of its devices' shown states and their open alerts:
@@ -167,7 +184,7 @@ class Overview {
 
   // redrawTiles redraws every tile and region head in place.
   redrawTiles() {
-    for (const t of this.tiles.values()) this.updateTile(t);
+    for (const t of new Set(this.tiles.values())) this.updateTile(t);
     for (const r of this.regionEls.values()) this.updateRegionHead(r);
   }
 
@@ -203,6 +220,28 @@ class Overview {
       this.alertsEl.replaceChildren(errorBox(`Alerts could not be loaded: ${e.message}`));
     }
   }
+}
+
+// WALL_MAX_BRANCHES: past this many branches the wall shows one tile per region; WALL_PAGE_MS:
+// how long a page of a long wall list stays before the next.
+const WALL_MAX_BRANCHES = 240;
+const WALL_PAGE_MS = 10000;
+
+// CLOCK is the wall's clock: 24-hour, with the time zone.
+const CLOCK = new Intl.DateTimeFormat(undefined, {hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short'});
+
+// foldRegion makes a region into one tile's worth of devices (the wall at 10,000 devices).
+function foldRegion(r) {
+  return {key: `region\u0000${r.name}`, keys: r.branches.map((b) => b.key), region: r.name, name: r.name,
+    devices: r.branches.flatMap((b) => b.devices)};
+}
+
+// pageBox shows the next page of a box whose content is taller than it, back to the top after
+// the last.
+function pageBox(el) {
+  if (el.scrollHeight <= el.clientHeight + 4) { el.scrollTop = 0; return; }
+  const next = el.scrollTop + el.clientHeight * 0.9;
+  el.scrollTo({top: next >= el.scrollHeight - el.clientHeight + 2 ? 0 : next, behavior: 'smooth'});
 }
 
 function problemText(sum) {
