@@ -245,6 +245,9 @@ func TestProblemListNeverHidesACritical(t *testing.T) {
 	}
 	x.alertEvent()
 	b.wait(ctx, "15 criticals", `document.querySelector('#problems .sev-count[data-sev="critical"] b').textContent === '15'`, 10*time.Second)
+	if title := eval[string](b, ctx, `document.title`); title != "(15 critical) WardOps" {
+		t.Errorf("tab title %q, want the count of criticals", title)
+	}
 	got = rows()
 	crit := 0
 	for _, r := range got {

@@ -91,6 +91,12 @@ func wallScreen(t *testing.T, n int) {
 		x.b.do(ctx, "viewport", chromedp.EmulateViewport(1920, 1080))
 		b.wait(ctx, "the problem list pages", `document.getElementById('incidents').scrollTop > 0`, 25*time.Second)
 	}
+	// a new critical flashes the wall
+	_, err := sys.Store.Pool().Exec(testenv.Ctx(t, 5*time.Second), `INSERT INTO alerts (rule_id, rule_name, kind, device_id, device_name,
+		severity, state, summary, started_at, updated_at) SELECT 3, 'cpu', 'cpu_pct', min(id), 'dev-000001', 'critical', 'firing', 'CPU', now(), now() FROM devices`)
+	testenv.Must(t, "new critical", err)
+	x.alertEvent()
+	b.wait(ctx, "the wall flashes", `document.body.classList.contains('flash') && document.title.startsWith('(')`, 10*time.Second)
 	eval[bool](b, ctx, `document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'})) || true`)
 	b.wait(ctx, "Esc leaves the wall", `location.hash === '#/' && !document.body.classList.contains('wall')`, 5*time.Second)
 }

@@ -10,8 +10,9 @@ import {h, clear, statusBadge, statusIcon, SHOWN, STATUS_TEXT, WORST, fmtTime, e
 
 const HEALTH_ORDER = ['api', 'database', 'redis', 'victoriametrics', 'workers', 'disk_space'];
 
-export async function mount(view, {app, wall}) {
+export async function mount(view, {app, wall, query}) {
   const page = new Overview(view, app, wall);
+  page.sound = wall && query && query.get('sound') === '1'; // opt-in: #/wall?sound=1
   await page.first();
   return page;
 }
@@ -80,6 +81,8 @@ class Overview {
     this.timers.forEach(clearInterval);
     cancelAnimationFrame(this.frame);
     if (this.onKey) document.removeEventListener('keydown', this.onKey);
+    document.title = 'WardOps';
+    document.body.classList.remove('flash');
     clearTimeout(this.clockTimer);
   }
 
@@ -182,6 +185,21 @@ class Overview {
       h('span', {class: 'tile-sub'}, `${sum.n} device${sum.n === 1 ? '' : 's'}${problemText(sum)}${alerting ? ` · ${alerting} alerting` : ''}`));
   }
 
+  // announce puts the count of firing criticals in the tab title and, on a critical not seen
+  // before (not at the first load), flashes the wall and, if asked for, beeps.
+  announce(data) {
+    const crit = this.problems.last ? this.problems.last.counts.critical : 0;
+    document.title = crit ? `(${crit} critical) WardOps` : 'WardOps';
+    const ids = new Set(data.alerts.filter((a) => a.severity === 'critical' && a.state === 'firing').map((a) => a.id));
+    const fresh = this.critSeen ? [...ids].some((id) => !this.critSeen.has(id)) : false;
+    this.critSeen = ids;
+    if (!fresh || !this.wall) return;
+    document.body.classList.remove('flash');
+    void document.body.offsetWidth; // restart the animation
+    document.body.classList.add('flash');
+    if (this.sound) beep();
+  }
+
   // redrawTiles redraws every tile and region head in place.
   redrawTiles() {
     for (const t of new Set(this.tiles.values())) this.updateTile(t);
@@ -214,6 +232,7 @@ class Overview {
       this.alertData = data;
       this.alertSev = problems.alertSeverityByDevice(data, this.app.fleet);
       this.problems.update(data);
+      this.announce(data);
       if (this.alertsEl.childNodes.length !== 1 || this.alertsEl.firstChild !== this.problems.el) this.alertsEl.replaceChildren(this.problems.el);
       this.redrawTiles();
     } catch (e) {
@@ -229,6 +248,23 @@ const WALL_PAGE_MS = 10000;
 
 // CLOCK is the wall's clock: 24-hour, with the time zone.
 const CLOCK = new Intl.DateTimeFormat(undefined, {hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short'});
+
+// beep sounds a short two-tone alarm (Web Audio; a browser may keep it silent until the page
+// was clicked once, which a wall screen's operator does when setting it up).
+function beep() {
+  try {
+    const ctx = new AudioContext();
+    const o = ctx.createOscillator();
+    const g = ctx.createGain();
+    o.connect(g).connect(ctx.destination);
+    g.gain.value = 0.2;
+    o.frequency.setValueAtTime(880, ctx.currentTime);
+    o.frequency.setValueAtTime(660, ctx.currentTime + 0.25);
+    o.start();
+    o.stop(ctx.currentTime + 0.5);
+    o.onended = () => ctx.close();
+  } catch { /* no audio here */ }
+}
 
 // foldRegion makes a region into one tile's worth of devices (the wall at 10,000 devices).
 function foldRegion(r) {
