@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,9 @@ func (x *triage) view(ctx context.Context, name string, w, h int64) {
 	// two animation frames: the capture is of a frame painted after the last change
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise))
 	testenv.Must(x.t, "wait for a frame", err)
+	if txt := eval[string](x.b, ctx, `document.body.innerText`); regexp.MustCompile(`\b(null|undefined|NaN)\b`).MatchString(txt) {
+		x.t.Errorf("%s: the page shows null, undefined or NaN", name)
+	}
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	testenv.Must(x.t, "screenshot", err)
 	p := filepath.Join(artifactsDir(x.t), fmt.Sprintf("%s-%dx%d.png", name, w, h))
