@@ -4,7 +4,7 @@ import {devices as api} from './api.js';
 import {WORST} from './dom.js';
 
 // STALE_AGAIN_S: a list this old (HTTP Age, seconds) is asked for again shortly.
-const STALE_AGAIN_S = 1;
+const STALE_AGAIN_S = 2;
 
 export class Fleet {
   constructor() {
