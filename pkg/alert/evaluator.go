@@ -30,6 +30,9 @@ type Saved struct {
 	DeliveryKeys []string
 	// Live are the events to publish for the dashboard.
 	Live []LiveEvent
+	// Status are the device status changes of the pass (entering and leaving maintenance), to
+	// publish as live "status" events like the ping writer's.
+	Status []StatusChange
 	// Dropped counts alert changes not applied because the alert was acknowledged or closed by
 	// hand meanwhile (they are re-evaluated next pass).
 	Dropped int
@@ -39,6 +42,17 @@ type Saved struct {
 type LiveEvent struct {
 	Event string `json:"event"`
 	Alert Alert  `json:"alert"`
+}
+
+// StatusChange is a device status change a pass wrote (maintenance), in the shape of the live
+// "status" event: the same fields as the ping writer's store.StatusChange.
+type StatusChange struct {
+	DeviceID  int64     `json:"device_id"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	At        time.Time `json:"at"`
+	Version   int64     `json:"version"`
+	BlockedBy *int64    `json:"blocked_by"`
 }
 
 // Repository is the storage an Evaluator runs on; *store.Store implements it.
@@ -172,6 +186,7 @@ func (e *Evaluator) Run(ctx context.Context, src Source, system map[string]float
 	e.enqueue(ctx, log, saved.DeliveryKeys)
 	e.resendLost(ctx, log)
 	e.publish(ctx, log, saved.Live)
+	e.publishStatus(ctx, log, saved.Status)
 	log.Info("alert pass done", "rules", res.Stats.Rules, "devices", res.Stats.Devices,
 		"evaluations", res.Stats.Evaluations, "fired", res.Stats.Fired, "suppressed", res.Stats.Suppressed,
 		"resolved", res.Stats.Resolved, "deliveries", len(saved.DeliveryKeys), "dropped", saved.Dropped,
@@ -208,6 +223,18 @@ func (e *Evaluator) publish(ctx context.Context, log *slog.Logger, live []LiveEv
 	for _, ev := range live {
 		if err := e.p.Publisher.Publish(ctx, "alert", ev); err != nil {
 			log.Warn("publish alert event failed", "alert", ev.Alert.ID, "err", err)
+			return
+		}
+	}
+}
+
+func (e *Evaluator) publishStatus(ctx context.Context, log *slog.Logger, changes []StatusChange) {
+	if e.p.Publisher == nil {
+		return
+	}
+	for _, c := range changes {
+		if err := e.p.Publisher.Publish(ctx, "status", c); err != nil {
+			log.Warn("publish status change failed", "device", c.DeviceID, "err", err)
 			return
 		}
 	}

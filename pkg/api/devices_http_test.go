@@ -214,8 +214,8 @@ func TestStandaloneList(t *testing.T) {
 	if raw.Count != 3 || len(raw.Devices) != 3 {
 		t.Fatalf("count %d, %d devices, want 3", raw.Count, len(raw.Devices))
 	}
-	wantKeys := []string{"branch", "id", "ip", "jitter_ms", "last_change", "last_seen", "loss_pct", "name", "parent_id", "region",
-		"rtt_ms", "status", "type"}
+	wantKeys := []string{"blocked_by", "branch", "id", "ip", "jitter_ms", "last_change", "last_seen", "loss_pct", "name", "parent_id", "region",
+		"rtt_ms", "status", "type", "version"}
 	for _, d := range raw.Devices {
 		var keys []string
 		for k := range d {

@@ -58,24 +58,30 @@ type listCache struct {
 }
 
 func (lc *listCache) get(ctx context.Context) (listSnap, error) {
+	snap, _, err := lc.getAged(ctx)
+	return snap, err
+}
+
+// getAged is get with the time the list answered was built.
+func (lc *listCache) getAged(ctx context.Context) (listSnap, time.Time, error) {
 	lc.mu.Lock()
 	age := time.Since(lc.built)
 	fresh := max(standaloneTTL, min(standaloneBuildFactor*lc.took, standaloneMaxTTL))
-	snap := lc.snap
+	snap, built := lc.snap, lc.built
 	lc.mu.Unlock()
 	switch {
 	case snap.plain != nil && age < fresh:
-		return snap, nil
+		return snap, built, nil
 	case snap.plain != nil && age < standaloneMaxStale:
 		lc.group.DoChan("list", lc.rebuild) // stale-while-revalidate: nobody waits for the build
-		return snap, nil
+		return snap, built, nil
 	}
 	if _, err, _ := lc.group.Do("list", lc.rebuild); err != nil {
-		return listSnap{}, err
+		return listSnap{}, time.Time{}, err
 	}
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	return lc.snap, nil
+	return lc.snap, lc.built, nil
 }
 
 func (lc *listCache) rebuild() (any, error) {
@@ -157,13 +163,16 @@ func (sc *scopedCuts) get(snap listSnap, scope auth.Scope) (plain, gz []byte) {
 }
 
 // standaloneList serves every device with its latest status (the original system's endpoint),
-// gzipped when the client accepts it; a scoped caller gets the devices of its scope.
+// gzipped when the client accepts it; a scoped caller gets the devices of its scope. Age says
+// how old the list is in seconds (RFC 9111): the dashboard asks again shortly for a list served
+// stale while a newer one is built, and keeps, per device, the newer of a row and a live event
+// by their status version.
 func (s *Server) standaloneList(c *echo.Context) error {
 	sc, err := callerScope(c)
 	if err != nil {
 		return err
 	}
-	snap, err := s.list.get(c.Request().Context())
+	snap, built, err := s.list.getAged(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -174,6 +183,7 @@ func (s *Server) standaloneList(c *echo.Context) error {
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")
+	h.Set("Age", strconv.Itoa(int(time.Since(built)/time.Second)))
 	h.Add("Vary", "Accept-Encoding")
 	if wantGzip {
 		h.Set("Content-Encoding", "gzip")
@@ -212,6 +222,12 @@ func appendStandaloneRow(b []byte, r *store.StandaloneRow) []byte {
 	} else {
 		b = append(b, "null"...)
 	}
+	b = append(b, `,"blocked_by":`...)
+	if r.BlockedBy != nil {
+		b = strconv.AppendInt(b, *r.BlockedBy, 10)
+	} else {
+		b = append(b, "null"...)
+	}
 	b = appendStr(append(b, `,"status":`...), r.Status)
 	b = appendNum(append(b, `,"rtt_ms":`...), r.RTTMS)
 	b = appendNum(append(b, `,"loss_pct":`...), r.LossPct)
@@ -223,6 +239,7 @@ func appendStandaloneRow(b []byte, r *store.StandaloneRow) []byte {
 		b = append(b, "null"...)
 	}
 	b = appendTime(append(b, `,"last_change":`...), r.LastChange)
+	b = strconv.AppendInt(append(b, `,"version":`...), r.Version, 10)
 	return append(b, '}')
 }
 

@@ -23,7 +23,7 @@ func TestEncodeStandaloneMatchesEncodingJSON(t *testing.T) {
 	now := time.Date(2026, 11, 28, 18, 0, 0, 123456789, time.UTC)
 	rows := []store.StandaloneRow{
 		{ID: 1, Name: `a "quoted" \ name <b>&`, IP: "127.0.0.1", Branch: "br\tanch", Region: "r\x01", Type: "router",
-			ParentID: &p, Status: "up", RTTMS: f(0.123456789), LossPct: f(0), JitterMS: f(1e-7), LastSeen: &now, LastChange: now},
+			ParentID: &p, BlockedBy: &p, Version: 1 << 40, Status: "up", RTTMS: f(0.123456789), LossPct: f(0), JitterMS: f(1e-7), LastSeen: &now, LastChange: now},
 		{ID: 2, Name: "ümlaut-日本", IP: "::1", Status: "unknown", LastChange: now, RTTMS: f(123456789.5)},
 	}
 	for _, tc := range []struct {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -43,7 +44,8 @@ func (s *Store) SaveAlertPass(ctx context.Context, res *alert.Result) (*alert.Sa
 		if err := linkIncidentAlerts(ctx, tx); err != nil {
 			return err
 		}
-		return saveMaintenance(ctx, tx, res)
+		saved.Status, err = saveMaintenance(ctx, tx, res)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save %s alert pass: %w", res.Source, err)
@@ -303,35 +305,76 @@ func orEmpty(m map[string]any) map[string]any {
 
 // saveMaintenance sets device_status.status to 'maintenance' for the devices of active windows
 // and gives the others back the status of their latest ping, recording a device event for each
-// change. The ping writer keeps 'maintenance' while it is set. Ping passes only.
-func saveMaintenance(ctx context.Context, tx pgx.Tx, res *alert.Result) error {
+// change and giving it a new status version. The ping writer keeps 'maintenance' while it is
+// set. Ping passes only. It returns the changes, for live events.
+func saveMaintenance(ctx context.Context, tx pgx.Tx, res *alert.Result) ([]alert.StatusChange, error) {
 	if res.Maintenance == nil {
-		return nil
+		return nil, nil
 	}
 	ids, wins := make([]int64, 0, len(res.Maintenance)), make([]int64, 0, len(res.Maintenance))
 	for d, w := range res.Maintenance {
 		ids, wins = append(ids, d), append(wins, w)
 	}
-	if _, err := tx.Exec(ctx, `
+	rows, err := tx.Query(ctx, `
 		WITH m AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS m(device_id, window_id)),
 		old AS (SELECT s.device_id, s.status, m.window_id FROM device_status s JOIN m USING (device_id)
 			WHERE s.status <> 'maintenance' FOR UPDATE OF s),
-		up AS (UPDATE device_status s SET status = 'maintenance', last_change = $3 FROM old
-			WHERE s.device_id = old.device_id RETURNING s.device_id)
-		INSERT INTO device_events (device_id, at, kind, from_status, to_status, detail)
-		SELECT old.device_id, $3, 'maintenance', old.status, 'maintenance', jsonb_build_object('window_id', old.window_id)
-		FROM old JOIN up USING (device_id)`, ids, wins, res.Now); err != nil {
-		return fmt.Errorf("enter maintenance: %w", err)
+		up AS (UPDATE device_status s SET status = 'maintenance', last_change = $3,
+			version = nextval('device_status_version_seq') FROM old
+			WHERE s.device_id = old.device_id RETURNING s.device_id, s.version),
+		ev AS (INSERT INTO device_events (device_id, at, kind, from_status, to_status, detail)
+			SELECT old.device_id, $3, 'maintenance', old.status, 'maintenance', jsonb_build_object('window_id', old.window_id)
+			FROM old JOIN up USING (device_id))
+		SELECT old.device_id, old.status, 'maintenance', up.version FROM old JOIN up USING (device_id)`, ids, wins, res.Now)
+	if err != nil {
+		return nil, fmt.Errorf("enter maintenance: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `
+	entered, err := collectStatusChanges(rows, res.Now)
+	if err != nil {
+		return nil, fmt.Errorf("enter maintenance: %w", err)
+	}
+	rows, err = tx.Query(ctx, `
 		WITH old AS (SELECT s.device_id FROM device_status s
 			WHERE s.status = 'maintenance' AND NOT (s.device_id = ANY($1)) FOR UPDATE OF s),
 		up AS (UPDATE device_status s SET status = coalesce((SELECT p.status FROM ping_results p
-				WHERE p.device_id = s.device_id AND p.slot_at = s.last_slot), 'unknown'), last_change = $2
-			FROM old WHERE s.device_id = old.device_id RETURNING s.device_id, s.status)
-		INSERT INTO device_events (device_id, at, kind, from_status, to_status)
-		SELECT device_id, $2, 'maintenance_end', 'maintenance', status FROM up`, ids, res.Now); err != nil {
-		return fmt.Errorf("leave maintenance: %w", err)
+				WHERE p.device_id = s.device_id AND p.slot_at = s.last_slot), 'unknown'), last_change = $2,
+				version = nextval('device_status_version_seq')
+			FROM old WHERE s.device_id = old.device_id RETURNING s.device_id, s.status, s.version),
+		ev AS (INSERT INTO device_events (device_id, at, kind, from_status, to_status)
+			SELECT device_id, $2, 'maintenance_end', 'maintenance', status FROM up)
+		SELECT device_id, 'maintenance', status, version FROM up`, ids, res.Now)
+	if err != nil {
+		return nil, fmt.Errorf("leave maintenance: %w", err)
 	}
-	return nil
+	left, err := collectStatusChanges(rows, res.Now)
+	if err != nil {
+		return nil, fmt.Errorf("leave maintenance: %w", err)
+	}
+	changes := append(entered, left...)
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	blockedIDs := make([]int64, len(changes))
+	for i, c := range changes {
+		blockedIDs[i] = c.DeviceID
+	}
+	m, err := blockedByIDs(ctx, tx, blockedIDs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range changes {
+		if root, ok := m[changes[i].DeviceID]; ok {
+			changes[i].BlockedBy = &root
+		}
+	}
+	return changes, nil
+}
+
+// collectStatusChanges reads (device_id, from, to, version) rows of changes made at at.
+func collectStatusChanges(rows pgx.Rows, at time.Time) ([]alert.StatusChange, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (alert.StatusChange, error) {
+		c := alert.StatusChange{At: at.UTC()}
+		err := r.Scan(&c.DeviceID, &c.From, &c.To, &c.Version)
+		return c, err
+	})
 }

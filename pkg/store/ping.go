@@ -25,12 +25,16 @@ type PingResult struct {
 	Status   string
 }
 
-// StatusChange is a device whose status changed with a write.
+// StatusChange is a device whose status changed with a write: the payload of the live
+// "status" event. Version is the device's new status version (see Status.Version); BlockedBy
+// the id of its topmost down ancestor when the change was written, or nil.
 type StatusChange struct {
-	DeviceID int64     `json:"device_id"`
-	From     string    `json:"from"`
-	To       string    `json:"to"`
-	At       time.Time `json:"at"`
+	DeviceID  int64     `json:"device_id"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	At        time.Time `json:"at"`
+	Version   int64     `json:"version"`
+	BlockedBy *int64    `json:"blocked_by"`
 }
 
 // partitionName is the name of the day partition of ping_results holding t.
@@ -154,9 +158,10 @@ func upsertStatus(ctx context.Context, tx pgx.Tx, results []PingResult) ([]Statu
 				jitter_ms = EXCLUDED.jitter_ms, loss_pct = EXCLUDED.loss_pct,
 				last_seen = coalesce(EXCLUDED.last_seen, s.last_seen),
 				last_change = CASE WHEN s.status IN (EXCLUDED.status, 'maintenance') THEN s.last_change ELSE EXCLUDED.last_change END,
-				last_slot = EXCLUDED.last_slot
+				last_slot = EXCLUDED.last_slot,
+				version = CASE WHEN s.status IN (EXCLUDED.status, 'maintenance') THEN s.version ELSE nextval('device_status_version_seq') END
 			WHERE s.last_slot IS NULL OR s.last_slot <= EXCLUDED.last_slot
-			RETURNING s.device_id, s.status, s.last_change
+			RETURNING s.device_id, s.status, s.last_change, s.version
 		), ev AS (
 			INSERT INTO device_events (device_id, at, kind, from_status, to_status)
 			SELECT up.device_id, up.last_change, 'status', coalesce(old.status, 'unknown'), up.status
@@ -164,19 +169,40 @@ func upsertStatus(ctx context.Context, tx pgx.Tx, results []PingResult) ([]Statu
 			WHERE coalesce(old.status, 'unknown') <> up.status
 			RETURNING device_id, from_status, to_status, at
 		)
-		SELECT device_id, from_status, to_status, at FROM ev`,
+		SELECT ev.device_id, ev.from_status, ev.to_status, ev.at, up.version FROM ev JOIN up USING (device_id)`,
 		ids, statuses, mins, avgs, maxs, jits, losses, slots, measured)
 	if err != nil {
 		return nil, fmt.Errorf("update latest status: %w", err)
 	}
 	changes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatusChange, error) {
 		var c StatusChange
-		err := r.Scan(&c.DeviceID, &c.From, &c.To, &c.At)
+		err := r.Scan(&c.DeviceID, &c.From, &c.To, &c.At, &c.Version)
 		c.At = c.At.UTC()
 		return c, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update latest status: %w", err)
 	}
-	return changes, nil
+	return changes, setChangeBlocked(ctx, tx, changes)
+}
+
+// setChangeBlocked fills BlockedBy of status changes, as this transaction sees the ancestors.
+func setChangeBlocked(ctx context.Context, tx pgx.Tx, changes []StatusChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(changes))
+	for i, c := range changes {
+		ids[i] = c.DeviceID
+	}
+	m, err := blockedByIDs(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range changes {
+		if root, ok := m[changes[i].DeviceID]; ok {
+			changes[i].BlockedBy = &root
+		}
+	}
+	return nil
 }

@@ -55,6 +55,9 @@ func mkDevice(t *testing.T, st *store.Store, name, ip string) store.Device {
 	return d
 }
 
+// ignoreVersion leaves status versions out of comparisons; TestStatusVersion checks them.
+var ignoreVersion = cmp.Options{cmpopts.IgnoreFields(store.StatusChange{}, "Version"), cmpopts.IgnoreFields(store.Status{}, "Version")}
+
 func change(id int64, from, to string, n int) store.StatusChange {
 	return store.StatusChange{DeviceID: id, From: from, To: to, At: slotAt(n).Add(time.Second)}
 }
@@ -105,7 +108,7 @@ func TestStatusTransitions(t *testing.T) {
 	}
 	for _, s := range steps {
 		got := write(t, st, s.batch...)
-		if diff := cmp.Diff(s.changes, got, cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(s.changes, got, cmpopts.EquateEmpty(), ignoreVersion); diff != "" {
 			t.Errorf("%s: changes (-want +got):\n%s", s.name, diff)
 		}
 	}
@@ -120,7 +123,7 @@ func TestStatusTransitions(t *testing.T) {
 	testenv.Must(t, "read status", err)
 	lastSeen := slotAt(2).Add(time.Second) // the last slot it answered in
 	want := store.Status{Status: "down", LossPct: f64(100), LastSeen: &lastSeen, LastChange: slotAt(3).Add(time.Second)}
-	if diff := cmp.Diff(want, ds.Status); diff != "" {
+	if diff := cmp.Diff(want, ds.Status, ignoreVersion); diff != "" {
 		t.Errorf("status of a (-want +got):\n%s", diff)
 	}
 }
@@ -236,7 +239,7 @@ func TestResultsOfDeletedDevice(t *testing.T) {
 	gone := mkDevice(t, st, "gone", "127.40.0.2")
 	testenv.Must(t, "delete", st.DeleteDevice(context.Background(), gone.ID))
 	got := write(t, st, result(a.ID, 0, "up", 1), result(gone.ID, 0, "down", 0))
-	if diff := cmp.Diff([]store.StatusChange{change(a.ID, "unknown", "up", 0)}, got); diff != "" {
+	if diff := cmp.Diff([]store.StatusChange{change(a.ID, "unknown", "up", 0)}, got, ignoreVersion); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
 	}
 	var n int

@@ -38,22 +38,27 @@ type Status struct {
 	LossPct    *float64   `json:"loss_pct"`
 	LastSeen   *time.Time `json:"last_seen"`
 	LastChange time.Time  `json:"last_change"`
+	// Version grows with every status change of the device (one sequence for all devices): of
+	// two states of a device, the one with the higher version is the newer.
+	Version int64 `json:"version"`
 }
 
 // DeviceWithStatus is a device and its latest status, as the device lists return it.
 type DeviceWithStatus struct {
 	Device
 	Status
+	// BlockedBy is the id of the topmost down ancestor of the device, or nil (see blocked.go).
+	BlockedBy *int64 `json:"blocked_by"`
 }
 
 const statusCols = `coalesce(s.status,'unknown'), s.rtt_min_ms, s.rtt_avg_ms, s.rtt_max_ms, s.jitter_ms,
-	s.loss_pct, s.last_seen, coalesce(s.last_change, d.created_at)`
+	s.loss_pct, s.last_seen, coalesce(s.last_change, d.created_at), coalesce(s.version, 0)`
 
 func scanDeviceStatus(row pgx.Row) (DeviceWithStatus, error) {
 	var ds DeviceWithStatus
 	st := &ds.Status
 	d, err := scanDevice(row, &st.Status, &st.RTTMinMS, &st.RTTAvgMS, &st.RTTMaxMS, &st.JitterMS,
-		&st.LossPct, &st.LastSeen, &st.LastChange)
+		&st.LossPct, &st.LastSeen, &st.LastChange, &st.Version)
 	ds.Device = d
 	if st.LastSeen != nil {
 		t := st.LastSeen.UTC()
@@ -134,6 +139,9 @@ func (s *Store) ListDevices(ctx context.Context, f DeviceFilter) ([]DeviceWithSt
 		out = out[:f.Limit]
 		next = out[len(out)-1].ID
 	}
+	if err := s.setBlockedBy(ctx, out); err != nil {
+		return nil, 0, err
+	}
 	return out, next, nil
 }
 
@@ -149,24 +157,35 @@ func (s *Store) DeviceWithStatusByID(ctx context.Context, id int64) (DeviceWithS
 	defer cancel()
 	ds, err := scanDeviceStatus(s.pool.QueryRow(ctx, `SELECT `+deviceCols+`, `+statusCols+`
 		FROM devices d LEFT JOIN device_status s ON s.device_id = d.id WHERE d.id = $1`, id))
-	return ds, mapErr(err, fmt.Sprintf("read device %d", id))
+	if err != nil {
+		return ds, mapErr(err, fmt.Sprintf("read device %d", id))
+	}
+	list := []DeviceWithStatus{ds}
+	if err := s.setBlockedBy(ctx, list); err != nil {
+		return ds, err
+	}
+	return list[0], nil
 }
 
 // StandaloneRow is one device of the standalone list: the SPEC's compact shape.
 type StandaloneRow struct {
-	ID         int64      `json:"id"`
-	Name       string     `json:"name"`
-	IP         string     `json:"ip"`
-	Branch     string     `json:"branch"`
-	Region     string     `json:"region"`
-	Type       string     `json:"type"`
-	ParentID   *int64     `json:"parent_id"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	IP       string `json:"ip"`
+	Branch   string `json:"branch"`
+	Region   string `json:"region"`
+	Type     string `json:"type"`
+	ParentID *int64 `json:"parent_id"`
+	// BlockedBy is the id of the topmost down ancestor, or nil (see blocked.go).
+	BlockedBy  *int64     `json:"blocked_by"`
 	Status     string     `json:"status"`
 	RTTMS      *float64   `json:"rtt_ms"`
 	LossPct    *float64   `json:"loss_pct"`
 	JitterMS   *float64   `json:"jitter_ms"`
 	LastSeen   *time.Time `json:"last_seen"`
 	LastChange time.Time  `json:"last_change"`
+	// Version is the status version (see Status.Version).
+	Version int64 `json:"version"`
 }
 
 // StandaloneList returns every device with its latest status in one query (no history scan).
@@ -176,7 +195,7 @@ func (s *Store) StandaloneList(ctx context.Context) ([]StandaloneRow, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT d.id, d.name, host(d.ip), d.branch, d.region, d.type, d.parent_id,
 			coalesce(s.status,'unknown'), s.rtt_avg_ms, s.loss_pct, s.jitter_ms, s.last_seen,
-			coalesce(s.last_change, d.created_at)
+			coalesce(s.last_change, d.created_at), coalesce(s.version, 0)
 		FROM devices d LEFT JOIN device_status s ON s.device_id = d.id ORDER BY d.id`)
 	if err != nil {
 		return nil, fmt.Errorf("standalone list: %w", err)
@@ -186,7 +205,7 @@ func (s *Store) StandaloneList(ctx context.Context) ([]StandaloneRow, error) {
 	for rows.Next() {
 		var r StandaloneRow
 		if err := rows.Scan(&r.ID, &r.Name, &r.IP, &r.Branch, &r.Region, &r.Type, &r.ParentID, &r.Status,
-			&r.RTTMS, &r.LossPct, &r.JitterMS, &r.LastSeen, &r.LastChange); err != nil {
+			&r.RTTMS, &r.LossPct, &r.JitterMS, &r.LastSeen, &r.LastChange, &r.Version); err != nil {
 			return nil, fmt.Errorf("standalone list: %w", err)
 		}
 		if r.LastSeen != nil {
@@ -196,7 +215,11 @@ func (s *Store) StandaloneList(ctx context.Context) ([]StandaloneRow, error) {
 		r.LastChange = r.LastChange.UTC()
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("standalone list: %w", err)
+	}
+	setStandaloneBlocked(out)
+	return out, nil
 }
 
 // Event is one recorded state change of a device.

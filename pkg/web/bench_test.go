@@ -20,10 +20,16 @@ import (
 // the time from navigation start to the overview fully drawn with live data — the fleet, health
 // and alerts loaded and the event stream open, which the page marks with
 // performance.mark('wardops-rendered') — and the bytes transferred for it. Run it with
-// scripts/bench-ui.sh (go tool task bench:ui).
+// scripts/bench-ui.sh (go tool task bench:ui). The alerts=5000 cases add 5,000 firing alerts
+// (issue 14): the problem list loads every open alert, folds and sorts them, and the tiles take
+// them into account.
 func BenchmarkOverviewRender(b *testing.B) {
-	for _, n := range []int{875, 10000} {
-		b.Run(fmt.Sprintf("devices=%d", n), func(b *testing.B) { benchOverview(b, n) })
+	for _, c := range []struct{ devices, alerts int }{{875, 0}, {10000, 0}, {875, 5000}, {10000, 5000}} {
+		name := fmt.Sprintf("devices=%d", c.devices)
+		if c.alerts > 0 {
+			name += fmt.Sprintf(",alerts=%d", c.alerts)
+		}
+		b.Run(name, func(b *testing.B) { benchOverview(b, c.devices, c.alerts) })
 	}
 }
 
@@ -48,9 +54,10 @@ const statsJS = `(() => {
 		devices: Number(document.querySelector('#counts [data-status="total"] .count-n').textContent.replace(/\D/g, ''))};
 })()`
 
-func benchOverview(b *testing.B, n int) {
+func benchOverview(b *testing.B, n, alerts int) {
 	sys := harness.Start(b, harness.Options{NoScheduler: true})
 	seedFleet(b, sys, n)
+	seedAlerts(b, sys, alerts)
 	f := startFront(b, sys, nil)
 	br := newBrowser(b)
 	ctx := br.ctx
@@ -80,6 +87,10 @@ func benchOverview(b *testing.B, n int) {
 	b.ReportMetric(best, "ms-best/render")
 	b.ReportMetric(sum.Transferred/float64(b.N), "B-transferred/op")
 	b.ReportMetric(sum.Decoded/float64(b.N), "B-decoded/op")
+	if alerts > 0 {
+		br.shot(ctx, fmt.Sprintf("bench-overview-%d-alerts-%d", n, alerts))
+		return
+	}
 	br.shot(ctx, fmt.Sprintf("bench-overview-%d", n))
 }
 
@@ -112,4 +123,22 @@ func seedFleet(tb testing.TB, sys *harness.System, n int) {
 			rtt_max_ms = excluded.rtt_max_ms, jitter_ms = excluded.jitter_ms, loss_pct = excluded.loss_pct, last_seen = excluded.last_seen,
 			last_change = excluded.last_change, last_slot = excluded.last_slot`)
 	testenv.Must(tb, "seed status", err)
+}
+
+// seedAlerts writes n firing alerts as the evaluator would leave them: interface-down alerts of
+// the first n/10 devices, 10 each (folded into one row per device), 1 in 500 critical, 1 in 5
+// minor, the rest major.
+func seedAlerts(tb testing.TB, sys *harness.System, n int) {
+	tb.Helper()
+	if n == 0 {
+		return
+	}
+	_, err := sys.Store.Pool().Exec(testenv.Ctx(tb, time.Minute), `
+		INSERT INTO alerts (rule_id, rule_name, kind, device_id, device_name, subject, severity, state, summary, started_at, updated_at)
+		SELECT 1, 'interface down', 'if_down', d.id, d.name, 'Gi0/' || k, CASE WHEN i % 500 = 0 THEN 'critical' WHEN i % 5 = 0 THEN 'minor' ELSE 'major' END,
+			'firing', d.name || ' Gi0/' || k || ' down', now() - i * interval '1 second', now()
+		FROM generate_series(0, $1 - 1) i
+		CROSS JOIN LATERAL (SELECT i % 10 AS k) s
+		JOIN devices d ON d.id = (SELECT min(id) FROM devices) + i / 10`, n)
+	testenv.Must(tb, "seed alerts", err)
 }

@@ -1,32 +1,47 @@
-// Alerts: firing, acknowledged and resolved alerts; open incidents with the suppressed alerts
-// of the devices behind the failed parent folded under them; acknowledge and close with a
-// comment. Live alert events refresh the page.
+// Alerts: the problem list (problems.js, as on the overview, every row shown), firing,
+// acknowledged and resolved alerts; open incidents with the suppressed alerts of the devices
+// behind the failed parent folded under them; acknowledge and close with a comment. Live alert
+// events refresh the page. Filters (severity, branch, region, rule kind, text) and the sort are
+// in the URL (alertfilter.js); alerts can be acknowledged or closed in bulk with one comment, and
+// an incident as a whole (its root and the alerts under it).
 import * as api from './api.js';
+import * as af from './alertfilter.js';
 import * as alerts from './alertsapi.js';
+import * as problems from './problems.js';
 import {open as dialog} from './dialog.js';
 import {h, clear, fmtTime, ago, errorBox, debounce} from './dom.js';
 
 const TABS = [['firing', 'Firing'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved']];
 
 export async function mount(view, {app, query}) {
-  const page = new AlertsPage(view, app, query.get('state') || 'firing');
+  if (!app.fleet.loaded) await app.fleetReady.catch(() => {}); // branch and region come from the fleet
+  const page = new AlertsPage(view, app, query.get('state') || 'firing', af.fromQuery(query));
   await page.load();
   return page;
 }
 
 class AlertsPage {
-  constructor(view, app, state) {
+  constructor(view, app, state, filters) {
+    this.app = app;
+    this.f = filters;
+    this.selected = new Set(); // alert ids ticked for a bulk action
     this.state = TABS.some(([s]) => s === state) ? state : 'firing';
     this.tabs = h('div', {class: 'seg', role: 'tablist'}, TABS.map(([s, label]) =>
       h('button', {type: 'button', role: 'tab', dataset: {state: s}, class: s === this.state ? 'on' : '', onclick: () => this.setState(s)}, label)));
+    this.problems = new problems.ProblemList({limit: 1000, fleet: app.fleet, id: 'alerts-problems'});
+    this.probCard = h('section', {class: 'card', id: 'problems-card'}, h('h2', null, 'Problems'), this.problems.el);
     this.incEl = h('div', {id: 'incidents-list'});
     this.listEl = h('div', {id: 'alerts-list', class: 'alert-list'});
-    view.append(h('div', {class: 'alerts-page'}, h('div', {class: 'page-head'}, h('h1', null, 'Alerts'), this.tabs),
+    this.filterEl = h('div', {id: 'alert-filter-box'});
+    this.bulkEl = h('div', {class: 'row bulk', id: 'alert-bulk'});
+    view.append(h('div', {class: 'alerts-page'}, h('div', {class: 'page-head'}, h('h1', null, 'Alerts'), this.tabs), this.probCard,
       h('section', {class: 'card', id: 'incidents-card'}, h('h2', null, 'Open incidents'), this.incEl),
-      h('section', {class: 'card'}, this.listEl)));
+      h('section', {class: 'card'}, this.filterEl, this.bulkEl, this.listEl)));
+    this.refilter = debounce(() => { this.syncHash(); this.renderList(); }, 150);
     const refresh = debounce(() => this.load(), 400);
     app.alertListeners.add(refresh);
-    this.off = () => app.alertListeners.delete(refresh);
+    const unsub = app.fleet.subscribe(debounce(() => this.problems.update(), 300));
+    this.off = () => { app.alertListeners.delete(refresh); unsub(); };
   }
 
   unmount() { this.off(); }
@@ -34,14 +49,22 @@ class AlertsPage {
   setState(s) {
     this.state = s;
     for (const b of this.tabs.children) b.className = b.dataset.state === s ? 'on' : '';
-    history.replaceState(null, '', `#/alerts?state=${s}`);
+    this.selected.clear();
+    this.syncHash();
     this.load();
+  }
+
+  syncHash() {
+    history.replaceState(null, '', `#/alerts?${af.toQuery(this.state, this.f)}`);
   }
 
   async load() {
     try {
       const firingTab = this.state === 'firing';
-      const [inc, res] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list({state: this.state, limit: 500})]);
+      const [inc, res, prob] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list({state: this.state, limit: 500}),
+        firingTab ? problems.load() : null]);
+      this.probCard.hidden = !firingTab || prob === null;
+      if (prob) this.problems.update(prob);
       if (res === null) {
         clear(this.listEl).append(h('p', {class: 'muted', id: 'alerts-unavailable'}, 'Alerting is not available on this API yet: the alert routes are not registered.'));
         document.getElementById('incidents-card').hidden = true;
@@ -52,12 +75,62 @@ class AlertsPage {
       document.getElementById('incidents-card').hidden = !firingTab;
       if (firingTab) this.renderIncidents(incidents, list);
       const shown = new Set(incidents.map((i) => i.id));
-      const rest = list.filter((a) => !(firingTab && a.incident_id && shown.has(a.incident_id)));
-      clear(this.listEl).append(h('h2', null, firingTab ? 'Other firing alerts' : `${this.state[0].toUpperCase()}${this.state.slice(1)} alerts`),
-        ...(rest.length ? rest.map((a) => this.alertRow(a)) : [h('p', {class: 'muted'}, `No ${firingTab ? 'other firing' : this.state} alerts.`)]));
+      this.rest = list.filter((a) => !(firingTab && a.incident_id && shown.has(a.incident_id)));
+      const kinds = [...new Set(list.map((a) => a.kind))].sort();
+      this.filterEl.replaceChildren(af.bar(this.f, this.app.fleet, kinds, () => this.refilter()));
+      this.renderList();
     } catch (e) {
       clear(this.listEl).append(errorBox(`Alerts could not be loaded: ${e.message}`));
     }
+  }
+
+  // renderList draws the filtered, sorted alerts with a tick box each and the bulk actions.
+  renderList() {
+    const firingTab = this.state === 'firing';
+    const rows = af.apply(this.rest || [], this.f, this.app.fleet);
+    const ids = new Set(rows.map((a) => a.id));
+    for (const id of this.selected) if (!ids.has(id)) this.selected.delete(id); // only what is shown
+    this.shown = rows;
+    const title = firingTab ? 'Other firing alerts' : `${this.state[0].toUpperCase()}${this.state.slice(1)} alerts`;
+    clear(this.listEl).append(h('h2', null, `${title} (${rows.length}${rows.length !== (this.rest || []).length ? ' of ' + this.rest.length : ''})`),
+      ...(rows.length ? rows.map((a) => this.alertRow(a, true)) : [h('p', {class: 'muted'}, `No ${firingTab ? 'other firing' : this.state} alerts${rows.length !== (this.rest || []).length ? ' match the filters' : ''}.`)]));
+    this.renderBulk();
+  }
+
+  renderBulk() {
+    if (!api.can('operator') || this.state === 'resolved') { this.bulkEl.hidden = true; return; }
+    this.bulkEl.hidden = false;
+    const n = this.selected.size;
+    const all = h('input', {type: 'checkbox', id: 'bulk-all', 'aria-label': 'Select every alert shown', onchange: (e) => {
+      for (const a of this.shown) if (e.target.checked) this.selected.add(a.id); else this.selected.delete(a.id);
+      this.renderList();
+    }});
+    all.checked = n > 0 && n === this.shown.length;
+    this.bulkEl.replaceChildren(...[h('label', {class: 'muted'}, all, ` ${n} selected`),
+      this.state === 'firing' ? h('button', {type: 'button', class: 'btn small', id: 'bulk-ack', disabled: n === 0, onclick: () => this.bulk('ack')}, 'Acknowledge selected') : null,
+      h('button', {type: 'button', class: 'btn small', id: 'bulk-close', disabled: n === 0, onclick: () => this.bulk('close')}, 'Close selected')].filter(Boolean));
+  }
+
+  // bulk acknowledges or closes every selected alert with one comment (one request each).
+  async bulk(kind) {
+    const list = this.shown.filter((a) => this.selected.has(a.id));
+    const ok = await dialog({
+      title: `${kind === 'ack' ? 'Acknowledge' : 'Close'} ${list.length} alert${list.length === 1 ? '' : 's'}`,
+      text: 'The one comment goes on each of them.', comment: true, expiry: kind === 'ack',
+      okText: kind === 'ack' ? 'Acknowledge all' : 'Close all',
+      action: ({comment, minutes}) => each(list, (a) => (kind === 'ack' ? alerts.ack(a.id, comment, minutes) : alerts.close(a.id, comment))),
+    });
+    if (ok) { this.selected.clear(); this.load(); }
+  }
+
+  // ackIncident acknowledges an incident as a whole: its root alert and the firing alerts under it.
+  async ackIncident(i) {
+    const res = await alerts.list({incident_id: i.id, limit: 1000});
+    const list = ((res && res.alerts) || []).filter((a) => a.state === 'firing');
+    const ok = await dialog({title: `Acknowledge incident: ${i.title}`, text: `${list.length} firing alert${list.length === 1 ? '' : 's'} of the incident, with one comment.`,
+      comment: true, expiry: true, okText: 'Acknowledge incident',
+      action: ({comment, minutes}) => each(list, (a) => alerts.ack(a.id, comment, minutes))});
+    if (ok) this.load();
   }
 
   // renderIncidents shows each open incident with its root alert (acknowledge/close act on it)
@@ -71,8 +144,9 @@ class AlertsPage {
       const children = h('div', {class: 'children'}, h('p', {class: 'muted'}, 'loading…'));
       const fold = h('details', {class: 'fold'}, h('summary', null, `${i.affected_count} suppressed alert${i.affected_count === 1 ? '' : 's'} of devices behind ${i.root_name}`), children);
       fold.addEventListener('toggle', () => { if (fold.open) this.loadChildren(i, children); }, {once: true});
+      const ackAll = api.can('operator') ? h('button', {type: 'button', class: 'btn small', dataset: {act: 'ack-incident'}, onclick: () => this.ackIncident(i)}, 'Acknowledge incident') : null;
       this.incEl.append(h('div', {class: 'incident-box', dataset: {incident: i.id}},
-        h('div', {class: 'inc-head'}, h('b', null, i.title), ' ', h('span', {class: 'muted'}, `opened ${ago(i.opened_at)}${i.branch ? ' · branch ' + i.branch : ''}`)),
+        h('div', {class: 'inc-head'}, h('b', null, i.title), ' ', h('span', {class: 'muted'}, `opened ${ago(i.opened_at)}${i.branch ? ' · branch ' + i.branch : ''}`), ' ', ackAll),
         root ? this.alertRow(root) : h('p', {class: 'muted'}, 'The root alert is not firing (acknowledged or resolved).'), fold));
     }
   }
@@ -87,17 +161,25 @@ class AlertsPage {
     }
   }
 
-  alertRow(a) {
+  alertRow(a, selectable) {
     const acts = h('span', {class: 'actions'});
+    let tick = h('span');
+    if (selectable && api.can('operator') && a.state !== 'resolved') {
+      tick = h('input', {type: 'checkbox', class: 'pick', 'aria-label': 'Select', dataset: {alert: a.id}, onchange: (e) => {
+        if (e.target.checked) this.selected.add(a.id); else this.selected.delete(a.id);
+        this.renderBulk();
+      }});
+      tick.checked = this.selected.has(a.id);
+    }
     if (api.can('operator') && a.state === 'firing') {
       acts.append(h('button', {type: 'button', class: 'btn small', dataset: {act: 'ack'}, onclick: () => this.act(a, 'ack')}, 'Acknowledge'));
     }
     if (api.can('operator') && a.state !== 'resolved') {
       acts.append(h('button', {type: 'button', class: 'btn small', dataset: {act: 'close'}, onclick: () => this.act(a, 'close')}, 'Close'));
     }
-    const who = a.acked_by ? h('span', {class: 'muted'}, `acknowledged by ${a.acked_by}${a.ack_comment ? ': “' + a.ack_comment + '”' : ''}`) : null;
+    const who = a.acked_by ? h('span', {class: 'muted ack-who'}, `acknowledged by ${a.acked_by}${a.acked_at ? ' at ' + fmtTime(a.acked_at) : ''}${a.state === 'acknowledged' ? (a.ack_expires_at ? ' until ' + fmtTime(a.ack_expires_at) : ' until it resolves') : ''}${a.ack_comment ? ': “' + a.ack_comment + '”' : ''}`) : null;
     const closed = a.closed_by ? h('span', {class: 'muted'}, `closed by ${a.closed_by}${a.close_comment ? ': “' + a.close_comment + '”' : ''}`) : null;
-    return h('div', {class: `alert-row sev-${a.severity}`, dataset: {alert: a.id, state: a.state}},
+    return h('div', {class: `alert-row sev-${a.severity}`, dataset: {alert: a.id, state: a.state}}, tick,
       h('span', {class: `sev sev-${a.severity}`}, a.severity),
       h('span', {class: `state state-${a.state}`}, a.flapping ? `${a.state}, flapping` : a.state),
       h('span', {class: 'alert-main'}, h('b', null, a.summary || a.rule), ' ',
@@ -116,4 +198,17 @@ class AlertsPage {
     });
     if (ok) this.load();
   }
+}
+
+// each runs fn over list, four at a time, and fails with the first error (after all ran).
+async function each(list, fn) {
+  let i = 0, first = null;
+  const worker = async () => {
+    while (i < list.length) {
+      const a = list[i++];
+      try { await fn(a); } catch (e) { first = first || e; }
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  if (first) throw first;
 }

@@ -61,6 +61,7 @@ async function decode(resp, opts) {
     if (resp.status === 401 && !opts.quiet401) session.onUnauthorized(err);
     throw err;
   }
+  if (opts.onResponse) opts.onResponse(resp, data);
   return data;
 }
 
@@ -131,7 +132,11 @@ export function can(role) {
 
 // Device and fleet endpoints.
 export const devices = {
-  all: (opts) => get('/devices/standalone/list', opts),
+  // all resolves to the standalone list; its age_s is the HTTP Age of the answer (the API
+  // serves it from a cache up to 30 s old while it builds a newer one).
+  all: (opts = {}) => get('/devices/standalone/list', {...opts, onResponse: (resp, data) => {
+    if (data && typeof data === 'object') data.age_s = Number(resp.headers.get('Age')) || 0;
+  }}),
   one: (id) => get(`/devices/${id}`),
   create: (body) => post('/devices', body),
   update: (id, body) => patch(`/devices/${id}`, body),

@@ -22,7 +22,9 @@ class DevicePage {
     this.id = id;
     this.range = RANGES[range] ? range : '1h';
     this.unsub = app.fleet.subscribe((ev) => {
-      if (ev.type === 'status' && ev.device.id === this.id) { this.setStatus(ev.device.status); this.loadEvents(); }
+      if (!this.badge) return;
+      this.setStatus(); // a parent's change can make this device unreachable, or reachable again
+      if (ev.type === 'status' && ev.device.id === this.id) this.loadEvents();
     });
   }
 
@@ -37,7 +39,8 @@ class DevicePage {
       return;
     }
     this.d = d;
-    this.badge = h('span', {id: 'dev-status'}, statusBadge(d.status));
+    this.badge = h('span', {id: 'dev-status'});
+    this.setStatus();
     this.chartsEl = h('div', {class: 'charts', id: 'charts'});
     this.snmpEl = h('div', {class: 'charts', id: 'snmp-charts'});
     this.eventsEl = h('ol', {class: 'timeline', id: 'events'});
@@ -46,7 +49,7 @@ class DevicePage {
       h('button', {type: 'button', class: r === this.range ? 'on' : '', dataset: {range: r}, onclick: () => this.setRange(r)}, r)));
     this.view.append(h('div', {class: 'device-page'},
       h('div', {class: 'page-head'}, h('h1', null, d.name), this.badge, h('span', {class: 'spacer'}), this.actions()),
-      h('div', {class: 'grid2'}, section('Facts', facts(d)), section('Latest measurements', latest(d))),
+      h('div', {class: 'grid2'}, section('Facts', facts(d, this.app.fleet)), section('Latest measurements', latest(d))),
       h('section', {class: 'card'}, h('div', {class: 'card-head'}, h('h2', null, 'Reachability'), this.rangeBar), this.chartsEl),
       h('section', {class: 'card', id: 'snmp-card'}, h('h2', null, 'Interfaces and system (SNMP)'), this.ifTable = h('div', {id: 'interfaces'}), this.snmpEl),
       h('div', {class: 'grid2'}, section('Alerts', this.alertsEl), section('Events', this.eventsEl))));
@@ -63,8 +66,23 @@ class DevicePage {
     return out;
   }
 
-  setStatus(st) {
+  // setStatus shows the device's state from the live fleet (or the device API's answer when the
+  // fleet does not hold it): "Unreachable — behind <root>" with a link to the root, when it
+  // does not answer behind a down ancestor.
+  setStatus() {
+    const fleet = this.app.fleet;
+    const live = fleet.byId.get(this.id);
+    let st = live ? live.status : this.d.status;
+    let root = null;
+    if (live) {
+      if (fleet.state(live) === 'unreachable') root = fleet.blockedBy(live);
+    } else if (this.d.blocked_by != null && (st === 'down' || st === 'unknown')) {
+      root = {id: this.d.blocked_by, name: `device ${this.d.blocked_by}`};
+    }
+    if (root) st = 'unreachable';
+    this.badge.dataset.state = st;
     this.badge.replaceChildren(statusBadge(st));
+    if (root) this.badge.append(h('span', {class: 'behind', id: 'dev-behind'}, ' — behind ', h('a', {href: `#/devices/${root.id}`}, root.name)));
   }
 
   setRange(r) {
@@ -195,10 +213,11 @@ function pingResult(r) {
   return JSON.stringify(r).slice(0, 120);
 }
 
-function facts(d) {
+function facts(d, fleet) {
+  const parent = d.parent_id ? fleet.byId.get(d.parent_id) : null;
   const labels = Object.entries(d.labels || {}).map(([k, v]) => `${k}=${v}`).join(', ');
   const rows = [['IP', d.ip], ['Branch', d.branch], ['Region', d.region], ['Type', d.type], ['Vendor', d.vendor],
-    ['Parent', d.parent_id ? h('a', {href: `#/devices/${d.parent_id}`}, `device ${d.parent_id}`) : '–'],
+    ['Parent', d.parent_id ? h('a', {href: `#/devices/${d.parent_id}`}, parent ? parent.name : `device ${d.parent_id}`) : '–'],
     ['Profile', d.profile_id ?? 'default'], ['Labels', labels || '–'], ['Monitoring', d.enabled ? 'enabled' : 'disabled'],
     ['Created', fmtTime(d.created_at)]];
   return dl(rows);

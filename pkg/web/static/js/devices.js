@@ -146,21 +146,28 @@ class DevicesPage {
       if (i >= need || !d) { slot.el.hidden = true; slot.id = 0; continue; }
       slot.el.hidden = false;
       slot.el.style.transform = `translateY(${(first + i) * ROW}px)`;
-      const ver = `${d.status}|${d.rtt_ms}|${d.loss_pct}|${d.last_change}`;
-      if (force || slot.id !== d.id || slot.v !== ver) fillRow(slot.el, d);
+      const fleet = this.app.fleet;
+      const behind = fleet.state(d) === 'unreachable' ? fleet.blockedBy(d) : null;
+      const ver = `${d.status}|${behind ? behind.id : ''}|${d.rtt_ms}|${d.loss_pct}|${d.last_change}`;
+      if (force || slot.id !== d.id || slot.v !== ver) fillRow(slot.el, d, behind);
       slot.id = d.id;
       slot.v = ver;
     }
   }
 }
 
-function fillRow(el, d) {
+// fillRow draws a device row; behind is the down root of an unreachable device (fleet.blockedBy)
+// or null. The row is a link to the device, so the root is named here and linked on its page.
+function fillRow(el, d, behind) {
   el.href = `#/devices/${d.id}`;
   el.dataset.id = d.id;
   el.dataset.status = d.status;
-  el.className = `vrow st-${d.status}`;
+  el.dataset.state = behind ? 'unreachable' : d.status;
+  el.className = `vrow st-${behind ? 'unreachable' : d.status}`;
   const c = el.children;
-  c[0].replaceChildren(statusBadge(d.status));
+  c[0].replaceChildren(statusBadge(behind ? 'unreachable' : d.status));
+  c[0].title = behind ? `unreachable — behind ${behind.name}` : '';
+  if (behind) c[0].append(h('span', {class: 'behind'}, ` behind ${behind.name}`));
   c[1].textContent = d.name;
   c[2].textContent = d.ip;
   c[3].textContent = d.branch;

@@ -43,15 +43,20 @@ export function clear(el) {
   return el;
 }
 
-// STATUSES in the order the overview shows them; WORST ranks them for "worst inside".
+// STATUSES are the API's device statuses; SHOWN adds 'unreachable' (down or unknown behind a
+// down ancestor: fleet.state), in the order the overview counts them; WORST ranks them for
+// "worst inside".
 export const STATUSES = ['up', 'down', 'degraded', 'maintenance', 'unknown'];
-export const WORST = {up: 1, maintenance: 2, unknown: 3, degraded: 4, down: 5};
-export const STATUS_TEXT = {up: 'Up', down: 'Down', degraded: 'Degraded', maintenance: 'Maintenance', unknown: 'Unknown'};
+export const SHOWN = ['up', 'down', 'unreachable', 'degraded', 'maintenance', 'unknown'];
+export const WORST = {up: 1, maintenance: 2, unknown: 3, degraded: 4, unreachable: 5, down: 6};
+export const STATUS_TEXT = {up: 'Up', down: 'Down', unreachable: 'Unreachable', degraded: 'Degraded', maintenance: 'Maintenance', unknown: 'Unknown'};
 
-// Icon shapes differ by status (not only colour): check, cross, exclamation, wrench bars, question.
+// Icon shapes differ by status (not only colour): check, cross, dash in a diamond (unreachable),
+// exclamation, wrench bars, question.
 const ICON = {
   up: ['circle', 'M5 8.5l2 2 4-5'],
   down: ['octagon', 'M5.5 5.5l5 5M10.5 5.5l-5 5'],
+  unreachable: ['diamond', 'M5 8h6'],
   degraded: ['triangle', 'M8 5.5v3.5M8 11v.5'],
   maintenance: ['square', 'M5 5v6M8 5v6M11 5v6'],
   unknown: ['circle', 'M6.2 6.3a1.9 1.9 0 1 1 2.6 1.8c-.6.3-.8.7-.8 1.3M8 11.3v.2'],
@@ -60,6 +65,7 @@ const SHAPE = {
   circle: () => s('circle', {cx: 8, cy: 8, r: 7}),
   octagon: () => s('path', {d: 'M5 1h6l4 4v6l-4 4H5l-4-4V5z'}),
   triangle: () => s('path', {d: 'M8 1l7 13H1z'}),
+  diamond: () => s('path', {d: 'M8 .8L15.2 8 8 15.2.8 8z'}),
   square: () => s('rect', {x: 1, y: 1, width: 14, height: 14, rx: 2}),
 };
 

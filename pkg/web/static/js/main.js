@@ -245,8 +245,8 @@ async function boot() {
   app.early = api.devices.all({quiet401: true});
   app.early.catch(() => {});
   if (!location.hash || location.hash === '#/' || location.hash === '#/wall') {
-    app.earlyData = {health: api.health({quiet401: true}), incidents: alerts.incidents('open', 50, {quiet401: true}),
-      firing: alerts.list({state: 'firing', limit: 50}, {quiet401: true})};
+    app.earlyData = {health: api.health({quiet401: true}), incidents: alerts.incidents('open', 1000, {quiet401: true}),
+      alerts: alerts.list({state: 'open', limit: 1000}, {quiet401: true})};
     for (const p of Object.values(app.earlyData)) p.catch(() => {});
   }
   if (document.cookie.includes('wardops_csrf=')) startLive(); // probably signed in: connect now
