@@ -27,12 +27,12 @@ func (s *Server) alertRoutes() {
 		return
 	}
 	g := s.V1
-	g.GET("/alerts", s.listAlerts, s.viewer())
+	g.GET("/alerts", s.listAlerts, s.viewer(), s.gzip)
 	g.GET("/alerts/:id", s.getAlert, s.viewer())
 	g.POST("/alerts/:id/ack", s.ackAlert, s.operator())
 	g.POST("/alerts/:id/unack", s.unackAlert, s.operator())
 	g.POST("/alerts/:id/close", s.closeAlert, s.operator())
-	g.GET("/incidents", s.listIncidents, s.viewer())
+	g.GET("/incidents", s.listIncidents, s.viewer(), s.gzip)
 	g.GET("/incidents/:id", s.getIncident, s.viewer())
 	g.GET("/rules", s.listRules, s.viewer())
 	g.POST("/rules", s.createRule, s.admin())

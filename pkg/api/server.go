@@ -88,7 +88,12 @@ type Server struct {
 	closeOnce sync.Once
 	hub       *events.Hub
 	ownHub    bool // made by New, closed by CloseStreams
+	// gzip compresses the long list answers (devices, alerts, incidents) when accepted
+	gzip echo.MiddlewareFunc
 }
+
+// gzipMinLength: shorter answers are sent as they are (gzip would not pay for itself).
+const gzipMinLength = 1024
 
 // New builds the Echo app and registers the core routes.
 func New(p Params) *Server {
@@ -111,6 +116,8 @@ func New(p Params) *Server {
 	if s.hub == nil {
 		s.hub, s.ownHub = events.NewHub(events.HubParams{Redis: p.Redis, Logger: p.Logger, RevokedChannel: p.Auth.RevokedChannel()}), true
 	}
+	// long list answers (5,000 firing alerts are 2 MB of JSON) are gzipped for clients that accept it
+	s.gzip = middleware.GzipWithConfig(middleware.GzipConfig{MinLength: gzipMinLength})
 	s.V1 = e.Group("/api/v1")
 	s.routes()
 	p.Auth.Register(s.V1)
@@ -146,7 +153,7 @@ func (s *Server) routes() {
 	g := s.V1
 	g.GET("/health", s.health, s.Public())
 	g.GET("/openapi.yaml", s.openAPI, s.viewer())
-	g.GET("/devices", s.listDevices, s.viewer())
+	g.GET("/devices", s.listDevices, s.viewer(), s.gzip)
 	g.POST("/devices", s.createDevice, s.admin())
 	g.GET("/devices/standalone/list", s.standaloneList, s.viewer())
 	g.POST("/devices/import", s.importDevices, s.admin())
