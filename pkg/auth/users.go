@@ -150,9 +150,16 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) (store.User, error) 
 }
 
 // ThrottledError says sign-in is refused for RetryAfter because of earlier failures.
-type ThrottledError struct{ RetryAfter time.Duration }
+type ThrottledError struct {
+	RetryAfter time.Duration
+	// Busy says the address already has the most sign-ins in flight (admission), not failures.
+	Busy bool
+}
 
 func (e *ThrottledError) Error() string {
+	if e.Busy {
+		return fmt.Sprintf("other sign-ins from your address are in progress, retry in %s", e.RetryAfter.Round(time.Second))
+	}
 	return fmt.Sprintf("too many failed sign-ins, retry in %s", e.RetryAfter.Round(time.Second))
 }
 
@@ -188,7 +195,7 @@ func (v verified) needsTOTP() bool { return v.Source == store.SourceLocal && v.T
 func (s *Service) checkCredentials(ctx context.Context, username, password, addr string) (verified, error) {
 	name := NormalizeUsername(username)
 	if !s.admit.enter(addr) { // refused before any hashing or Redis work
-		return verified{}, &ThrottledError{RetryAfter: addrBusyRetry}
+		return verified{}, &ThrottledError{RetryAfter: addrBusyRetry, Busy: true}
 	}
 	defer s.admit.leave(addr)
 	wait, class, err := s.throttle.check(ctx, name, addr, s.now())
