@@ -162,7 +162,7 @@ func TestListCacheFreshForItsBuildTime(t *testing.T) {
 func BenchmarkScopedList(b *testing.B) {
 	rows := make([]store.StandaloneRow, 100_000)
 	for i := range rows {
-		rows[i] = store.StandaloneRow{ID: int64(i + 1), Name: fmt.Sprintf("dev-%06d", i), IP: "10.0.0.1",
+		rows[i] = store.StandaloneRow{ID: int64(i + 1), Name: fmt.Sprintf("dev-%06d", i), IP: "127.70.0.1",
 			Region: fmt.Sprintf("region-%d", i%10), Branch: fmt.Sprintf("BR-%04d", i%1000), Type: "router", Status: "up",
 			LastChange: time.Now()}
 	}

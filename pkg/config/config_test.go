@@ -165,7 +165,7 @@ func TestValuesAreRead(t *testing.T) {
 		"WARDOPS_METRICS_ADDR":           "off",
 		"WARDOPS_SHUTDOWN_TIMEOUT":       "40s",
 		"WARDOPS_PPROF":                  "true",
-		"WARDOPS_NOTIFY_ALLOW":           " 127.0.0.1:9000, 10.20.0.0/16 ,hooks.NOC.internal.,::1 ",
+		"WARDOPS_NOTIFY_ALLOW":           " 127.0.0.1:9000, 10.200.20.0/24 ,hooks.NOC.internal.,::1 ",
 	}
 	got, err := config.LoadWorker(env(m))
 	if err != nil {
@@ -178,7 +178,7 @@ func TestValuesAreRead(t *testing.T) {
 		Ping:        config.Ping{Interval: 10 * time.Second, Count: 5, Timeout: 2 * time.Second, Spacing: 20 * time.Millisecond, BatchSize: 250, Engine: "probing"},
 		SNMP:        defaultSNMP(),
 		Concurrency: 120, Queues: map[string]int{"critical": 9, "low": 2}, MetricsAddr: "off", ShutdownTimeout: 40 * time.Second, Pprof: true,
-		NotifyAllow: notify.AllowList{Prefixes: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("::1/128")},
+		NotifyAllow: notify.AllowList{Prefixes: []netip.Prefix{netip.MustParsePrefix("10.200.20.0/24"), netip.MustParsePrefix("::1/128")},
 			Hosts: []notify.HostPort{{Host: "127.0.0.1", Port: 9000}, {Host: "hooks.noc.internal"}}},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
@@ -214,7 +214,7 @@ func TestBadConfigFixtures(t *testing.T) {
 		{"bad_redis_url_scheme.env", "scheduler", `WARDOPS_REDIS_URL="http://127.0.0.1:6379/0": scheme must be one of redis, rediss, redis-sentinel`},
 		{"bad_secret_key.env", "worker", `WARDOPS_SECRET_KEY: secret key must be 32 bytes, written as base64 (44 characters) or hex (64 characters)`},
 		{"bad_tls_pair.env", "api", `WARDOPS_TLS_KEY_FILE: is required with its pair: set both WARDOPS_TLS_CERT_FILE and WARDOPS_TLS_KEY_FILE, or neither`},
-		{"bad_notify_allow.env", "worker", `WARDOPS_NOTIFY_ALLOW="10.20.0.0/16,10.1.2.0/33": "10.1.2.0/33" is not a CIDR, an address or host[:port]`},
+		{"bad_notify_allow.env", "worker", `WARDOPS_NOTIFY_ALLOW="10.200.20.0/24,10.200.2.0/33": "10.200.2.0/33" is not a CIDR, an address or host[:port]`},
 		{"bad_trusted_proxies.env", "api", `WARDOPS_TRUSTED_PROXIES="127.0.0.1,proxy.local": "proxy.local" is not an address or CIDR`},
 		{"bad_session_idle.env", "api", `WARDOPS_SESSION_IDLE="24h0m0s": must not exceed WARDOPS_SESSION_ABSOLUTE`},
 		{"bad_vm_url_scheme.env", "api", `WARDOPS_VM_URL="ftp://127.0.0.1:8428": scheme must be one of http, https`},

@@ -33,7 +33,7 @@ type AllowList struct {
 }
 
 // ParseAllowList reads a comma-separated list of CIDRs, addresses and host[:port] entries
-// ("10.20.0.0/16, 127.0.0.1:9000, hooks.noc.internal:8443"). Blank entries are skipped.
+// ("10.200.20.0/24, 127.0.0.1:9000, hooks.noc.internal:8443"). Blank entries are skipped.
 func ParseAllowList(s string) (AllowList, error) {
 	var a AllowList
 	for _, f := range strings.Split(s, ",") {

@@ -23,8 +23,8 @@ func TestDeliveryErrorsMigration(t *testing.T) {
 	cases := []struct{ old, want string }{
 		{"HTTP 500: SECRET body\nline two", "HTTP 500"},
 		{"telegram sendMessage: HTTP 400: Bad Request: chat not found", "telegram sendMessage: HTTP 400"},
-		{`post: Post "http://hooks.bank/x?token=SECRET": dial tcp 10.0.0.1:80: connect: connection refused`,
-			"post: Post [redacted url]: dial tcp 10.0.0.1:80: connect: connection refused"},
+		{`post: Post "http://hooks.bank/x?token=SECRET": dial tcp 10.200.0.1:80: connect: connection refused`,
+			"post: Post [redacted url]: dial tcp 10.200.0.1:80: connect: connection refused"},
 		{"HTTP 502 Bad Gateway", "HTTP 502 Bad Gateway"},
 		{"SMTP RCPT TO a@b.test: 550 no such user", "SMTP RCPT TO a@b.test: 550 no such user"},
 	}
