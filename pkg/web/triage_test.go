@@ -204,7 +204,7 @@ func TestProblemListNeverHidesACritical(t *testing.T) {
 				Visible: box.top >= 0 && box.bottom <= innerHeight};
 		})`)
 	}
-	for _, vp := range [][2]int64{{1440, 900}, {1920, 1080}} {
+	for _, vp := range [][2]int64{{390, 844}, {1440, 900}, {1920, 1080}} { // phone, desktop, room screen
 		x.view(ctx, "triage-overview", vp[0], vp[1])
 		got := rows()
 		if len(got) == 0 || got[0].Severity != "critical" || !strings.Contains(got[0].Text, "lab-dead-01") || !got[0].Visible {
