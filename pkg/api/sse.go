@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -100,11 +99,7 @@ func (s *Server) eventFilter(id auth.Identity) events.Filter {
 		return nil
 	}
 	s.places.warm()
-	keep := scopeFilter(id.Scope, s.places.lookup)
-	return func(ev events.Event) bool {
-		raw, err := json.Marshal(ev)
-		return err == nil && keep(raw)
-	}
+	return scopeFilter(id.Scope, s.places.lookup)
 }
 
 // streamRefused answers a Subscribe error: 429 at a cap, 503 when the hub has no Redis.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -17,30 +18,28 @@ type placeFunc func(id int64) (region, branch string, ok bool)
 // (data.device_id of "status" events, data.alert.device_id of "alert" events) must be in sc,
 // its region and branch found by place. An unlimited scope receives everything; a limited one
 // nothing it cannot place: system alerts (no device), unknown devices, other event types and
-// undecodable payloads (fail closed). It is the per-subscriber filter of the SSE stream.
-func scopeFilter(sc auth.Scope, place placeFunc) func(payload []byte) bool {
+// undecodable data (fail closed). It is the per-subscriber filter of the event hub, so it reads
+// only the event's data, which the hub has already split from the message.
+func scopeFilter(sc auth.Scope, place placeFunc) events.Filter {
 	if sc.All() {
-		return func([]byte) bool { return true }
+		return func(events.Event) bool { return true }
 	}
-	return func(payload []byte) bool {
-		var ev struct {
-			Type string `json:"type"`
-			Data struct {
+	return func(ev events.Event) bool {
+		var data struct {
+			DeviceID int64 `json:"device_id"`
+			Alert    struct {
 				DeviceID int64 `json:"device_id"`
-				Alert    struct {
-					DeviceID int64 `json:"device_id"`
-				} `json:"alert"`
-			} `json:"data"`
+			} `json:"alert"`
 		}
-		if json.Unmarshal(payload, &ev) != nil {
+		if json.Unmarshal(ev.Data, &data) != nil {
 			return false
 		}
 		var id int64
 		switch ev.Type {
 		case "status":
-			id = ev.Data.DeviceID
+			id = data.DeviceID
 		case "alert":
-			id = ev.Data.Alert.DeviceID
+			id = data.Alert.DeviceID
 		}
 		if id <= 0 {
 			return false

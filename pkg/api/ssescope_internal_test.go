@@ -1,13 +1,15 @@
 package api
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/events"
 )
 
-// TestScopeFilter decides events from their payload alone, as the SSE hub's per-subscriber
-// filter will.
+// TestScopeFilter decides events from their type and data alone, as the SSE hub's
+// per-subscriber filter.
 func TestScopeFilter(t *testing.T) {
 	places := map[int64][2]string{1: {"A", "A-1"}, 2: {"C", "B"}, 3: {"C", "C-1"}}
 	place := func(id int64) (string, string, bool) { p, ok := places[id]; return p[0], p[1], ok }
@@ -31,7 +33,8 @@ func TestScopeFilter(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := []byte(c.payload)
+			var p events.Event // what the hub hands each filter; undecodable: the zero event
+			_ = json.Unmarshal([]byte(c.payload), &p)
 			if got := []bool{regionA(p), branchB(p), all(p)}; got[0] != c.regionA || got[1] != c.branchB || !got[2] {
 				t.Errorf("region A, branch B, unscoped = %v, want %v, %v, true", got, c.regionA, c.branchB)
 			}

@@ -220,3 +220,18 @@ func (c *client) do(method, path string, body any) response {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// userNamed reads the user called name through GET /users as admin (the zero view when absent).
+func (f *fixture) userNamed(admin *client, name string) auth.UserView {
+	f.t.Helper()
+	var list struct {
+		Users []auth.UserView `json:"users"`
+	}
+	admin.do(http.MethodGet, "/api/v1/users", nil).decode(f.t, &list)
+	for _, u := range list.Users {
+		if u.Username == name {
+			return u
+		}
+	}
+	return auth.UserView{}
+}

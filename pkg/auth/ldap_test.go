@@ -121,16 +121,7 @@ func TestLDAPUserRow(t *testing.T) {
 	f, _ := newLDAPFixture(t)
 	f.ldapLogin("bob", testenv.LDAPPassword)
 	admin := f.login("admin")
-	var list struct {
-		Users []auth.UserView `json:"users"`
-	}
-	admin.do(http.MethodGet, "/api/v1/users", nil).decode(t, &list)
-	var bob auth.UserView
-	for _, u := range list.Users {
-		if u.Username == "bob" {
-			bob = u
-		}
-	}
+	bob := f.userNamed(admin, "bob")
 	if bob.ID == 0 || bob.Source != "ldap" || bob.Role != "operator" {
 		t.Fatalf("bob's row: %+v", bob)
 	}
@@ -253,16 +244,7 @@ func TestLDAPScopedGrant(t *testing.T) {
 		t.Fatalf("erin signed in as %s scoped %+v, want viewer scoped %+v", info.User.Role, info.User.Scope, want)
 	}
 	admin := f.login("admin")
-	var list struct {
-		Users []auth.UserView `json:"users"`
-	}
-	admin.do(http.MethodGet, "/api/v1/users", nil).decode(t, &list)
-	var erin auth.UserView
-	for _, u := range list.Users {
-		if u.Username == "erin" {
-			erin = u
-		}
-	}
+	erin := f.userNamed(admin, "erin")
 	if !erin.Scope.Equal(want) {
 		t.Errorf("erin's stored scope %+v, want %+v", erin.Scope, want)
 	}

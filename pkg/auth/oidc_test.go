@@ -139,16 +139,9 @@ func TestOIDCSignIn(t *testing.T) {
 		})
 	}
 	admin := x.login("admin")
-	var users struct{ Users []auth.UserView }
-	admin.do(http.MethodGet, "/api/v1/users", nil).decode(t, &users)
-	var vera auth.UserView
-	for _, u := range users.Users {
-		if u.Username == "vera" {
-			vera = u
-		}
-	}
+	vera := x.userNamed(admin, "vera")
 	if vera.ID == 0 || vera.Role != "viewer" {
-		t.Fatalf("vera not provisioned as a viewer: %+v", users.Users)
+		t.Fatalf("vera not provisioned as a viewer: %+v", vera)
 	}
 	r := admin.do(http.MethodPatch, "/api/v1/users/"+itoa(vera.ID), map[string]string{"password": "a brand new password"})
 	if r.status != http.StatusBadRequest || r.errCode() != "invalid_field" {
