@@ -130,29 +130,17 @@ func claimStrings(claims map[string]any, name string) []string {
 // and branches are the union of those of the values granting that role, unless one of them is
 // unscoped, which makes the grant unscoped. ok is false when no value is mapped.
 func resolveGrant(roles map[string]OIDCGrant, values []string) (g OIDCGrant, ok bool) {
-	var matched []OIDCGrant
+	var matched []Grant
 	for _, v := range values {
 		if m, found := roles[v]; found {
-			matched = append(matched, m)
-			if !ok || m.Role > g.Role {
-				g.Role, ok = m.Role, true
-			}
+			matched = append(matched, Grant{Group: v, Role: m.Role, Regions: m.Regions, Branches: m.Branches})
 		}
 	}
-	if !ok {
+	if len(matched) == 0 {
 		return OIDCGrant{}, false
 	}
-	var regions, branches []string
-	for _, m := range matched {
-		if m.Role != g.Role {
-			continue
-		}
-		if !m.Scoped() {
-			return OIDCGrant{Role: g.Role}, true
-		}
-		regions, branches = append(regions, m.Regions...), append(branches, m.Branches...)
-	}
-	return OIDCGrant{Role: g.Role, Regions: sortedUnique(regions), Branches: sortedUnique(branches)}, true
+	role, sc := effectiveGrant(matched) // the same fold as a directory user's groups
+	return OIDCGrant{Role: role, Regions: sortedUnique(sc.Regions), Branches: sortedUnique(sc.Branches)}, true
 }
 
 func sortedUnique(s []string) []string {
