@@ -165,6 +165,7 @@ func (s *Server) routes() {
 	g.POST("/devices/:id/ping", s.pingDevice, s.operator())
 	g.GET("/tasks/:queue/:id", s.getTask, s.viewer())
 	g.GET("/events", s.liveEvents, s.viewer())
+	g.GET("/timeline", s.timeline, s.viewer(), s.gzip)
 	s.snmpRoutes()
 	s.alertRoutes()
 	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger, reportScope), s.viewer())

@@ -27,6 +27,8 @@ const CLIUsage = `usage:
   api user enable NAME
   api user list
   api token create --name NAME --role ROLE [--user NAME] [--expires-in-days N]
+  api token create --display --name NAME [--user NAME] [--expires-in-days N]
+                                   (a wall screen's sign-in: viewer, no expiry unless given)
   api token list
   api token revoke ID
 Passwords are read from the environment variable named by --password-env, or from stdin (one
@@ -218,28 +220,45 @@ func cliTokenCreate(ctx context.Context, svc *Service, args []string, stdout io.
 	name := fs.String("name", "", "what the token is for")
 	roleName := fs.String("role", "", "viewer, operator or admin")
 	owner := fs.String("user", BootstrapUsername, "the user the token acts as")
-	days := fs.Int("expires-in-days", int(DefaultTokenLifetime/(24*time.Hour)), "lifetime in days (1-3650)")
+	days := fs.Int("expires-in-days", 0, fmt.Sprintf("lifetime in days (1-3650; default %d, a display token none)", int(DefaultTokenLifetime/(24*time.Hour))))
+	display := fs.Bool("display", false, "a display token: signs a wall screen in (viewer, wall only)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *name == "" {
-		return fmt.Errorf("%w: token create needs --name and --role", ErrUsage)
+		return fmt.Errorf("%w: token create needs --name and --role (or --display)", ErrUsage)
+	}
+	if *display && *roleName == "" {
+		*roleName = RoleViewer.String()
 	}
 	role, err := ParseRole(*roleName)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	if *days < 1 || *days > 3650 {
+	if *days == 0 && !*display {
+		*days = int(DefaultTokenLifetime / (24 * time.Hour))
+	}
+	if *days < 0 || *days > 3650 || (*days == 0 && !*display) {
 		return fmt.Errorf("%w: --expires-in-days must be 1 to 3650", ErrUsage)
+	}
+	var expires time.Time
+	if *days > 0 {
+		expires = svc.now().Add(time.Duration(*days) * 24 * time.Hour)
 	}
 	u, err := svc.store.UserByName(ctx, NormalizeUsername(*owner))
 	if err != nil {
 		return fmt.Errorf("create token: user %s: %w", *owner, err)
 	}
-	secret, t, err := svc.CreateToken(ctx, NewToken{Name: *name, UserID: u.ID, Role: role,
-		ExpiresAt: svc.now().Add(time.Duration(*days) * 24 * time.Hour)})
+	secret, t, err := svc.CreateToken(ctx, NewToken{Name: *name, UserID: u.ID, Role: role, ExpiresAt: expires, Display: *display})
 	if err != nil {
 		return fmt.Errorf("create token: %w", err)
 	}
-	_, err = fmt.Fprintf(stdout, "token %d %q (role %s, user %s, expires %s); the secret is shown only now:\n%s\n",
-		t.ID, t.Name, t.Role, t.Username, t.ExpiresAt.Format(time.RFC3339), secret)
+	exp := "never"
+	if t.ExpiresAt != nil {
+		exp = t.ExpiresAt.Format(time.RFC3339)
+	}
+	_, err = fmt.Fprintf(stdout, "%s token %d %q (role %s, user %s, expires %s); the secret is shown only now:\n%s\n",
+		t.Purpose, t.ID, t.Name, t.Role, t.Username, exp, secret)
+	if err == nil && *display {
+		_, err = fmt.Fprintf(stdout, "open the wall screen at http://<api-host>:5001/#/wall?display=%s\n", secret)
+	}
 	return err
 }
 
@@ -249,14 +268,14 @@ func cliTokenList(ctx context.Context, svc *Service, stdout io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tUSER\tROLE\tPREFIX\tEXPIRES\tACTIVE")
+	fmt.Fprintln(tw, "ID\tNAME\tPURPOSE\tUSER\tROLE\tPREFIX\tEXPIRES\tACTIVE")
 	for _, t := range tokens {
 		v := tokenView(t, svc.now())
 		exp := "-"
 		if t.ExpiresAt != nil {
 			exp = t.ExpiresAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s…\t%s\t%t\n", t.ID, t.Name, t.Username, t.Role, t.Prefix, exp, v.Active)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s…\t%s\t%t\n", t.ID, t.Name, t.Purpose, t.Username, t.Role, t.Prefix, exp, v.Active)
 	}
 	return tw.Flush()
 }

@@ -66,6 +66,9 @@ func TestRunCLI(t *testing.T) {
 		{"scope", "", []string{"user", "scope", "opal", "--regions", " North ,South,North", "--branches", "BR-9"}, `scope of opal is now regions North,South; branches BR-9`, nil},
 		{"add scoped", "piped user password\n", []string{"user", "add", "vic", "--branches", "BR-1"}, `user vic .* role viewer, scope branches BR-1`, nil},
 		{"token", "", []string{"token", "create", "--name", "ci", "--role", "viewer", "--user", "root", "--expires-in-days", "7"}, `(?s)token \d+ "ci" \(role viewer, user root.*\nwdo_[A-Za-z0-9_-]{43}\n`, nil},
+		{"display token", "", []string{"token", "create", "--display", "--name", "wall-1", "--user", "root"},
+			`(?s)display token \d+ "wall-1" \(role viewer, user root, expires never\).*\nwdo_[A-Za-z0-9_-]{43}\nopen the wall screen at \S+#/wall\?display=wdo_`, nil},
+		{"display token not admin", "", []string{"token", "create", "--display", "--name", "wall-2", "--role", "admin", "--user", "root"}, ``, nil},
 		{"revoke", "", []string{"token", "revoke", "1"}, `token 1 revoked`, nil},
 		{"unknown", "", []string{"user", "frobnicate"}, ``, auth.ErrUsage},
 		{"bad role", "x\n", []string{"user", "add", "zed", "--role", "god"}, ``, auth.ErrUsage},
@@ -74,6 +77,13 @@ func TestRunCLI(t *testing.T) {
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			out, err := run(s.stdin, s.args...)
+			if s.name == "display token not admin" {
+				var ie *auth.InputError
+				if !errors.As(err, &ie) || ie.Field != "role" {
+					t.Errorf("err = %v, want an InputError on role", err)
+				}
+				return
+			}
 			if s.name == "missing env" {
 				if err == nil || !strings.Contains(err.Error(), "UNSET_VAR_X") {
 					t.Errorf("err = %v, want one naming the variable", err)

@@ -118,6 +118,7 @@ func (f *fixture) mountDummies() {
 	v1 := f.e.Group("/api/v1")
 	v1.GET("/health", ok, s.Public())
 	v1.GET("/devices", ok, s.Require(auth.RoleViewer))
+	v1.GET("/devices/standalone/list", ok, s.Require(auth.RoleViewer))
 	v1.POST("/devices", ok, s.Require(auth.RoleAdmin))
 	v1.POST("/alerts/:id/ack", ok, s.Require(auth.RoleOperator))
 	v1.GET("/unguarded", ok)

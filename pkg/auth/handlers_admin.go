@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/httpsec"
+	"github.com/wardops/wardops/pkg/store"
 )
 
 // maxTokenLifetime caps an API token's expiry.
@@ -143,6 +144,9 @@ type createTokenRequest struct {
 	UserID int64  `json:"user_id"`
 	// ExpiresAt is RFC 3339; empty means DefaultTokenLifetime from now.
 	ExpiresAt string `json:"expires_at"`
+	// Purpose is "api" (default) or "display": a viewer token that signs a wall screen in
+	// (POST /auth/display) and never expires unless expires_at is given.
+	Purpose string `json:"purpose"`
 }
 
 // CreatedToken is the answer to POST /tokens: the only time the secret is shown.
@@ -160,7 +164,10 @@ func (s *Service) handleCreateToken(c *echo.Context) error {
 	if err != nil {
 		return writeError(c, http.StatusBadRequest, "invalid_field", err.Error(), "role")
 	}
-	nt := NewToken{Name: req.Name, Role: role, UserID: req.UserID}
+	nt := NewToken{Name: req.Name, Role: role, UserID: req.UserID, Display: req.Purpose == store.TokenPurposeDisplay}
+	if req.Purpose != "" && req.Purpose != store.TokenPurposeAPI && !nt.Display {
+		return writeError(c, http.StatusBadRequest, "invalid_field", "purpose must be api or display", "purpose")
+	}
 	if nt.UserID == 0 {
 		me, _ := Principal(c)
 		nt.UserID = me.UserID

@@ -43,6 +43,7 @@ func (s *Service) Register(g *echo.Group) {
 	g.GET("/auth/me", s.handleMe, s.Require(RoleViewer))
 	g.POST("/auth/password", s.handlePassword, s.Require(RoleViewer))
 	g.POST("/auth/login/totp", s.handleLoginTOTP, s.Public())
+	g.POST("/auth/display", s.handleDisplayLogin, s.Public())
 	g.POST("/auth/totp/enroll", s.handleTOTPEnroll, s.Require(RoleViewer))
 	g.POST("/auth/totp/confirm", s.handleTOTPConfirm, s.Require(RoleViewer))
 
@@ -73,6 +74,9 @@ type SessionInfo struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// IdleTimeoutSeconds is how long the session survives without a request.
 	IdleTimeoutSeconds int `json:"idle_timeout_seconds,omitempty"`
+	// Display: a wall screen signed in with a display token (it shows the wall only; no
+	// absolute expiry).
+	Display bool `json:"display,omitempty"`
 	// TOTPEnrollmentRequired: this session may only enrol in two-factor (and sign out).
 	TOTPEnrollmentRequired bool `json:"totp_enrollment_required,omitempty"`
 }
@@ -99,6 +103,9 @@ func (s *Service) sessionInfo(id Identity) SessionInfo {
 		d := id.session.data
 		exp := time.UnixMilli(d.Created).Add(s.p.SessionAbsolute).UTC()
 		info.CSRFToken, info.ExpiresAt = d.CSRF, &exp
+		if d.Display {
+			info.ExpiresAt, info.Display = nil, true
+		}
 		info.IdleTimeoutSeconds = int(s.p.SessionIdle.Seconds())
 		info.User.Source, info.User.TOTP, info.User.Grants = d.Source, d.TOTP, d.Grants
 		info.TOTPEnrollmentRequired = d.MustEnroll

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/store"
 )
@@ -51,6 +52,9 @@ func (s *Service) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if ok {
 			actor = audit.Actor{UserID: id.UserID, Name: id.Username, Via: id.Via, TokenID: id.TokenID, ClientIP: addr}
+			if id.Display && !DisplayAllows(RouteKey{Method: ri.Method, Path: ri.Path}, rule) {
+				return writeError(c, http.StatusForbidden, "display_only", "a display token shows the wall screen only", "")
+			}
 			if id.Via == audit.ViaSession && rule != AccessPublic {
 				if msg := csrfProblem(c, id.session.data.CSRF); msg != "" {
 					return writeError(c, http.StatusForbidden, "csrf_failed", msg, "")
@@ -95,8 +99,18 @@ func (s *Service) identify(c *echo.Context, addr netip.Addr) (Identity, bool, er
 		s.clearSessionCookies(c)
 		return Identity{}, false, nil
 	}
+	if ref.data.Display {
+		if _, _, err := s.liveDisplayToken(ctx, ref.data.TokenID); errors.Is(err, errBadToken) {
+			s.deleteSession(ctx, ref, events.ReasonRevoked)
+			s.clearSessionCookies(c)
+			return Identity{}, false, nil
+		} else if err != nil {
+			return Identity{}, false, err
+		}
+	}
 	d := ref.data
-	return Identity{UserID: d.UserID, Username: d.Username, Role: d.Role, Via: audit.ViaSession, Scope: d.Scope, session: &ref}, true, nil
+	return Identity{UserID: d.UserID, Username: d.Username, Role: d.Role, Via: audit.ViaSession, Scope: d.Scope,
+		TokenID: d.TokenID, Display: d.Display, session: &ref}, true, nil
 }
 
 // csrfProblem checks a cookie-authenticated request; it returns why it fails, or "".

@@ -22,6 +22,9 @@ type Identity struct {
 	// Scope limits the caller to part of the fleet (the user's; a token acts with its user's
 	// scope). The zero Scope is unlimited.
 	Scope Scope
+	// Display marks a wall screen signed in with a display token (TokenID names it): it may
+	// call the wall's reads only (DisplayAllows).
+	Display bool
 
 	session *sessionRef // set for Via == audit.ViaSession
 }

@@ -53,6 +53,10 @@ type session struct {
 	MustEnroll bool `json:"enrol,omitempty"`
 	// Scope is the user's scope at sign-in; a scope change ends the user's sessions.
 	Scope Scope `json:"scope"`
+	// Display marks a wall screen's session started with display token TokenID: no absolute
+	// lifetime (the idle one still holds), and the token is re-checked on every request.
+	Display bool  `json:"display,omitempty"`
+	TokenID int64 `json:"tid,omitempty"`
 }
 
 // sessionRefFor is the Redis key and public handle of session id: the handle is the SHA-256 of
@@ -100,6 +104,9 @@ func (s *Service) saveSession(ctx context.Context, ref sessionRef) error {
 		return fmt.Errorf("encode session: %w", err)
 	}
 	ttl := min(s.p.SessionIdle, time.Duration(ref.data.Created+s.p.SessionAbsolute.Milliseconds()-ref.data.Seen)*time.Millisecond)
+	if ref.data.Display {
+		ttl = s.p.SessionIdle
+	}
 	if err := s.rdb.Set(ctx, ref.key, b, max(ttl, time.Second)+time.Minute).Err(); err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
@@ -124,7 +131,8 @@ func (s *Service) loadSession(ctx context.Context, id string) (sessionRef, error
 		return ref, fmt.Errorf("decode session: %w", err)
 	}
 	now := s.now().UnixMilli()
-	if now-ref.data.Created >= s.p.SessionAbsolute.Milliseconds() || now-ref.data.Seen >= s.p.SessionIdle.Milliseconds() {
+	tooOld := now-ref.data.Created >= s.p.SessionAbsolute.Milliseconds() && !ref.data.Display
+	if tooOld || now-ref.data.Seen >= s.p.SessionIdle.Milliseconds() {
 		s.deleteSession(ctx, ref, events.ReasonExpired)
 		return ref, errNoSession
 	}

@@ -30,6 +30,9 @@ type NewToken struct {
 	Role   Role
 	// ExpiresAt is when it stops working (zero: now + DefaultTokenLifetime).
 	ExpiresAt time.Time
+	// Display makes a display token (a viewer bound to the wall screen, store.TokenPurposeDisplay):
+	// with a zero ExpiresAt it never expires, and it is revoked by hand.
+	Display bool
 }
 
 // CreateToken mints a token and stores its hash. The returned secret is the only copy: show
@@ -54,17 +57,26 @@ func (s *Service) CreateToken(ctx context.Context, nt NewToken) (string, store.A
 	if ownerRole, _ := ParseRole(owner.Role); nt.Role > ownerRole || owner.Disabled {
 		return "", store.APIToken{}, &InputError{Field: "role", Msg: "a token cannot exceed its user's role or belong to a disabled user"}
 	}
-	if nt.ExpiresAt.IsZero() {
+	if nt.Display && nt.Role != RoleViewer {
+		return "", store.APIToken{}, &InputError{Field: "role", Msg: "a display token is a viewer: it shows the wall screen only"}
+	}
+	if nt.ExpiresAt.IsZero() && !nt.Display {
 		nt.ExpiresAt = s.now().Add(DefaultTokenLifetime)
 	}
-	if !nt.ExpiresAt.After(s.now()) {
+	if !nt.ExpiresAt.IsZero() && !nt.ExpiresAt.After(s.now()) {
 		return "", store.APIToken{}, &InputError{Field: "expires_at", Msg: "expiry must be in the future"}
 	}
 	secret := audit.TokenPrefix + randomString(32)
 	hash := sha256.Sum256([]byte(secret))
-	exp := nt.ExpiresAt.UTC()
 	t := store.APIToken{Name: nt.Name, UserID: owner.ID, Role: nt.Role.String(), Prefix: secret[:len(audit.TokenPrefix)+6],
-		ExpiresAt: &exp}
+		Purpose: store.TokenPurposeAPI}
+	if !nt.ExpiresAt.IsZero() {
+		exp := nt.ExpiresAt.UTC()
+		t.ExpiresAt = &exp
+	}
+	if nt.Display {
+		t.Purpose = store.TokenPurposeDisplay
+	}
 	if p, ok := PrincipalFrom(ctx); ok {
 		t.CreatedBy = &p.UserID
 	}
@@ -120,7 +132,7 @@ func (s *Service) tokenIdentity(ctx context.Context, secret string, addr netip.A
 		s.log.WarnContext(ctx, "token use not recorded", "token_id", t.ID, "err", err)
 	}
 	return Identity{UserID: u.ID, Username: u.Username, Role: min(tokenRole, userRole), Via: audit.ViaToken, TokenID: t.ID,
-		Scope: scopeOf(u)}, nil
+		Scope: scopeOf(u), Display: t.Purpose == store.TokenPurposeDisplay}, nil
 }
 
 // InputError is a validation failure of one input field; the API answers it with 400, or 409

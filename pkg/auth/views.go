@@ -48,6 +48,8 @@ type TokenView struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	LastUsedIP *string    `json:"last_used_ip"`
+	// Purpose is "api" or "display" (a wall screen's sign-in).
+	Purpose string `json:"purpose"`
 	// Active is false once the token is revoked or expired.
 	Active bool `json:"active"`
 }
@@ -55,7 +57,7 @@ type TokenView struct {
 func tokenView(t store.APIToken, now time.Time) TokenView {
 	v := TokenView{ID: t.ID, Name: t.Name, UserID: t.UserID, Username: t.Username, Role: t.Role, Prefix: t.Prefix,
 		CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, RevokedAt: t.RevokedAt,
-		LastUsedAt: t.LastUsedAt}
+		LastUsedAt: t.LastUsedAt, Purpose: t.Purpose}
 	if t.LastUsedIP != nil {
 		ip := t.LastUsedIP.String()
 		v.LastUsedIP = &ip

@@ -24,15 +24,24 @@ type APIToken struct {
 	RevokedAt  *time.Time
 	LastUsedAt *time.Time
 	LastUsedIP *netip.Addr
+	// Purpose is TokenPurposeAPI or TokenPurposeDisplay (empty on create: API).
+	Purpose string
 }
 
+// Token purposes: an API token calls the API as its user; a display token only signs a wall
+// screen in (issue 14: an unattended room screen that does not expire each shift).
+const (
+	TokenPurposeAPI     = "api"
+	TokenPurposeDisplay = "display"
+)
+
 const authTokenCols = `t.id, t.name, t.user_id, u.username, t.role, t.prefix, t.created_by, t.created_at,
-	t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip`
+	t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, t.purpose`
 
 func authScanToken(row pgx.Row, extra ...any) (APIToken, error) {
 	var t APIToken
 	dest := append([]any{&t.ID, &t.Name, &t.UserID, &t.Username, &t.Role, &t.Prefix, &t.CreatedBy,
-		&t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt, &t.LastUsedIP}, extra...)
+		&t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt, &t.LastUsedIP, &t.Purpose}, extra...)
 	err := row.Scan(dest...)
 	t.CreatedAt = t.CreatedAt.UTC()
 	for _, p := range []**time.Time{&t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt} {
@@ -49,9 +58,12 @@ func (s *Store) CreateAPIToken(ctx context.Context, t APIToken, hash []byte) (AP
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO api_tokens (name, user_id, role, token_hash, prefix, created_by, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		t.Name, t.UserID, t.Role, hash, t.Prefix, t.CreatedBy, t.ExpiresAt).Scan(&id)
+	if t.Purpose == "" {
+		t.Purpose = TokenPurposeAPI
+	}
+	err := s.pool.QueryRow(ctx, `INSERT INTO api_tokens (name, user_id, role, token_hash, prefix, created_by, expires_at, purpose)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		t.Name, t.UserID, t.Role, hash, t.Prefix, t.CreatedBy, t.ExpiresAt, t.Purpose).Scan(&id)
 	if err != nil {
 		return APIToken{}, authErr(err, "create api token "+t.Name)
 	}

@@ -101,6 +101,17 @@ export async function login(username, password) {
   return session.info;
 }
 
+// displayLogin signs a wall screen in with a display token (POST /auth/display): the session
+// shows the wall only and does not expire each shift.
+export async function displayLogin(token) {
+  session.info = await post('/auth/display', {token}, {quiet401: true});
+  session.auth = 'on';
+  return session.info;
+}
+
+// isDisplay tells whether this is a wall screen signed in with a display token.
+export const isDisplay = () => !!(session.info && session.info.display);
+
 // loginCode is the second step: a TOTP code, or a recovery code when recovery is true.
 export async function loginCode(token, code, recovery) {
   const body = recovery ? {mfa_token: token, recovery_code: code} : {mfa_token: token, code};

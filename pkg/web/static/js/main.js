@@ -76,7 +76,7 @@ async function onLiveEnd() {
   try { who = await api.whoAmI(); } catch { who = 'error'; }
   if (who === 'login') {
     if (app.live) app.live.stop();
-    showLogin('Your session has ended; please sign in again.');
+    showLogin(endedMessage());
   } else if (app.live) {
     app.live.start();
   }
@@ -104,6 +104,7 @@ async function route() {
   const {parts, query} = parseHash();
   let name = parts[0] || '';
   if (mustEnrol() && name !== 'security') { location.hash = '#/security'; return; }
+  if (api.isDisplay() && name !== 'wall') { location.hash = '#/wall'; return; } // a display token shows the wall only
   if (name === 'devices' && parts[1]) name = 'device';
   document.body.classList.toggle('wall', name === 'wall');
   document.getElementById('tooltip').hidden = true;
@@ -165,6 +166,8 @@ function signedIn() {
     who.textContent = `${info.user.username} (${info.user.role}${parts.length ? ` · ${parts.join(', ')}` : ''})`;
   }
   for (const a of document.querySelectorAll('[data-role]')) a.hidden = !api.can(a.dataset.role);
+  document.body.classList.toggle('display', api.isDisplay());
+  wasDisplay = api.isDisplay();
   if (mustEnrol()) { // nothing else answers until two-factor is set up (live events neither)
     if (app.live) { app.live.stop(); app.live = null; }
     document.getElementById('live').hidden = true;
@@ -239,7 +242,35 @@ async function onLogout() {
   location.reload();
 }
 
+// displaySignIn signs a room screen in when its address carries a display token
+// (#/wall?display=wdo_…, docs/DASHBOARD.md "Display sign-in"): the secret leaves the address
+// bar at once; the kiosk keeps its start address, so a restarted screen signs in again. It
+// returns false when the address has no token, or shows why the token was refused.
+async function displaySignIn() {
+  const {query} = parseHash();
+  const secret = query && query.get('display');
+  if (!secret) return false;
+  history.replaceState(null, '', `#/wall${query.get('sound') === '1' ? '?sound=1' : ''}`);
+  try {
+    await api.displayLogin(secret);
+    return true;
+  } catch (e) {
+    showLogin(e.status === 401 ? 'This wall link\'s display token is not valid: it was revoked, has expired or is mistyped. Ask an admin for a new one.' : `Display sign-in failed: ${e.message}`);
+    return null;
+  }
+}
+
+// wasDisplay: this page was a wall screen signed in with a display token (the session is gone
+// by the time its end is noticed, so remember it).
+let wasDisplay = false;
+function endedMessage() {
+  return wasDisplay ? 'This wall screen was signed out: its display token was revoked or has expired. Ask an admin for a new wall link.'
+    : 'Your session has ended; please sign in again.';
+}
+
 async function boot() {
+  const display = await displaySignIn().catch(() => null);
+  if (display === null) return;
   // ask for the fleet (and the overview's other data) while the sign-in is checked: one round
   // trip less for a signed-in user; pages take these answers once (app.takeEarly)
   app.early = api.devices.all({quiet401: true});
@@ -265,7 +296,7 @@ async function boot() {
   } else signedIn();
 }
 
-api.session.onUnauthorized = () => showLogin('Your session has ended; please sign in again.');
+api.session.onUnauthorized = () => showLogin(endedMessage());
 document.getElementById('login-form').addEventListener('submit', onLogin);
 document.getElementById('login-code-form').addEventListener('submit', onLoginCode);
 document.getElementById('login-code-switch').addEventListener('click', () => { codeStep.recovery = !codeStep.recovery; showCodeStep(); });

@@ -4,6 +4,7 @@
 // Wall mode (#/wall) is the same page, dark and large, with a clock and no controls.
 import * as api from './api.js';
 import * as problems from './problems.js';
+import {Timeline} from './timeline.js';
 import {SEVERITY} from './alertsapi.js';
 import {summarize, branchKey} from './fleet.js';
 import {h, clear, statusBadge, statusIcon, SHOWN, STATUS_TEXT, WORST, fmtTime, errorBox, section, debounce} from './dom.js';
@@ -11,14 +12,14 @@ import {h, clear, statusBadge, statusIcon, SHOWN, STATUS_TEXT, WORST, fmtTime, e
 const HEALTH_ORDER = ['api', 'database', 'redis', 'victoriametrics', 'workers', 'disk_space'];
 
 export async function mount(view, {app, wall, query}) {
-  const page = new Overview(view, app, wall);
+  const page = new Overview(view, app, wall, query);
   page.sound = wall && query && query.get('sound') === '1'; // opt-in: #/wall?sound=1
   await page.first();
   return page;
 }
 
 class Overview {
-  constructor(view, app, wall) {
+  constructor(view, app, wall, query) {
     this.view = view;
     this.app = app;
     this.wall = wall;
@@ -36,7 +37,9 @@ class Overview {
       const sev = problems.alertSeverityByDevice(this.alertData, app.fleet);
       if ([...sev].join() !== [...this.alertSev].join()) { this.alertSev = sev; this.redrawTiles(); }
     }, 300);
-    const onAlert = debounce(() => this.loadAlerts(), 1000);
+    // what changed in the last hour (not on the wall: it shows what is wrong now)
+    this.timeline = wall ? null : new Timeline(query);
+    const onAlert = debounce(() => { this.loadAlerts(); if (this.timeline) this.timeline.reloadSoon(); }, 1000);
     app.alertListeners.add(onAlert);
     this.offAlert = () => app.alertListeners.delete(onAlert);
   }
@@ -56,11 +59,15 @@ class Overview {
         section('Problems', this.alertsEl), section('Regions and branches', this.regionsEl)), this.healthEl));
       this.tick();
       this.timers.push(setInterval(() => { pageBox(this.alertsEl); pageBox(this.regionsEl); }, WALL_PAGE_MS));
-      this.onKey = (e) => { if (e.key === 'Escape') location.hash = '#/'; };
+      // Esc leaves the wall, except on a screen signed in with a display token (it has nothing else)
+      this.onKey = (e) => { if (e.key === 'Escape' && !api.isDisplay()) location.hash = '#/'; };
       document.addEventListener('keydown', this.onKey);
     } else {
       v.append(h('div', {class: 'overview'}, head, this.countsEl, this.healthEl,
-        section('Problems', this.alertsEl), h('h2', {class: 'regions-title'}, 'Regions and branches'), this.regionsEl));
+        section('Problems', this.alertsEl), h('h2', {class: 'regions-title'}, 'Regions and branches'), this.regionsEl,
+        section('What changed — last hour', this.timeline.el)));
+      this.timeline.load();
+      this.timers.push(setInterval(() => this.timeline.load(), 60000));
     }
     this.timers.push(setInterval(() => this.loadHealth(), 15000), setInterval(() => this.loadAlerts(), 30000));
     const fleet = this.app.fleet;
@@ -94,6 +101,7 @@ class Overview {
 
   onFleet(ev) {
     this.redrawProblems();
+    if (this.timeline && ev.type === 'status') this.timeline.reloadSoon();
     if (ev.type === 'reload') { this.renderAll(); return; }
     if (ev.type === 'status') {
       this.renderCounts();

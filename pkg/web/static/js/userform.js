@@ -67,13 +67,17 @@ export class Tokens {
     this.role = h('select', {id: 'token-role'}, ROLES.map(([v, l]) => h('option', {value: v}, l)));
     this.user = h('select', {id: 'token-user'});
     this.expires = h('input', {id: 'token-expires', type: 'date'});
+    // a display token signs a wall screen in: viewer, the wall only, no expiry unless given
+    this.purpose = h('select', {id: 'token-purpose', onchange: () => this.purposeChanged()},
+      h('option', {value: 'api'}, 'API (scripts, monitoring)'), h('option', {value: 'display'}, 'Display (wall screen sign-in)'));
+    this.expiresHint = h('span', {class: 'hint'}, 'empty: the default lifetime');
     this.msg = h('p', {class: 'form-msg', role: 'status', id: 'token-msg'});
     this.secret = h('div', {id: 'token-secret-box', class: 'secret-box', hidden: true});
     const form = h('form', {class: 'form-grid', id: 'token-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); this.create(); }},
-      h('label', null, 'Name', this.name), h('label', null, 'Role', this.role), h('label', null, 'For user', this.user),
-      h('label', null, 'Expires', this.expires, h('span', {class: 'hint'}, 'empty: the default lifetime')),
+      h('label', null, 'Name', this.name), h('label', null, 'Purpose', this.purpose), h('label', null, 'Role', this.role),
+      h('label', null, 'For user', this.user), h('label', null, 'Expires', this.expires, this.expiresHint),
       this.msg, h('div', {class: 'row'}, h('button', {class: 'btn primary', type: 'submit', id: 'token-create'}, 'Create token')));
-    this.el = section('API tokens', h('p', {class: 'muted'}, 'For scripts and monitoring: sent as "Authorization: Bearer …". A token never has more rights than its role.'),
+    this.el = section('API tokens', h('p', {class: 'muted'}, 'For scripts and monitoring: sent as "Authorization: Bearer …". A token never has more rights than its role. A display token signs an unattended wall screen in: it shows the wall only, does not expire each shift, and revoking it signs the screen out at once.'),
       this.list, h('h3', {class: 'sub'}, 'New token'), form, this.secret);
   }
 
@@ -91,10 +95,17 @@ export class Tokens {
     }
   }
 
+  purposeChanged() {
+    const display = this.purpose.value === 'display';
+    if (display) this.role.value = 'viewer';
+    this.role.disabled = display;
+    this.expiresHint.textContent = display ? 'empty: never (revoke it by hand)' : 'empty: the default lifetime';
+  }
+
   render(tokens) {
     if (!tokens.length) { clear(this.list).append(h('p', {class: 'muted'}, 'No tokens yet.')); return; }
     const rows = tokens.map((t) => h('tr', {dataset: {id: t.id}},
-      h('td', null, t.name), h('td', null, t.username), h('td', null, t.role), h('td', null, h('code', null, `${t.prefix}…`)),
+      h('td', null, t.name, t.purpose === 'display' ? h('span', {class: 'chip small'}, 'display') : null), h('td', null, t.username), h('td', null, t.role), h('td', null, h('code', null, `${t.prefix}…`)),
       h('td', null, t.expires_at ? fmtTime(t.expires_at) : 'never'), h('td', null, fmtTime(t.last_used_at) || 'never'),
       h('td', null, onOff(t.active, 'active', t.revoked_at ? 'revoked' : 'expired')),
       h('td', null, t.active ? h('button', {class: 'btn small danger', type: 'button', dataset: {act: 'revoke'}, onclick: () => this.revoke(t)}, 'Revoke') : null)));
@@ -104,15 +115,19 @@ export class Tokens {
 
   async create() {
     for (const el of [this.name, this.role, this.user, this.expires]) el.removeAttribute('aria-invalid');
-    const body = {name: this.name.value.trim(), role: this.role.value, user_id: Number(this.user.value) || 0};
+    const body = {name: this.name.value.trim(), role: this.role.value, user_id: Number(this.user.value) || 0, purpose: this.purpose.value};
     if (this.expires.value) body.expires_at = new Date(`${this.expires.value}T23:59:59`).toISOString().replace('.000Z', 'Z');
     try {
       const res = await api.post('/tokens', body);
       this.name.value = '';
       this.message(`Created token ${res.token.name}.`);
-      clear(this.secret).append(h('p', null, h('strong', null, 'Copy this token now: it is not shown again.')),
-        h('div', {class: 'row'}, h('code', {id: 'token-secret'}, res.secret),
-          h('button', {class: 'btn small', type: 'button', onclick: () => navigator.clipboard && navigator.clipboard.writeText(res.secret)}, 'Copy'),
+      const display = res.token.purpose === 'display';
+      const shown = display ? `${location.origin}/#/wall?display=${res.secret}` : res.secret;
+      clear(this.secret).append(h('p', null, h('strong', null, display
+        ? 'Open this address on the wall screen (its kiosk start page); copy it now: it is not shown again.'
+        : 'Copy this token now: it is not shown again.')),
+        h('div', {class: 'row'}, h('code', {id: 'token-secret'}, shown),
+          h('button', {class: 'btn small', type: 'button', onclick: () => navigator.clipboard && navigator.clipboard.writeText(shown)}, 'Copy'),
           h('button', {class: 'btn small', type: 'button', onclick: () => { clear(this.secret); this.secret.hidden = true; }}, 'Done')));
       this.secret.hidden = false;
       await this.load();
@@ -124,7 +139,8 @@ export class Tokens {
   }
 
   async revoke(t) {
-    const ok = await dialog({title: `Revoke token ${t.name}?`, text: 'Scripts using it stop working at once.', okText: 'Revoke',
+    const ok = await dialog({title: `Revoke token ${t.name}?`, text: t.purpose === 'display'
+      ? 'The wall screen signed in with it is signed out at once.' : 'Scripts using it stop working at once.', okText: 'Revoke',
       action: () => api.del(`/tokens/${t.id}`)});
     if (ok) await this.load();
   }
