@@ -138,7 +138,7 @@ func (x *triage) view(ctx context.Context, name string, w, h int64) {
 	// two animation frames: the capture is of a frame painted after the last change
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise))
 	testenv.Must(x.t, "wait for a frame", err)
-	if txt := eval[string](x.b, ctx, `document.body.innerText`); regexp.MustCompile(`\b(null|undefined|NaN)\b`).MatchString(txt) {
+	if txt := eval[string](x.b, ctx, `document.body.innerText`); regexp.MustCompile(`(null|undefined|NaN)`).MatchString(txt) {
 		x.t.Errorf("%s: the page shows null, undefined or NaN", name)
 	}
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())

@@ -271,6 +271,9 @@ function endedMessage() {
 async function boot() {
   const display = await displaySignIn().catch(() => null);
   if (display === null) return;
+  // the page's <link rel=preload> of the standalone list went out before this sign-in and
+  // holds its 401: take that answer off the preload cache so the fleet is asked afresh
+  if (display) await api.devices.all({quiet401: true}).catch(() => {});
   // ask for the fleet (and the overview's other data) while the sign-in is checked: one round
   // trip less for a signed-in user; pages take these answers once (app.takeEarly)
   app.early = api.devices.all({quiet401: true});

@@ -7,6 +7,7 @@ import {h, clear, statusBadge, debounce, fmtTime} from './dom.js';
 
 const SHOWN_ROWS = 15;
 const HOUR_MS = 3600e3;
+const ZONE = new Intl.DateTimeFormat(undefined, {timeZoneName: 'short'}).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value || 'local time';
 const TIME = new Intl.DateTimeFormat(undefined, {hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'});
 
 // ALERT_WORDS are how alert events read in a line.
@@ -36,7 +37,7 @@ export class Timeline {
         (v) => { this.source = v; this.changed(); }),
       pick('timeline-severity', this.severity, [['', 'Any severity'], ['critical', 'Critical'], ['critical,major', 'Major and above'],
         ['critical,major,minor', 'Minor and above']], (v) => { this.severity = v; this.changed(); }),
-      text);
+      text, h('span', {class: 'muted tl-zone'}, `times in ${ZONE}`));
     this.el = h('div', {class: 'timeline', id: 'timeline'}, this.filters, this.list);
     this.reloadSoon = debounce(() => this.load(), 3000);
   }
@@ -76,10 +77,10 @@ export class Timeline {
     this.list.dataset.count = this.changes.length;
     if (!rows.length) { clear(this.list).append(h('p', {class: 'ok-note'}, 'Nothing changed in the last hour.')); return; }
     const hidden = this.changes.length - rows.length;
-    clear(this.list).append(h('ol', {class: 'tl-list'}, rows.map(line)),
+    clear(this.list).append(...[h('ol', {class: 'tl-list'}, rows.map(line)),
       hidden > 0 ? h('button', {type: 'button', class: 'btn small tl-more', onclick: () => { this.all = true; this.render(); }},
         `+${hidden.toLocaleString()} more in the last hour`) : null,
-      this.all && this.more ? h('p', {class: 'muted'}, 'The 500 newest changes are shown; narrow the filters for older ones.') : null);
+      this.all && this.more ? h('p', {class: 'muted'}, 'The 500 newest changes are shown; narrow the filters for older ones.') : null].filter(Boolean));
   }
 }
 
