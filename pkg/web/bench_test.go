@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,21 +19,84 @@ import (
 	"github.com/wardops/wardops/pkg/testenv"
 )
 
-// BenchmarkOverviewRender measures, in headless chromium with the cache off (nothing reused),
-// the time from navigation start to the overview fully drawn with live data — the fleet, health
-// and alerts loaded and the event stream open, which the page marks with
-// performance.mark('wardops-rendered') — and the bytes transferred for it. Run it with
-// scripts/bench-ui.sh (go tool task bench:ui). The alerts=5000 cases add 5,000 firing alerts
-// (issue 14): the problem list loads every open alert, folds and sorts them, and the tiles take
-// them into account.
-func BenchmarkOverviewRender(b *testing.B) {
-	for _, c := range []struct{ devices, alerts int }{{875, 0}, {10000, 0}, {875, 5000}, {10000, 5000}} {
-		name := fmt.Sprintf("devices=%d", c.devices)
-		if c.alerts > 0 {
-			name += fmt.Sprintf(",alerts=%d", c.alerts)
+// BenchmarkUIRender measures, in headless chromium with the cache off (nothing reused), the
+// time from navigation start to a page fully drawn with live data — the fleet, health and
+// alerts loaded and the event stream open, which the page marks with
+// performance.mark('wardops-rendered') — and the bytes transferred for it, for the overview,
+// the wall screen and the alerts page, at 875, 10,000 and 100,000 devices, each with no alert
+// and with 5,000 firing alerts (issue 14: the problem list loads every open alert, folds and
+// sorts them, and the tiles take them into account). Run it with scripts/bench-ui.sh
+// (go tool task bench:ui); BENCH_UI_SIZES (e.g. "875,10000") narrows the sizes.
+func BenchmarkUIRender(b *testing.B) {
+	sizes := []int{875, 10000, 100000}
+	if v := os.Getenv("BENCH_UI_SIZES"); v != "" {
+		sizes = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				b.Fatalf("BENCH_UI_SIZES: %q is not a device count", f)
+			}
+			sizes = append(sizes, n)
 		}
-		b.Run(name, func(b *testing.B) { benchOverview(b, c.devices, c.alerts) })
 	}
+	for _, n := range sizes {
+		for _, alerts := range []int{0, 5000} {
+			b.Run(fmt.Sprintf("devices=%d,alerts=%d", n, alerts), func(b *testing.B) { benchPages(b, n, alerts) })
+		}
+	}
+}
+
+// benchPages seeds one system and times each page on it.
+func benchPages(b *testing.B, n, alerts int) {
+	sys := harness.Start(b, harness.Options{NoScheduler: true})
+	seedFleet(b, sys, n)
+	seedAlerts(b, sys, alerts)
+	f := startFront(b, sys, nil)
+	br := newBrowser(b)
+	ctx := br.ctx
+	br.do(ctx, "viewport", chromedp.EmulateViewport(1920, 1080))
+	authtest.User(b, sys.Auth, "bench", auth.RoleViewer)
+	br.do(ctx, "sign in", chromedp.Navigate(f.URL()+"/"), chromedp.WaitVisible(chromedp.CSS("#login-user")),
+		chromedp.SendKeys(chromedp.CSS("#login-user"), "bench"), chromedp.SendKeys(chromedp.CSS("#login-pass"), authtest.Password),
+		chromedp.Click(chromedp.CSS("#login-form button")))
+	br.wait(ctx, "signed in", `document.body.dataset.rendered === '1'`, 60*time.Second)
+	if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+		b.Fatalf("disable cache: %v", err)
+	}
+	for _, page := range []struct{ name, hash, ready string }{
+		{"overview", "#/", `document.querySelectorAll('.tile').length > 0`},
+		{"wall", "#/wall", `document.querySelectorAll('.tile').length > 0`},
+		{"alerts", "#/alerts", `document.getElementById('alerts-problems') !== null`},
+	} {
+		b.Run("page="+page.name, func(b *testing.B) { benchPage(b, br, f.URL(), page.hash, page.ready, n, alerts) })
+	}
+}
+
+func benchPage(b *testing.B, br *browser, url, hash, ready string, n, alerts int) {
+	ctx := br.ctx
+	var sum renderStats
+	best := math.Inf(1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st := loadPage(b, br, ctx, url, hash, ready)
+		if st.Devices >= 0 && st.Devices != n {
+			b.Fatalf("%s knows %d devices, want %d", hash, st.Devices, n)
+		}
+		best = min(best, st.RenderedMS)
+		sum.RenderedMS += st.RenderedMS
+		sum.Transferred += st.Transferred
+		sum.Decoded += st.Decoded
+	}
+	b.StopTimer()
+	b.ReportMetric(sum.RenderedMS/float64(b.N), "ms/render")
+	b.ReportMetric(best, "ms-best/render")
+	b.ReportMetric(sum.Transferred/float64(b.N), "B-transferred/op")
+	b.ReportMetric(sum.Decoded/float64(b.N), "B-decoded/op")
+	name := strings.TrimPrefix(strings.TrimPrefix(hash, "#/"), "#")
+	if name == "" {
+		name = "overview"
+	}
+	br.shot(ctx, fmt.Sprintf("bench-%s-%d-alerts-%d", name, n, alerts))
 }
 
 // renderStats is what the page reports after a load.
@@ -51,56 +117,17 @@ const statsJS = `(() => {
 		transferred: all.reduce((s, e) => s + (e.transferSize || 0), 0),
 		decoded: all.reduce((s, e) => s + (e.decodedBodySize || 0), 0),
 		requests: all.length, tiles: document.querySelectorAll('.tile').length,
-		devices: Number(document.querySelector('#counts [data-status="total"] .count-n').textContent.replace(/\D/g, ''))};
+		devices: (() => { const el = document.querySelector('#counts [data-status="total"] .count-n'); // overview and wall
+			return el ? Number(el.textContent.replace(/\D/g, '')) : -1; })()};
 })()`
 
-func benchOverview(b *testing.B, n, alerts int) {
-	sys := harness.Start(b, harness.Options{NoScheduler: true})
-	seedFleet(b, sys, n)
-	seedAlerts(b, sys, alerts)
-	f := startFront(b, sys, nil)
-	br := newBrowser(b)
-	ctx := br.ctx
-	authtest.User(b, sys.Auth, "bench", auth.RoleViewer)
-	br.do(ctx, "sign in", chromedp.Navigate(f.URL()+"/"), chromedp.WaitVisible(chromedp.CSS("#login-user")),
-		chromedp.SendKeys(chromedp.CSS("#login-user"), "bench"), chromedp.SendKeys(chromedp.CSS("#login-pass"), authtest.Password),
-		chromedp.Click(chromedp.CSS("#login-form button")))
-	br.wait(ctx, "signed in", `document.body.dataset.rendered === '1'`, 30*time.Second)
-	if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
-		b.Fatalf("disable cache: %v", err)
-	}
-	var sum renderStats
-	best := math.Inf(1)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		st := loadOverview(b, br, ctx, f.URL())
-		if st.Devices != n {
-			b.Fatalf("overview shows %d devices, want %d", st.Devices, n)
-		}
-		best = min(best, st.RenderedMS)
-		sum.RenderedMS += st.RenderedMS
-		sum.Transferred += st.Transferred
-		sum.Decoded += st.Decoded
-	}
-	b.StopTimer()
-	b.ReportMetric(sum.RenderedMS/float64(b.N), "ms/render")
-	b.ReportMetric(best, "ms-best/render")
-	b.ReportMetric(sum.Transferred/float64(b.N), "B-transferred/op")
-	b.ReportMetric(sum.Decoded/float64(b.N), "B-decoded/op")
-	if alerts > 0 {
-		br.shot(ctx, fmt.Sprintf("bench-overview-%d-alerts-%d", n, alerts))
-		return
-	}
-	br.shot(ctx, fmt.Sprintf("bench-overview-%d", n))
-}
-
-func loadOverview(b *testing.B, br *browser, ctx context.Context, url string) renderStats {
+func loadPage(b *testing.B, br *browser, ctx context.Context, url, hash, ready string) renderStats {
 	b.Helper()
 	// start from another page of the site, as a reload or a click from the dashboard would: a
 	// navigation from about:blank also times the start of a new renderer process
 	br.do(ctx, "leave", chromedp.Navigate(url+"/favicon.ico"))
-	br.do(ctx, "navigate", chromedp.Navigate(url+"/"))
-	br.wait(ctx, "rendered", `document.body.dataset.rendered === '1'`, 30*time.Second)
+	br.do(ctx, "navigate", chromedp.Navigate(url+"/"+hash))
+	br.wait(ctx, "rendered", `document.body.dataset.rendered === '1' && `+ready, 60*time.Second)
 	return eval[renderStats](br, ctx, statsJS)
 }
 

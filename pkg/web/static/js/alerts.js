@@ -9,7 +9,7 @@ import * as af from './alertfilter.js';
 import * as alerts from './alertsapi.js';
 import * as problems from './problems.js';
 import {open as dialog} from './dialog.js';
-import {h, clear, fmtTime, ago, errorBox, debounce} from './dom.js';
+import {h, clear, fmtTime, ago, errorBox, debounce, markRendered} from './dom.js';
 
 const TABS = [['firing', 'Firing'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved']];
 
@@ -17,6 +17,8 @@ export async function mount(view, {app, query}) {
   if (!app.fleet.loaded) await app.fleetReady.catch(() => {}); // branch and region come from the fleet
   const page = new AlertsPage(view, app, query.get('state') || 'firing', af.fromQuery(query));
   await page.load();
+  await Promise.race([app.live.opened, new Promise((r) => setTimeout(r, 3000))]);
+  markRendered();
   return page;
 }
 

@@ -176,3 +176,11 @@ export function errorBox(msg) {
 export function section(title, ...children) {
   return h('section', {class: 'card'}, h('h2', null, title), ...children);
 }
+
+// markRendered records the benchmark's mark once per page load (bench:ui): the page is drawn
+// with its data loaded and the live stream open.
+export function markRendered() {
+  if (document.body.dataset.rendered) return;
+  performance.mark('wardops-rendered');
+  document.body.dataset.rendered = '1';
+}

@@ -7,7 +7,7 @@ import * as problems from './problems.js';
 import {Timeline} from './timeline.js';
 import {SEVERITY} from './alertsapi.js';
 import {summarize, branchKey} from './fleet.js';
-import {h, clear, statusBadge, statusIcon, SHOWN, STATUS_TEXT, WORST, fmtTime, errorBox, section, debounce} from './dom.js';
+import {h, clear, statusBadge, statusIcon, SHOWN, STATUS_TEXT, WORST, fmtTime, errorBox, section, debounce, markRendered} from './dom.js';
 
 const HEALTH_ORDER = ['api', 'database', 'redis', 'victoriametrics', 'workers', 'disk_space'];
 
@@ -304,12 +304,4 @@ function order(name) {
 
 function levelIcon(level) {
   return statusIcon({healthy: 'up', degraded: 'degraded', critical: 'down'}[level] || 'unknown');
-}
-
-// markRendered records the benchmark's mark once per page load: the overview is drawn with the
-// fleet, health and alerts loaded and the live stream open.
-function markRendered() {
-  if (document.body.dataset.rendered) return;
-  performance.mark('wardops-rendered');
-  document.body.dataset.rendered = '1';
 }
