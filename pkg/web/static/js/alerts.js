@@ -14,9 +14,9 @@ import {h, clear, fmtTime, ago, errorBox, debounce, markRendered} from './dom.js
 const TABS = [['firing', 'Firing'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved']];
 
 export async function mount(view, {app, query}) {
-  if (!app.fleet.loaded) await app.fleetReady.catch(() => {}); // branch and region come from the fleet
   const page = new AlertsPage(view, app, query.get('state') || 'firing', af.fromQuery(query));
-  await page.load();
+  // the alerts are asked for while the fleet loads; branch and region come from the fleet
+  await page.load(app.fleet.loaded ? null : app.fleetReady.catch(() => {}));
   await Promise.race([app.live.opened, new Promise((r) => setTimeout(r, 3000))]);
   markRendered();
   return page;
@@ -60,11 +60,13 @@ class AlertsPage {
     history.replaceState(null, '', `#/alerts?${af.toQuery(this.state, this.f)}`);
   }
 
-  async load() {
+  // load reads and draws the tab's alerts; fleetWait, when given, is awaited before drawing.
+  async load(fleetWait) {
     try {
       const firingTab = this.state === 'firing';
       const [inc, res, prob] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list({state: this.state, limit: 500}),
         firingTab ? problems.load() : null]);
+      if (fleetWait) await fleetWait;
       this.probCard.hidden = !firingTab || prob === null;
       if (prob) this.problems.update(prob);
       if (res === null) {
