@@ -32,7 +32,7 @@ type Device struct {
 	EffectiveProfileID *int64    `json:"effective_profile_id"`
 	Enabled            bool      `json:"enabled"`
 	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // DeviceInput is what a create or a full update writes.

@@ -107,4 +107,3 @@ func (s *Store) DeleteProfile(ctx context.Context, id int64) error {
 	}
 	return nil
 }
-
