@@ -130,7 +130,7 @@ func (s *Store) DeleteBranch(ctx context.Context, id int64) error {
 		err = mapErr(err, fmt.Sprintf("delete branch %d", id))
 		var ce *ConstraintError
 		if errors.As(err, &ce) {
-			ce.Kind, ce.Message = ErrConflict, "the branch still has devices: move or delete them first"
+			ce.Kind, ce.Constraint, ce.Message = ErrConflict, "in_use", "the branch still has devices: move or delete them first"
 		}
 		return err
 	}

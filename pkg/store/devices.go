@@ -159,14 +159,14 @@ func (e *ConstraintError) Field() string {
 		return "name"
 	case strings.Contains(e.Constraint, "region_id"):
 		return "region_id"
+	case strings.Contains(e.Constraint, "profile"):
+		return "profile_id"
 	case strings.Contains(e.Constraint, "branch"):
 		return "branch"
 	case strings.Contains(e.Constraint, "region"):
 		return "region"
 	case strings.Contains(e.Constraint, "parent"):
 		return "parent_id"
-	case strings.Contains(e.Constraint, "profile"):
-		return "profile_id"
 	}
 	return ""
 }

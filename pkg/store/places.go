@@ -107,7 +107,7 @@ func (s *Store) DeleteRegion(ctx context.Context, id int64) error {
 		err = mapErr(err, fmt.Sprintf("delete region %d", id))
 		var ce *ConstraintError
 		if errors.As(err, &ce) {
-			ce.Kind, ce.Message = ErrConflict, "the region still has branches: move or delete them first"
+			ce.Kind, ce.Constraint, ce.Message = ErrConflict, "in_use", "the region still has branches: move or delete them first"
 		}
 		return err
 	}
