@@ -242,7 +242,7 @@ func serve(ctx context.Context, stop context.CancelFunc, cfg config.API, logger 
 		},
 	}, 2*time.Second)
 	srv := api.New(api.Params{Store: d.store, Redis: d.rdb, Client: client, Tasks: inspector, Health: checker,
-		Logger: logger, Monitoring: mon, Series: querier, SNMP: snmpSvc,
+		Logger: logger, Monitoring: mon, Series: querier, SNMP: snmpSvc, ProfileSNMP: snmpSvc,
 		HealthDetail: workerhealth.DetailHandler(workerhealth.DetailParams{Health: checker, Pool: d.store.Pool(), Redis: d.rdb,
 			Inspector: inspector, Spool: spool, Store: d.store}),
 		Alerting: &api.Alerting{

@@ -177,7 +177,7 @@ func (s *Server) createDevice(c *echo.Context) error {
 	if b.IP == nil {
 		return badRequest("ip", "ip is required")
 	}
-	in := store.DeviceInput{Enabled: true}
+	in := store.DeviceInput{Enabled: true, Strict: true}
 	if err := b.apply(&in); err != nil {
 		return err
 	}
@@ -235,7 +235,10 @@ func (s *Server) patchDevice(c *echo.Context) error {
 		return storeError(err, "device", id)
 	}
 	in := store.DeviceInput{Name: cur.Name, IP: cur.IP, Branch: cur.Branch, Region: cur.Region, Type: cur.Type,
-		Vendor: cur.Vendor, Labels: cur.Labels, ParentID: cur.ParentID, ProfileID: cur.ProfileID, Enabled: cur.Enabled}
+		Vendor: cur.Vendor, Labels: cur.Labels, ParentID: cur.ParentID, ProfileID: cur.ProfileID, Enabled: cur.Enabled, Strict: true}
+	if b.Branch != nil && b.Region == nil {
+		in.Region = "" // a device moved to another branch takes that branch's region
+	}
 	if err := b.apply(&in); err != nil {
 		return err
 	}

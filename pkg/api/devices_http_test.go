@@ -25,6 +25,7 @@ var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
 // 400/404/409 answers on the way, and delete.
 func TestDeviceLifecycle(t *testing.T) {
 	sys := startAPI(t)
+	seedPlaces(t, sys, "north/zrh")
 	rtr := createDevice(t, sys, `{"name":"br01-rtr","ip":"127.50.0.1","branch":"zrh","region":"north","type":"router",
 		"vendor":"cisco","labels":{"tier":"1"}}`)
 	if rtr.ID <= 0 || rtr.Status != "unknown" || !rtr.Enabled || rtr.ParentID != nil || rtr.Labels["tier"] != "1" ||
@@ -49,7 +50,7 @@ func TestDeviceLifecycle(t *testing.T) {
 	var patched deviceView
 	a.decode(t, &patched)
 	want := sw
-	want.Branch, want.Labels = "zrh", map[string]string{"rack": "a1"}
+	want.Branch, want.Region, want.BranchID, want.Labels = "zrh", "north", rtr.BranchID, map[string]string{"rack": "a1"}
 	if diff := cmp.Diff(want, patched, addrEqual, cmpopts.IgnoreFields(deviceView{}, "UpdatedAt")); a.Status != http.StatusOK || diff != "" {
 		t.Errorf("patch: HTTP %d (-want +got):\n%s", a.Status, diff)
 	}
@@ -191,6 +192,7 @@ func TestBodyLimit(t *testing.T) {
 // backslashes and non-ASCII text must survive).
 func TestStandaloneList(t *testing.T) {
 	sys := startAPI(t)
+	seedPlaces(t, sys, `n"1/zürich`)
 	a := createDevice(t, sys, `{"name":"a","ip":"127.50.2.1"}`)
 	createDevice(t, sys, fmt.Sprintf(`{"name":"o\"brien\\<b>&ü ","ip":"::1","branch":"zürich","region":"n\"1","type":"atm","parent_id":%d}`, a.ID))
 	createDevice(t, sys, `{"name":"c","ip":"127.50.2.3"}`)

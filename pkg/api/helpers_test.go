@@ -113,3 +113,24 @@ func createDevice(t *testing.T, sys *harness.System, body string) deviceView {
 	a.decode(t, &d)
 	return d
 }
+
+// seedPlaces creates the regions and branches devices name, each given as "region/branch"
+// ("" region: a branch in no region; "region/" only the region), through the API.
+func seedPlaces(t *testing.T, sys *harness.System, places ...string) {
+	t.Helper()
+	for _, p := range places {
+		region, branch, _ := strings.Cut(p, "/")
+		if region != "" {
+			b, _ := json.Marshal(map[string]string{"name": region})
+			if a := jsonCall(t, sys, http.MethodPost, "/api/v1/regions", string(b)); a.Status != http.StatusCreated && a.Status != http.StatusConflict {
+				t.Fatalf("create region %q: HTTP %d %s", region, a.Status, a.Body)
+			}
+		}
+		if branch != "" {
+			b, _ := json.Marshal(map[string]string{"name": branch, "region": region})
+			if a := jsonCall(t, sys, http.MethodPost, "/api/v1/branches", string(b)); a.Status != http.StatusCreated {
+				t.Fatalf("create branch %q: HTTP %d %s", branch, a.Status, a.Body)
+			}
+		}
+	}
+}

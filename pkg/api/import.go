@@ -49,13 +49,13 @@ func (s *Server) importDevices(c *echo.Context) error {
 	}
 	devs := make([]store.ImportDevice, len(rows))
 	for i, r := range rows {
-		devs[i] = store.ImportDevice{DeviceInput: r.Device, ParentName: r.Parent}
+		devs[i] = store.ImportDevice{DeviceInput: r.Device, ParentName: r.Parent, Line: r.Line}
 	}
 	res, err := s.p.Store.ImportDevices(ctx, devs)
 	if err != nil {
 		return storeError(err, "device", "")
 	}
-	return c.JSON(http.StatusOK, map[string]any{"created": res.Created, "updated": res.Updated, "rows": len(rows)})
+	return c.JSON(http.StatusOK, map[string]any{"created": res.Created, "updated": res.Updated, "rows": len(rows), "places": res.Places})
 }
 
 func importBody(c *echo.Context) ([]byte, error) {

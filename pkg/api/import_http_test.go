@@ -115,6 +115,7 @@ func TestImportCSV(t *testing.T) {
 // nothing of it is written, not even its good lines.
 func TestImportCSVErrors(t *testing.T) {
 	sys := startAPI(t)
+	seedPlaces(t, sys, "/hq")
 	core := createDevice(t, sys, `{"name":"core","ip":"127.52.9.9","branch":"hq"}`)
 	createDevice(t, sys, fmt.Sprintf(`{"name":"hub","ip":"127.52.9.8","branch":"hq","parent_id":%d}`, core.ID))
 	before := inventoryLines(t, sys)

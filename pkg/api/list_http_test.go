@@ -42,6 +42,7 @@ func listFleet(t *testing.T, sys *harness.System) map[string]int64 {
 	ids := map[string]int64{}
 	slot := time.Now().UTC().Truncate(time.Second)
 	var results []store.PingResult
+	seedPlaces(t, sys, "north/zrh", "north/bsl", "south/gva", "south/lab")
 	for _, s := range specs {
 		d := createDevice(t, sys, fmt.Sprintf(`{"name":%q,"ip":%q,"branch":%q,"region":%q,"type":%q}`, s.name, s.ip, s.branch, s.region, s.typ))
 		ids[s.name] = d.ID
@@ -235,6 +236,7 @@ func TestListSQLInjection(t *testing.T) {
 // alerts are 2 MB of JSON otherwise) and plain for one that does not; both decode to the same.
 func TestListsGzipped(t *testing.T) {
 	sys := startAPI(t)
+	seedPlaces(t, sys, "/a branch with a long name")
 	for i := range 30 {
 		createDevice(t, sys, fmt.Sprintf(`{"name":"gz-%02d","ip":"127.54.0.%d","branch":"a branch with a long name"}`, i, i+1))
 	}

@@ -58,6 +58,9 @@ type Params struct {
 	Alerting *Alerting
 	// SNMP manages SNMP settings and reads interfaces (nil: no SNMP routes).
 	SNMP SNMPManager
+	// ProfileSNMP keeps profiles' SNMP defaults (nil: profiles are answered without them and
+	// an snmp field is refused).
+	ProfileSNMP ProfileSNMP
 	// Series reads graph series (nil: the series route answers 503).
 	Series SeriesReader
 	// Monitoring is the asynqmon handler mounted at /monitoring (nil: not mounted).
@@ -167,6 +170,8 @@ func (s *Server) routes() {
 	g.GET("/events", s.liveEvents, s.viewer())
 	g.GET("/timeline", s.timeline, s.viewer(), s.gzip)
 	s.snmpRoutes()
+	s.profileRoutes()
+	s.placeRoutes()
 	s.alertRoutes()
 	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger, reportScope), s.viewer())
 	if s.p.HealthDetail != nil {

@@ -48,6 +48,9 @@ type Options struct {
 	NoScheduler bool
 	// Series serves the graph route (nil: 503).
 	Series api.SeriesReader
+	// ProfileSNMP builds the keeper of profiles' SNMP defaults on the system's store (nil:
+	// profiles without SNMP).
+	ProfileSNMP func(*store.Store) api.ProfileSNMP
 	// Auth edits the auth service's Params (a secret box for two-factor, a directory…)
 	// before it is built.
 	Auth func(*auth.Params)
@@ -122,8 +125,12 @@ func Start(t testing.TB, o Options) *System {
 	}
 	sys.Auth = authtest.NewService(t, ap)
 	sys.Token = authtest.Token(t, sys.Auth, auth.RoleAdmin)
+	var profileSNMP api.ProfileSNMP
+	if o.ProfileSNMP != nil {
+		profileSNMP = o.ProfileSNMP(st)
+	}
 	sys.API = api.New(api.Params{Store: st, Redis: rdb, Client: client, Tasks: insp, Health: checker, Logger: logger,
-		Auth: sys.Auth, Series: o.Series})
+		Auth: sys.Auth, Series: o.Series, ProfileSNMP: profileSNMP})
 	if o.Extra != nil {
 		o.Extra(sys.API)
 	}

@@ -147,6 +147,11 @@ func (s *Service) PutProfileSettings(ctx context.Context, profileID int64, in Pr
 	return *out, nil
 }
 
+// DeleteProfileSettings removes a profile's SNMP defaults (no error if it has none).
+func (s *Service) DeleteProfileSettings(ctx context.Context, profileID int64) error {
+	return s.p.Store.DeleteProfileSNMPConfig(ctx, profileID)
+}
+
 // Interface is one interface of GET /api/v1/devices/{id}/interfaces.
 type Interface struct {
 	IfIndex     uint32 `json:"if_index"`

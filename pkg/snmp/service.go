@@ -44,6 +44,7 @@ type SettingsStore interface {
 	DeleteDeviceSNMPConfig(ctx context.Context, deviceID int64) error
 	ProfileSNMPConfig(ctx context.Context, profileID int64) (store.SNMPProfileConfig, error)
 	PutProfileSNMPConfig(ctx context.Context, profileID int64, p store.SNMPProfileConfig) error
+	DeleteProfileSNMPConfig(ctx context.Context, profileID int64) error
 }
 
 // StateReader reads the latest SNMP state for the API (implemented by *store.Store).

@@ -25,9 +25,14 @@ type Device struct {
 	Labels    map[string]string `json:"labels"`
 	ParentID  *int64            `json:"parent_id"`
 	ProfileID *int64            `json:"profile_id"`
-	Enabled   bool              `json:"enabled"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	// BranchID is the branch object the device sits in (null: no branch).
+	BranchID *int64 `json:"branch_id"`
+	// EffectiveProfileID is the profile the device is monitored with: its own, else its
+	// branch's default, else its type's default (null: the worker's configured defaults).
+	EffectiveProfileID *int64    `json:"effective_profile_id"`
+	Enabled            bool      `json:"enabled"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // DeviceInput is what a create or a full update writes.
@@ -42,16 +47,23 @@ type DeviceInput struct {
 	ParentID  *int64
 	ProfileID *int64
 	Enabled   bool
+	// Strict refuses branch and region names that do not exist (the API's writes); otherwise
+	// missing ones are created (imports, seeding).
+	Strict bool
 }
 
 const deviceCols = `d.id, d.name, d.ip, d.branch, d.region, d.type, d.vendor, d.labels, d.parent_id,
-	d.profile_id, d.enabled, d.created_at, d.updated_at`
+	d.profile_id, d.branch_id, ` + effectiveProfile + `, d.enabled, d.created_at, d.updated_at`
+
+// effectiveProfile is the SQL of device row d's effective profile id: device > branch > type.
+const effectiveProfile = `coalesce(d.profile_id, (SELECT eb.profile_id FROM branches eb WHERE eb.id = d.branch_id),
+	(SELECT et.profile_id FROM device_type_profiles et WHERE et.type = d.type))`
 
 func scanDevice(row pgx.Row, extra ...any) (Device, error) {
 	var d Device
 	var labels []byte
 	dest := append([]any{&d.ID, &d.Name, &d.IP, &d.Branch, &d.Region, &d.Type, &d.Vendor, &labels,
-		&d.ParentID, &d.ProfileID, &d.Enabled, &d.CreatedAt, &d.UpdatedAt}, extra...)
+		&d.ParentID, &d.ProfileID, &d.BranchID, &d.EffectiveProfileID, &d.Enabled, &d.CreatedAt, &d.UpdatedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return d, err
 	}
@@ -131,6 +143,8 @@ func (e *ConstraintError) ClientMessage(what string) string {
 		return "parent_id does not name an existing device"
 	case field == "profile_id":
 		return "profile_id does not name an existing monitoring profile"
+	case field == "region_id":
+		return "region_id does not name an existing region"
 	}
 	return fmt.Sprintf("the %s refers to something that does not exist", what)
 }
@@ -143,26 +157,41 @@ func (e *ConstraintError) Field() string {
 	switch {
 	case strings.Contains(e.Constraint, "name"):
 		return "name"
-	case strings.Contains(e.Constraint, "parent"):
-		return "parent_id"
+	case strings.Contains(e.Constraint, "region_id"):
+		return "region_id"
 	case strings.Contains(e.Constraint, "profile"):
 		return "profile_id"
+	case strings.Contains(e.Constraint, "branch"):
+		return "branch"
+	case strings.Contains(e.Constraint, "region"):
+		return "region"
+	case strings.Contains(e.Constraint, "parent"):
+		return "parent_id"
 	}
 	return ""
 }
 
-// CreateDevice inserts a device and its initial 'unknown' status row.
+// CreateDevice inserts a device and its initial 'unknown' status row, in the branch (and
+// region) it names; see DeviceInput.Strict for names that do not exist.
 func (s *Store) CreateDevice(ctx context.Context, in DeviceInput) (Device, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	row := s.pool.QueryRow(ctx, `
-		WITH d AS (
-			INSERT INTO devices (name, ip, branch, region, type, vendor, labels, parent_id, profile_id, enabled)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *
-		), st AS (INSERT INTO device_status (device_id) SELECT id FROM d)
-		SELECT `+deviceCols+` FROM d`,
-		in.Name, in.IP, in.Branch, in.Region, in.Type, in.Vendor, labelsJSON(in.Labels), in.ParentID, in.ProfileID, in.Enabled)
-	d, err := scanDevice(row)
+	var d Device
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		pl, err := resolvePlace(ctx, tx, in.Branch, in.Region, in.Strict)
+		if err != nil {
+			return err
+		}
+		row := tx.QueryRow(ctx, `
+			WITH d AS (
+				INSERT INTO devices (name, ip, branch, region, type, vendor, labels, parent_id, profile_id, enabled, branch_id)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING *
+			), st AS (INSERT INTO device_status (device_id) SELECT id FROM d)
+			SELECT `+deviceCols+` FROM d`,
+			in.Name, in.IP, pl.Branch, pl.Region, in.Type, in.Vendor, labelsJSON(in.Labels), in.ParentID, in.ProfileID, in.Enabled, pl.BranchID)
+		d, err = scanDevice(row)
+		return err
+	})
 	return d, mapErr(err, "create device")
 }
 
@@ -183,12 +212,15 @@ func (s *Store) UpdateDevice(ctx context.Context, id int64, in DeviceInput) (Dev
 	defer cancel()
 	var d Device
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		pl, err := resolvePlace(ctx, tx, in.Branch, in.Region, in.Strict)
+		if err != nil {
+			return err
+		}
 		row := tx.QueryRow(ctx, `
 			UPDATE devices d SET name=$2, ip=$3, branch=$4, region=$5, type=$6, vendor=$7, labels=$8,
-				parent_id=$9, profile_id=$10, enabled=$11, updated_at=now()
+				parent_id=$9, profile_id=$10, enabled=$11, branch_id=$12, updated_at=now()
 			WHERE d.id = $1 RETURNING `+deviceCols,
-			id, in.Name, in.IP, in.Branch, in.Region, in.Type, in.Vendor, labelsJSON(in.Labels), in.ParentID, in.ProfileID, in.Enabled)
-		var err error
+			id, in.Name, in.IP, pl.Branch, pl.Region, in.Type, in.Vendor, labelsJSON(in.Labels), in.ParentID, in.ProfileID, in.Enabled, pl.BranchID)
 		if d, err = scanDevice(row); err != nil || in.ParentID == nil {
 			return err
 		}

@@ -51,7 +51,7 @@ func TestImportDevices(t *testing.T) {
 	}
 	res, err := st.ImportDevices(ctx, devs)
 	testenv.Must(t, "import", err)
-	if diff := cmp.Diff(store.ImportResult{Created: 3}, res); diff != "" {
+	if diff := cmp.Diff(store.ImportResult{Created: 3, Places: []string{"line 0: created branch zrh (no region)"}}, res); diff != "" {
 		t.Errorf("first import (-want +got):\n%s", diff)
 	}
 	want := []string{"core 127.44.0.254 - true", "zrh-atm 127.44.0.3 zrh-sw true", "zrh-rtr 127.44.0.1 core true", "zrh-sw 127.44.0.2 zrh-rtr true"}
@@ -78,7 +78,7 @@ func TestImportDevices(t *testing.T) {
 
 	res, err = st.ImportDevices(ctx, devs)
 	testenv.Must(t, "import again", err)
-	if diff := cmp.Diff(store.ImportResult{Updated: 3}, res); diff != "" {
+	if diff := cmp.Diff(store.ImportResult{Updated: 3, Places: []string{}}, res); diff != "" {
 		t.Errorf("second import (-want +got):\n%s", diff)
 	}
 	got, statusRows = inventorySnapshot(t, st)
@@ -92,7 +92,7 @@ func TestImportDevices(t *testing.T) {
 	// a re-import is a full update: a changed IP and a dropped parent land too
 	res, err = st.ImportDevices(ctx, []store.ImportDevice{imp("zrh-rtr", "127.44.0.11", ""), imp("zrh-new", "127.44.0.4", "zrh-rtr")})
 	testenv.Must(t, "third import", err)
-	if diff := cmp.Diff(store.ImportResult{Created: 1, Updated: 1}, res); diff != "" {
+	if diff := cmp.Diff(store.ImportResult{Created: 1, Updated: 1, Places: []string{}}, res); diff != "" {
 		t.Errorf("third import (-want +got):\n%s", diff)
 	}
 	got, _ = inventorySnapshot(t, st)
@@ -103,7 +103,7 @@ func TestImportDevices(t *testing.T) {
 	}
 	_ = core
 
-	if res, err := st.ImportDevices(ctx, nil); err != nil || res != (store.ImportResult{}) {
+	if res, err := st.ImportDevices(ctx, nil); err != nil || res.Created+res.Updated != 0 || len(res.Places) != 0 {
 		t.Errorf("empty import = %+v, %v", res, err)
 	}
 	exist, err := st.DeviceNamesExist(ctx, []string{"core", "zrh-sw", "nope"})
@@ -138,7 +138,7 @@ func TestImportAllOrNothing(t *testing.T) {
 			if err == nil {
 				t.Fatalf("import succeeded with %+v", res)
 			}
-			if res != (store.ImportResult{}) {
+			if res.Created+res.Updated != 0 || res.Places != nil {
 				t.Errorf("failed import reported %+v", res)
 			}
 			if errors.Is(err, store.ErrNotFound) {

@@ -205,7 +205,7 @@ func (s *Store) SNMPConfigs(ctx context.Context, ids []int64) (map[int64]SNMPDev
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `
-		SELECT d.id, d.profile_id, coalesce(p.extra_oids, '[]'::jsonb),
+		SELECT d.id, `+effectiveProfile+`, coalesce(p.extra_oids, '[]'::jsonb),
 			ds.version, ds.host, ds.port, ds.timeout_ms, ds.retries, ds.max_repetitions, ds.username,
 			ds.security_level, ds.auth_protocol, ds.priv_protocol, ds.context_name,
 			coalesce(ds.community_sealed, ''), coalesce(ds.auth_password_sealed, ''),
@@ -216,7 +216,7 @@ func (s *Store) SNMPConfigs(ctx context.Context, ids []int64) (map[int64]SNMPDev
 			coalesce(p.priv_password_sealed, ''), p.updated_at
 		FROM devices d
 		LEFT JOIN device_snmp ds ON ds.device_id = d.id
-		LEFT JOIN profile_snmp p ON p.profile_id = d.profile_id
+		LEFT JOIN profile_snmp p ON p.profile_id = `+effectiveProfile+`
 		WHERE d.id = ANY($1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read SNMP settings of %d devices: %w", len(ids), err)

@@ -152,8 +152,8 @@ func (h *PingHandler) ping(ctx context.Context, devs []store.Device, profiles []
 	groups := map[int64]*group{}
 	for _, d := range devs {
 		var pid int64
-		if d.ProfileID != nil {
-			pid = *d.ProfileID
+		if d.EffectiveProfileID != nil { // device > branch > type; else the configured defaults
+			pid = *d.EffectiveProfileID
 		}
 		g := groups[pid]
 		if g == nil {
