@@ -51,6 +51,8 @@ func TestAdminEditing(t *testing.T) {
 	var dev struct {
 		ID int64 `json:"id"`
 	}
+	x.front.do(t, http.MethodPost, "/api/v1/regions", `{"name":"north"}`, nil)
+	x.front.do(t, http.MethodPost, "/api/v1/branches", `{"name":"BR-1","region":"north"}`, nil)
 	if code := x.front.do(t, http.MethodPost, "/api/v1/devices", `{"name":"br1-router","ip":"127.62.0.1","branch":"BR-1","region":"north","type":"router"}`, &dev); code != http.StatusCreated {
 		t.Fatalf("create device: HTTP %d", code)
 	}

@@ -197,6 +197,8 @@ type front struct {
 	// streams and middleware, when set before start, shape the live streams and see every request
 	streams    api.StreamParams
 	middleware []echo.MiddlewareFunc
+	// profileSNMP keeps profiles' SNMP defaults (nil: none)
+	profileSNMP api.ProfileSNMP
 }
 
 func startFront(tb testing.TB, sys *harness.System, series api.SeriesReader, shape ...func(*front)) *front {
@@ -221,7 +223,8 @@ func (f *front) start() {
 		"workers":  health.Workers(insp, health.DefaultWorkerThresholds),
 	}, 2*time.Second)
 	f.srv = api.New(api.Params{Auth: f.sys.Auth, Store: f.sys.Store, Redis: f.sys.Redis, Client: f.sys.Client, Tasks: insp,
-		Health: checker, Logger: f.sys.Logger, Series: f.series, Alerting: f.alerts, Streams: f.streams, Middleware: f.middleware})
+		Health: checker, Logger: f.sys.Logger, Series: f.series, Alerting: f.alerts, Streams: f.streams, Middleware: f.middleware,
+		ProfileSNMP: f.profileSNMP})
 	// api.New mounts the dashboard and the availability report itself
 	var ln net.Listener
 	var err error
