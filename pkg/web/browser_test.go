@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -288,5 +289,19 @@ func alerting(tb testing.TB, sys *harness.System) *api.Alerting {
 		// the test receivers listen on loopback, which the default destination policy denies
 		Channels: notify.NewService(notify.ServiceParams{Channels: sys.Store, Deliveries: sys.Store, Sealer: box,
 			Policy: notifytest.AllowLoopback(), Logger: sys.Logger}),
+	}
+}
+
+// place creates the region and the branch in it (each unless it exists) that a device about
+// to be created names: device writes refuse unknown places.
+func (f *front) place(t testing.TB, branch, region string) {
+	t.Helper()
+	if region != "" {
+		b, _ := json.Marshal(map[string]string{"name": region})
+		f.do(t, http.MethodPost, "/api/v1/regions", string(b), nil) // 409 when it exists
+	}
+	if branch != "" {
+		b, _ := json.Marshal(map[string]string{"name": branch, "region": region})
+		f.do(t, http.MethodPost, "/api/v1/branches", string(b), nil)
 	}
 }
