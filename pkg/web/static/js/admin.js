@@ -1,7 +1,7 @@
 // Admin, in tabs (#/admin/<tab>?edit=<id>): devices (create, edit, delete; CSV import with an
-// … ), regions & branches and monitoring profiles (placeform.js), and (CSV import with an
 // upload progress bar and the API's line-numbered errors, all or nothing), alert rules,
-// maintenance windows, notification channels, users with their API tokens, and the audit log;
+// maintenance windows, notification channels, regions & branches and monitoring profiles
+// (placeform.js), users with their API tokens, and the audit log;
 // a link to /monitoring. Each tab is shown to the roles that may read it and is editable for
 // the roles the API lets write it (docs/SECURITY.md): maintenance for operators, the rest for
 // admins. Lists and forms of the four configuration tabs are Editors (editor.js).
@@ -19,11 +19,12 @@ import {profileSpec, regionSpec, branchSpec, placesNote} from './placeform.js';
 const FIELDS = [['name', 'Name', true], ['ip', 'IP address', true], ['branch', 'Branch'], ['region', 'Region'],
   ['type', 'Type'], ['vendor', 'Vendor'], ['parent_id', 'Parent device id'], ['labels', 'Labels (k=v;k2=v2)']];
 
-// TABS: [name, title, the role that may see it]. Rules, maintenance and channels are readable
+// TABS: [name, title, the role that may see it]. Rules, maintenance, channels, places and
+// profiles are readable
 // by every role; devices (a form), users, tokens and the audit log are the admins'.
-const TABS = [['devices', 'Devices', 'admin'], ['places', 'Regions & branches', 'viewer'], ['profiles', 'Profiles', 'viewer'],
-  ['rules', 'Alert rules', 'viewer'], ['maintenance', 'Maintenance', 'viewer'],
-  ['channels', 'Channels', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
+const TABS = [['devices', 'Devices', 'admin'], ['rules', 'Alert rules', 'viewer'], ['maintenance', 'Maintenance', 'viewer'],
+  ['channels', 'Channels', 'viewer'],
+  ['places', 'Regions & branches', 'viewer'], ['profiles', 'Profiles', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
 
 export async function mount(view, {app, parts, query}) {
   const tabs = TABS.filter(([, , role]) => api.can(role));
