@@ -20,8 +20,7 @@ const FIELDS = [['name', 'Name', true], ['ip', 'IP address', true], ['branch', '
   ['type', 'Type'], ['vendor', 'Vendor'], ['parent_id', 'Parent device id'], ['labels', 'Labels (k=v;k2=v2)']];
 
 // TABS: [name, title, the role that may see it]. Rules, maintenance, channels, places and
-// profiles are readable
-// by every role; devices (a form), users, tokens and the audit log are the admins'.
+// profiles are readable by every role; devices (a form), users, tokens and the audit log are the admins'.
 const TABS = [['devices', 'Devices', 'admin'], ['rules', 'Alert rules', 'viewer'], ['maintenance', 'Maintenance', 'viewer'],
   ['channels', 'Channels', 'viewer'],
   ['places', 'Regions & branches', 'viewer'], ['profiles', 'Profiles', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
