@@ -128,6 +128,12 @@ class DevicePage {
         h('p', {class: 'muted'}, 'Header line: name, ip (required), branch, region, type, vendor, parent, labels, enabled. Existing names are updated. Nothing is written unless every line is valid.'),
         h('div', {class: 'row'}, this.file, h('button', {class: 'btn primary', type: 'button', id: 'import-go', onclick: () => this.upload()}, 'Import')),
         this.progress, this.importOut)));
+    // the branch must exist: offer the known ones (the region follows from the branch)
+    const branches = h('datalist', {id: 'branch-list'});
+    this.inputs.branch.setAttribute('list', 'branch-list');
+    view.append(branches);
+    api.get('/branches').then((d) => branches.replaceChildren(...((d && d.branches) || []).map((b) =>
+      h('option', {value: b.name}, b.region ? `${b.name} (${b.region})` : b.name))), () => {});
   }
 
   unmount() {}
@@ -214,7 +220,8 @@ class DevicePage {
     clear(this.importOut).append(h('p', {class: 'muted'}, `uploading ${f.name} (${num(f.size / 1024, 0)} KiB)…`));
     try {
       const res = await api.importCSV(f, (frac) => { this.progress.value = frac; });
-      clear(this.importOut).append(h('p', {class: 'ok-note', id: 'import-ok'}, `Imported ${res.rows} lines: ${res.created} created, ${res.updated} updated.`));
+      clear(this.importOut).append(h('p', {class: 'ok-note', id: 'import-ok'}, `Imported ${res.rows} lines: ${res.created} created, ${res.updated} updated.`),
+        (res.places || []).length ? h('ul', {id: 'import-places'}, res.places.map((p) => h('li', null, p))) : null);
       this.app.fleet.load().catch(() => {});
     } catch (e) {
       const lines = (e.body && e.body.lines) || [];
