@@ -62,8 +62,9 @@ func run(args []string) int {
 		}
 		return 0
 	}
-	if len(args) > 0 && args[0] != "user" && args[0] != "token" && args[0] != "tasks" {
-		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token, tasks)\n%s%s", args[0], auth.CLIUsage, monitoring.CLIUsage)
+	if len(args) > 0 && !cliCommands[args[0]] {
+		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token, tasks, profile, region, branch)\n%s%s%s",
+			args[0], auth.CLIUsage, monitoring.CLIUsage, api.ConfigCLIUsage)
 		return 2
 	}
 	if cfg.MigrateOnStart || len(args) > 0 {
@@ -95,6 +96,9 @@ func run(args []string) int {
 	}
 	if len(args) > 0 && args[0] == "tasks" { // api tasks …
 		return runTasksCLI(ctx, args[1:], rdb, svc)
+	}
+	if len(args) > 0 && configObjects[args[0]] { // api profile|region|branch …
+		return runConfigCLI(ctx, args, cfg, st, rdb, svc)
 	}
 	if len(args) > 0 { // api user … / api token …
 		return runCLI(ctx, args, svc)
@@ -162,6 +166,35 @@ func runTasksCLI(ctx context.Context, args []string, rdb redis.UniversalClient, 
 	switch {
 	case errors.Is(err, monitoring.ErrUsage):
 		fmt.Fprintf(os.Stderr, "api: %v\n%s\n", err, monitoring.CLIUsage)
+		return 2
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "api: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// cliCommands are the first arguments the api binary takes besides none (serve).
+var cliCommands = map[string]bool{"user": true, "token": true, "tasks": true, "profile": true, "region": true, "branch": true}
+
+// configObjects are the objects of `api profile|region|branch …`.
+var configObjects = map[string]bool{"profile": true, "region": true, "branch": true}
+
+func runConfigCLI(ctx context.Context, args []string, cfg config.API, st *store.Store, rdb redis.UniversalClient, svc *auth.Service) int {
+	box, err := daemon.SecretBox(cfg.SecretKey)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "api: %v\n", err)
+		return 2
+	}
+	snmpSvc, err := snmp.New(snmp.Params{Devices: st, Store: st, Secrets: box})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "api: %v\n", err)
+		return 1
+	}
+	err = api.RunConfigCLI(ctx, args, api.ConfigCLIParams{Store: st, Redis: rdb, ProfileSNMP: snmpSvc, Audit: svc.Audit()}, os.Stdout)
+	switch {
+	case errors.Is(err, api.ErrCLIUsage):
+		fmt.Fprintf(os.Stderr, "api: %v\n%s", err, api.ConfigCLIUsage)
 		return 2
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "api: %v\n", err)

@@ -235,7 +235,10 @@ func (s *Server) patchDevice(c *echo.Context) error {
 		return storeError(err, "device", id)
 	}
 	in := store.DeviceInput{Name: cur.Name, IP: cur.IP, Branch: cur.Branch, Region: cur.Region, Type: cur.Type,
-		Vendor: cur.Vendor, Labels: cur.Labels, ParentID: cur.ParentID, ProfileID: cur.ProfileID, Enabled: cur.Enabled, Strict: true}
+		Vendor: cur.Vendor, Labels: cur.Labels, ParentID: cur.ParentID, ProfileID: cur.ProfileID, Enabled: cur.Enabled,
+		// names the patch gives must exist; a row written by SQL with a place that has no object
+		// yet gets one instead of refusing an unrelated change
+		Strict: b.Branch != nil || b.Region != nil}
 	if b.Branch != nil && b.Region == nil {
 		in.Region = "" // a device moved to another branch takes that branch's region
 	}

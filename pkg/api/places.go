@@ -75,6 +75,28 @@ func longText(field, v string) (string, error) {
 	return v, nil
 }
 
+// saveRegion creates (id 0) or patches a region; the API and the CLI share it.
+func (s *Server) saveRegion(ctx context.Context, id int64, b regionBody) (store.Region, error) {
+	var in store.RegionInput
+	if id != 0 {
+		cur, err := s.p.Store.GetRegion(ctx, id)
+		if err != nil {
+			return cur, storeError(err, "region", id)
+		}
+		in = store.RegionInput{Name: cur.Name, Description: cur.Description}
+	} else if b.Name == nil {
+		return store.Region{}, badRequest("name", "name is required")
+	}
+	if err := b.apply(&in); err != nil {
+		return store.Region{}, err
+	}
+	r, err := s.p.Store.SaveRegion(ctx, id, in)
+	if err != nil {
+		return r, storeError(err, "region", in.Name)
+	}
+	return r, nil
+}
+
 func (s *Server) listRegions(c *echo.Context) error {
 	rs, err := s.p.Store.ListRegions(c.Request().Context())
 	if err != nil {
@@ -103,13 +125,9 @@ func (s *Server) createRegion(c *echo.Context) error {
 	if b.Name == nil {
 		return badRequest("name", "name is required")
 	}
-	var in store.RegionInput
-	if err := b.apply(&in); err != nil {
-		return err
-	}
-	r, err := s.p.Store.SaveRegion(c.Request().Context(), 0, in)
+	r, err := s.saveRegion(c.Request().Context(), 0, b)
 	if err != nil {
-		return storeError(err, "region", in.Name)
+		return err
 	}
 	return c.JSON(http.StatusCreated, r)
 }
@@ -123,18 +141,9 @@ func (s *Server) patchRegion(c *echo.Context) error {
 	if err := decodeStrict(c, &b); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	cur, err := s.p.Store.GetRegion(ctx, id)
+	r, err := s.saveRegion(c.Request().Context(), id, b)
 	if err != nil {
-		return storeError(err, "region", id)
-	}
-	in := store.RegionInput{Name: cur.Name, Description: cur.Description}
-	if err := b.apply(&in); err != nil {
 		return err
-	}
-	r, err := s.p.Store.SaveRegion(ctx, id, in)
-	if err != nil {
-		return storeError(err, "region", id)
 	}
 	return c.JSON(http.StatusOK, r)
 }
@@ -259,6 +268,29 @@ func (s *Server) regionID(ctx context.Context, name string) (*int64, error) {
 	return nil, badRequest("region", "region %q does not exist; create it first (POST /api/v1/regions or `api region create`)", name)
 }
 
+// saveBranch creates (id 0) or patches a branch; the API and the CLI share it.
+func (s *Server) saveBranch(ctx context.Context, id int64, b branchBody) (store.Branch, error) {
+	in := store.BranchInput{TimeZone: "UTC"}
+	if id != 0 {
+		cur, err := s.p.Store.GetBranch(ctx, id)
+		if err != nil {
+			return cur, storeError(err, "branch", id)
+		}
+		in = store.BranchInput{Name: cur.Name, RegionID: cur.RegionID, Address: cur.Address, Latitude: cur.Latitude,
+			Longitude: cur.Longitude, ISP: cur.ISP, CircuitID: cur.CircuitID, Contacts: cur.Contacts, TimeZone: cur.TimeZone, ProfileID: cur.ProfileID}
+	} else if b.Name == nil {
+		return store.Branch{}, badRequest("name", "name is required")
+	}
+	if err := b.apply(ctx, &in, s.regionID); err != nil {
+		return store.Branch{}, err
+	}
+	out, err := s.p.Store.SaveBranch(ctx, id, in)
+	if err != nil {
+		return out, storeError(err, "branch", in.Name)
+	}
+	return out, nil
+}
+
 func (s *Server) listBranches(c *echo.Context) error {
 	ctx := c.Request().Context()
 	var rid int64
@@ -296,14 +328,9 @@ func (s *Server) createBranch(c *echo.Context) error {
 	if b.Name == nil {
 		return badRequest("name", "name is required")
 	}
-	ctx := c.Request().Context()
-	in := store.BranchInput{TimeZone: "UTC"}
-	if err := b.apply(ctx, &in, s.regionID); err != nil {
-		return err
-	}
-	out, err := s.p.Store.SaveBranch(ctx, 0, in)
+	out, err := s.saveBranch(c.Request().Context(), 0, b)
 	if err != nil {
-		return storeError(err, "branch", in.Name)
+		return err
 	}
 	return c.JSON(http.StatusCreated, out)
 }
@@ -317,19 +344,9 @@ func (s *Server) patchBranch(c *echo.Context) error {
 	if err := decodeStrict(c, &b); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	cur, err := s.p.Store.GetBranch(ctx, id)
+	out, err := s.saveBranch(c.Request().Context(), id, b)
 	if err != nil {
-		return storeError(err, "branch", id)
-	}
-	in := store.BranchInput{Name: cur.Name, RegionID: cur.RegionID, Address: cur.Address, Latitude: cur.Latitude,
-		Longitude: cur.Longitude, ISP: cur.ISP, CircuitID: cur.CircuitID, Contacts: cur.Contacts, TimeZone: cur.TimeZone, ProfileID: cur.ProfileID}
-	if err := b.apply(ctx, &in, s.regionID); err != nil {
 		return err
-	}
-	out, err := s.p.Store.SaveBranch(ctx, id, in)
-	if err != nil {
-		return storeError(err, "branch", id)
 	}
 	return c.JSON(http.StatusOK, out)
 }

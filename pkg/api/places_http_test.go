@@ -68,7 +68,16 @@ func TestPlacesAPI(t *testing.T) {
 	if dev.Branch != "Zurich HQ" || dev.Region != "North" || dev.BranchID == nil || *dev.BranchID != hq.ID {
 		t.Errorf("device placed at %q/%q (%v), want North/Zurich HQ", dev.Region, dev.Branch, dev.BranchID)
 	}
-	// a rename reaches the device; the standalone list still names places
+	// a device moved to a branch of another region takes that region
+	seedPlaces(t, sys, "South/Lugano")
+	a = jsonCall(t, sys, http.MethodPatch, fmt.Sprintf("/api/v1/devices/%d", dev.ID), `{"branch":"LUGANO"}`)
+	var moved deviceView
+	a.decode(t, &moved)
+	if a.Status != http.StatusOK || moved.Branch != "Lugano" || moved.Region != "South" {
+		t.Errorf("move: HTTP %d, placed at %q/%q, want South/Lugano", a.Status, moved.Region, moved.Branch)
+	}
+	jsonCall(t, sys, http.MethodPatch, fmt.Sprintf("/api/v1/devices/%d", dev.ID), `{"branch":"Zurich HQ"}`)
+	// a rename reaches the device
 	a = jsonCall(t, sys, http.MethodPatch, fmt.Sprintf("/api/v1/regions/%d", north.ID), `{"name":"Nord"}`)
 	if a.Status != http.StatusOK {
 		t.Fatalf("rename region: HTTP %d %s", a.Status, a.Body)

@@ -173,8 +173,7 @@ func (s *Server) createProfile(c *echo.Context) error {
 	if b.Name == nil {
 		return badRequest("name", "name is required")
 	}
-	p := store.Profile{PingCount: 3, PingIntervalMS: 10, PingTimeoutMS: 1000, DeviceTypes: []string{}}
-	return s.writeProfile(c, b, p, http.StatusCreated)
+	return s.writeProfile(c, b, newProfile(), http.StatusCreated)
 }
 
 func (s *Server) patchProfile(c *echo.Context) error {
@@ -193,39 +192,48 @@ func (s *Server) patchProfile(c *echo.Context) error {
 	return s.writeProfile(c, b, p, http.StatusOK)
 }
 
-// writeProfile validates the merged profile, saves it and its SNMP defaults, and drops the
-// workers' profile cache (pkg/cache, read by every ping batch).
+// writeProfile answers saveProfile's result.
 func (s *Server) writeProfile(c *echo.Context, b profileBody, p store.Profile, status int) error {
-	if err := b.apply(&p); err != nil {
+	v, err := s.saveProfile(c.Request().Context(), b, p)
+	if err != nil {
 		return err
+	}
+	return c.JSON(status, v)
+}
+
+// saveProfile validates the merged profile, saves it and its SNMP defaults, and drops the
+// workers' profile cache (pkg/cache, read by every ping batch). The API and the CLI share it.
+func (s *Server) saveProfile(ctx context.Context, b profileBody, p store.Profile) (profileView, error) {
+	if err := b.apply(&p); err != nil {
+		return profileView{}, err
 	}
 	setSNMP, removeSNMP, ps, err := b.parseProfileSNMP(s.p.ProfileSNMP != nil)
 	if err != nil {
-		return err
+		return profileView{}, err
 	}
 	if setSNMP && !removeSNMP {
 		if err := validateProfileSNMP(ps); err != nil {
-			return err
+			return profileView{}, err
 		}
 	}
-	ctx := c.Request().Context()
 	created := p.ID == 0
 	saved, err := s.p.Store.SaveProfile(ctx, p)
 	if err != nil {
-		return storeError(err, "profile", p.Name)
+		return profileView{}, storeError(err, "profile", p.Name)
 	}
 	if err := s.applyProfileSNMP(ctx, saved.ID, setSNMP, removeSNMP, ps); err != nil {
 		if created { // nothing half-created
 			_ = s.p.Store.DeleteProfile(context.WithoutCancel(ctx), saved.ID)
 		}
-		return err
+		return profileView{}, err
 	}
 	s.invalidateProfiles(ctx)
-	v, err := s.profileView(ctx, saved)
-	if err != nil {
-		return err
-	}
-	return c.JSON(status, v)
+	return s.profileView(ctx, saved)
+}
+
+// newProfile is a profile create's starting point: the schema's defaults.
+func newProfile() store.Profile {
+	return store.Profile{PingCount: 3, PingIntervalMS: 10, PingTimeoutMS: 1000, DeviceTypes: []string{}}
 }
 
 // validateProfileSNMP checks the extra OIDs before anything is written (credentials are

@@ -51,6 +51,8 @@ func TestAdminEditing(t *testing.T) {
 	var dev struct {
 		ID int64 `json:"id"`
 	}
+	x.front.do(t, http.MethodPost, "/api/v1/regions", `{"name":"north"}`, nil)
+	x.front.do(t, http.MethodPost, "/api/v1/branches", `{"name":"BR-1","region":"north"}`, nil)
 	if code := x.front.do(t, http.MethodPost, "/api/v1/devices", `{"name":"br1-router","ip":"127.62.0.1","branch":"BR-1","region":"north","type":"router"}`, &dev); code != http.StatusCreated {
 		t.Fatalf("create device: HTTP %d", code)
 	}
@@ -366,7 +368,7 @@ func (x *admin) asViewer() {
 	x.signIn("night-viewer", "night shift password", "night-viewer (viewer · region Coast, region North)")
 	b.wait(ctx, "rules read-only", `[...document.querySelectorAll('#rule-list tbody tr')].some((r) => r.textContent.includes('RTT high'))`, 10*time.Second)
 	got := eval[[]string](b, ctx, `[...document.querySelectorAll('#admin-tabs a')].map((a) => a.dataset.tab)`)
-	if diff := cmp.Diff([]string{"rules", "maintenance", "channels"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"rules", "maintenance", "channels", "places", "profiles"}, got); diff != "" {
 		t.Errorf("admin tabs of a viewer (-want +got):\n%s", diff)
 	}
 	for _, hash := range []string{"#/admin/rules", "#/admin/maintenance", "#/admin/channels"} {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -197,6 +198,8 @@ type front struct {
 	// streams and middleware, when set before start, shape the live streams and see every request
 	streams    api.StreamParams
 	middleware []echo.MiddlewareFunc
+	// profileSNMP keeps profiles' SNMP defaults (nil: none)
+	profileSNMP api.ProfileSNMP
 }
 
 func startFront(tb testing.TB, sys *harness.System, series api.SeriesReader, shape ...func(*front)) *front {
@@ -221,7 +224,8 @@ func (f *front) start() {
 		"workers":  health.Workers(insp, health.DefaultWorkerThresholds),
 	}, 2*time.Second)
 	f.srv = api.New(api.Params{Auth: f.sys.Auth, Store: f.sys.Store, Redis: f.sys.Redis, Client: f.sys.Client, Tasks: insp,
-		Health: checker, Logger: f.sys.Logger, Series: f.series, Alerting: f.alerts, Streams: f.streams, Middleware: f.middleware})
+		Health: checker, Logger: f.sys.Logger, Series: f.series, Alerting: f.alerts, Streams: f.streams, Middleware: f.middleware,
+		ProfileSNMP: f.profileSNMP})
 	// api.New mounts the dashboard and the availability report itself
 	var ln net.Listener
 	var err error
@@ -285,5 +289,19 @@ func alerting(tb testing.TB, sys *harness.System) *api.Alerting {
 		// the test receivers listen on loopback, which the default destination policy denies
 		Channels: notify.NewService(notify.ServiceParams{Channels: sys.Store, Deliveries: sys.Store, Sealer: box,
 			Policy: notifytest.AllowLoopback(), Logger: sys.Logger}),
+	}
+}
+
+// place creates the region and the branch in it (each unless it exists) that a device about
+// to be created names: device writes refuse unknown places.
+func (f *front) place(t testing.TB, branch, region string) {
+	t.Helper()
+	if region != "" {
+		b, _ := json.Marshal(map[string]string{"name": region})
+		f.do(t, http.MethodPost, "/api/v1/regions", string(b), nil) // 409 when it exists
+	}
+	if branch != "" {
+		b, _ := json.Marshal(map[string]string{"name": branch, "region": region})
+		f.do(t, http.MethodPost, "/api/v1/branches", string(b), nil)
 	}
 }

@@ -159,6 +159,12 @@ func (x *e2e) importDevices() {
 	b.shot(ctx, "admin-import-errors")
 	b.do(ctx, "import good csv", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{goodPath}), chromedp.Click(chromedp.CSS("#import-go")))
 	b.wait(ctx, "import done", `document.getElementById('import-ok')?.textContent.includes('22 created')`, 15*time.Second)
+	places := eval[[]string](b, ctx, `[...document.querySelectorAll('#import-places li')].map((li) => li.textContent)`)
+	if diff := cmp.Diff([]string{"line 2: created region north", "line 2: created branch BR-NS in region north",
+		"line 4: created branch BR-B in region north", "line 5: created region south", "line 5: created branch BR-C in region south",
+		"line 6: created branch BR-A in region north"}, places); diff != "" {
+		t.Errorf("import's place report on the page (-want +got):\n%s", diff)
+	}
 	if p := eval[float64](b, ctx, `document.getElementById('import-progress').value`); p != 1 {
 		t.Errorf("upload progress bar at %v after the import, want 1", p)
 	}

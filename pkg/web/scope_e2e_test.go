@@ -23,6 +23,7 @@ func TestScopedOverview(t *testing.T) {
 	x.front = startFront(t, sys, nil)
 	for i, d := range []struct{ region, branch string }{{"north", "BR-1"}, {"north", "BR-1"}, {"north", "BR-2"}, {"south", "BR-9"}, {"south", "BR-8"}} {
 		body := fmt.Sprintf(`{"name":"dev-%d","ip":"127.63.0.%d","branch":%q,"region":%q,"type":"router"}`, i, i+1, d.branch, d.region)
+		x.front.place(t, d.branch, d.region)
 		if code := x.front.do(t, http.MethodPost, "/api/v1/devices", body, nil); code != http.StatusCreated {
 			t.Fatalf("create device: HTTP %d", code)
 		}

@@ -67,6 +67,7 @@ func (x *triage) device(name, branch, region, typ, parent string) int64 {
 		body["parent_id"] = x.ids[parent]
 	}
 	raw, _ := json.Marshal(body)
+	x.front.place(x.t, branch, region)
 	var d struct {
 		ID int64 `json:"id"`
 	}

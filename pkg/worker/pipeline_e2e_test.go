@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,17 @@ func TestPipelineEndToEnd(t *testing.T) {
 	host := testenv.NewHost(t, 21)
 	sys := harness.Start(t, harness.Options{PingInterval: interval, BatchSize: 7})
 
+	// device writes refuse unknown places: the regions and branches first
+	for _, pl := range []string{`{"name":"r1"}`, `{"name":"r2"}`, `{"name":"b0","region":"r1"}`, `{"name":"b1","region":"r1"}`,
+		`{"name":"b2","region":"r1"}`, `{"name":"bx","region":"r2"}`} {
+		path := "/api/v1/branches"
+		if !strings.Contains(pl, "region") {
+			path = "/api/v1/regions"
+		}
+		if code := sys.Do(t, http.MethodPost, path, pl, nil); code != http.StatusCreated {
+			t.Fatalf("create place %s: HTTP %d", pl, code)
+		}
+	}
 	for i := 1; i <= 20; i++ {
 		body := fmt.Sprintf(`{"name":"lo-%02d","ip":"127.20.0.%d","branch":"b%d","region":"r1"}`, i, i, i%3)
 		if code := sys.Do(t, http.MethodPost, "/api/v1/devices", body, nil); code != http.StatusCreated {

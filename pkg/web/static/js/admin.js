@@ -1,6 +1,7 @@
 // Admin, in tabs (#/admin/<tab>?edit=<id>): devices (create, edit, delete; CSV import with an
 // upload progress bar and the API's line-numbered errors, all or nothing), alert rules,
-// maintenance windows, notification channels, users with their API tokens, and the audit log;
+// maintenance windows, notification channels, regions & branches and monitoring profiles
+// (placeform.js), users with their API tokens, and the audit log;
 // a link to /monitoring. Each tab is shown to the roles that may read it and is editable for
 // the roles the API lets write it (docs/SECURITY.md): maintenance for operators, the rest for
 // admins. Lists and forms of the four configuration tabs are Editors (editor.js).
@@ -13,14 +14,16 @@ import {ruleSpec} from './ruleform.js';
 import {windowSpec, zoneList} from './windowform.js';
 import {channelSpec} from './channelform.js';
 import {userSpec, Tokens} from './userform.js';
+import {profileSpec, regionSpec, branchSpec, placesNote} from './placeform.js';
 
 const FIELDS = [['name', 'Name', true], ['ip', 'IP address', true], ['branch', 'Branch'], ['region', 'Region'],
   ['type', 'Type'], ['vendor', 'Vendor'], ['parent_id', 'Parent device id'], ['labels', 'Labels (k=v;k2=v2)']];
 
-// TABS: [name, title, the role that may see it]. Rules, maintenance and channels are readable
-// by every role; devices (a form), users, tokens and the audit log are the admins'.
+// TABS: [name, title, the role that may see it]. Rules, maintenance, channels, places and
+// profiles are readable by every role; devices (a form), users, tokens and the audit log are the admins'.
 const TABS = [['devices', 'Devices', 'admin'], ['rules', 'Alert rules', 'viewer'], ['maintenance', 'Maintenance', 'viewer'],
-  ['channels', 'Channels', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
+  ['channels', 'Channels', 'viewer'],
+  ['places', 'Regions & branches', 'viewer'], ['profiles', 'Profiles', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
 
 export async function mount(view, {app, parts, query}) {
   const tabs = TABS.filter(([, , role]) => api.can(role));
@@ -41,6 +44,7 @@ export async function mount(view, {app, parts, query}) {
     if (edit) await page.edit(edit);
     return page;
   }
+  if (tab === 'places') return placesTab(body, edit);
   if (tab === 'audit') {
     body.append(section('Audit log (newest 50)', auditTable()));
     return null;
@@ -55,6 +59,7 @@ async function editorTab(body, tab, app, edit) {
     maintenance: () => windowSpec(app, api.can('operator')),
     channels: () => channelSpec(app, api.can('admin')),
     users: () => userSpec(),
+    profiles: () => profileSpec(api.can('admin')),
   }[tab]();
   // device names in scopes need the fleet
   if (app.fleetReady) await app.fleetReady.catch(() => {});
@@ -70,6 +75,22 @@ async function editorTab(body, tab, app, edit) {
   await ed.load();
   if (tokens) await tokens.load(ed.items);
   if (edit && spec.canWrite) await ed.edit(edit);
+  return {unmount() {}};
+}
+
+// placesTab: the regions editor and the branches editor (whose default-profile choice needs
+// the profiles); ?edit=<id> opens a branch.
+async function placesTab(body, edit) {
+  const canWrite = api.can('admin');
+  const profiles = ((await api.get('/profiles').catch(() => null)) || {}).profiles || [];
+  const regions = new Editor(regionSpec(canWrite));
+  const branches = new Editor(branchSpec(canWrite, profiles));
+  // a region saved or deleted changes the branches' region names and counts
+  regions.spec.afterSave = () => branches.load();
+  branches.spec.afterSave = () => regions.load();
+  body.append(placesNote(), regions.el, branches.el, zoneList());
+  await Promise.all([regions.load(), branches.load()]);
+  if (edit && canWrite) await branches.edit(edit);
   return {unmount() {}};
 }
 
@@ -107,6 +128,12 @@ class DevicePage {
         h('p', {class: 'muted'}, 'Header line: name, ip (required), branch, region, type, vendor, parent, labels, enabled. Existing names are updated. Nothing is written unless every line is valid.'),
         h('div', {class: 'row'}, this.file, h('button', {class: 'btn primary', type: 'button', id: 'import-go', onclick: () => this.upload()}, 'Import')),
         this.progress, this.importOut)));
+    // the branch must exist: offer the known ones (the region follows from the branch)
+    const branches = h('datalist', {id: 'branch-list'});
+    this.inputs.branch.setAttribute('list', 'branch-list');
+    view.append(branches);
+    api.get('/branches').then((d) => branches.replaceChildren(...((d && d.branches) || []).map((b) =>
+      h('option', {value: b.name}, b.region ? `${b.name} (${b.region})` : b.name))), () => {});
   }
 
   unmount() {}
@@ -193,7 +220,8 @@ class DevicePage {
     clear(this.importOut).append(h('p', {class: 'muted'}, `uploading ${f.name} (${num(f.size / 1024, 0)} KiB)…`));
     try {
       const res = await api.importCSV(f, (frac) => { this.progress.value = frac; });
-      clear(this.importOut).append(h('p', {class: 'ok-note', id: 'import-ok'}, `Imported ${res.rows} lines: ${res.created} created, ${res.updated} updated.`));
+      clear(this.importOut).append(h('p', {class: 'ok-note', id: 'import-ok'}, `Imported ${res.rows} lines: ${res.created} created, ${res.updated} updated.`),
+        (res.places || []).length ? h('ul', {id: 'import-places'}, res.places.map((p) => h('li', null, p))) : null);
       this.app.fleet.load().catch(() => {});
     } catch (e) {
       const lines = (e.body && e.body.lines) || [];
