@@ -167,6 +167,7 @@ func (s *Server) routes() {
 	g.GET("/events", s.liveEvents, s.viewer())
 	s.snmpRoutes()
 	s.alertRoutes()
+	s.scheduleRoutes()
 	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger, reportScope), s.viewer())
 	if s.p.HealthDetail != nil {
 		g.GET("/health/detail", s.p.HealthDetail, s.admin())
