@@ -28,6 +28,7 @@ import (
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/monitoring"
 	"github.com/wardops/wardops/pkg/notify"
+	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/snmp"
@@ -62,8 +63,9 @@ func run(args []string) int {
 		}
 		return 0
 	}
-	if len(args) > 0 && args[0] != "user" && args[0] != "token" && args[0] != "tasks" {
-		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token, tasks)\n%s%s", args[0], auth.CLIUsage, monitoring.CLIUsage)
+	if len(args) > 0 && args[0] != "user" && args[0] != "token" && args[0] != "tasks" && args[0] != "schedule" {
+		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token, tasks, schedule)\n%s%s%s", args[0], auth.CLIUsage,
+			monitoring.CLIUsage, schedule.CLIUsage)
 		return 2
 	}
 	if cfg.MigrateOnStart || len(args) > 0 {
@@ -95,6 +97,9 @@ func run(args []string) int {
 	}
 	if len(args) > 0 && args[0] == "tasks" { // api tasks …
 		return runTasksCLI(ctx, args[1:], rdb, svc)
+	}
+	if len(args) > 0 && args[0] == "schedule" { // api schedule …
+		return runScheduleCLI(ctx, args[1:], st, rdb, svc)
 	}
 	if len(args) > 0 { // api user … / api token …
 		return runCLI(ctx, args, svc)
@@ -162,6 +167,19 @@ func runTasksCLI(ctx context.Context, args []string, rdb redis.UniversalClient, 
 	switch {
 	case errors.Is(err, monitoring.ErrUsage):
 		fmt.Fprintf(os.Stderr, "api: %v\n%s\n", err, monitoring.CLIUsage)
+		return 2
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "api: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func runScheduleCLI(ctx context.Context, args []string, st *store.Store, rdb redis.UniversalClient, svc *auth.Service) int {
+	err := schedule.RunCLI(ctx, args, st, rdb, svc.Audit(), os.Stdout)
+	switch {
+	case errors.Is(err, schedule.ErrUsage):
+		fmt.Fprintf(os.Stderr, "api: %v\n%s", err, schedule.CLIUsage)
 		return 2
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "api: %v\n", err)

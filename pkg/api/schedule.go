@@ -61,17 +61,10 @@ func (s *Server) patchSchedule(c *echo.Context) error {
 	if err != nil {
 		return storeError(err, "periodic job", task)
 	}
-	before, _ := schedule.ViewOf(ctx, nil, cur, time.Now())
+	_ = s.p.Auth.Audit().Record(ctx, schedule.AuditEntry(cur, saved)) // Record logs its own failure
 	v, err := schedule.ViewOf(ctx, s.p.Redis, saved, time.Now())
 	if err != nil {
 		return err
 	}
-	_ = s.p.Auth.Audit().Record(ctx, audit.Entry{Action: "schedule.update", TargetType: "schedule", TargetID: task,
-		Before: scheduleAudit(before), After: scheduleAudit(v)}) // Record logs its own failure
 	return c.JSON(http.StatusOK, v)
-}
-
-// scheduleAudit is the part of a view the audit trail keeps (not the moving next/last run).
-func scheduleAudit(v schedule.View) map[string]any {
-	return map[string]any{"task_type": v.TaskType, "interval": v.Interval, "offset": v.Offset, "enabled": v.Enabled, "spec": v.Spec}
 }
