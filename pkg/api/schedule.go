@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -38,8 +39,8 @@ func (s *Server) listSchedule(c *echo.Context) error {
 // patchSchedule edits one job's interval, offset or enabled flag; the scheduler applies it at
 // the job's next slot.
 func (s *Server) patchSchedule(c *echo.Context) error {
-	task := c.Param("task")
-	if _, ok := schedule.KindOf(task); !ok {
+	task, err := url.PathUnescape(c.Param("task")) // browsers send cycle%3Aping
+	if _, ok := schedule.KindOf(task); err != nil || !ok {
 		return notFound("periodic job", task)
 	}
 	var ch schedule.Change

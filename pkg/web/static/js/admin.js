@@ -1,6 +1,6 @@
 // Admin, in tabs (#/admin/<tab>?edit=<id>): devices (create, edit, delete; CSV import with an
 // upload progress bar and the API's line-numbered errors, all or nothing), alert rules,
-// maintenance windows, notification channels, users with their API tokens, and the audit log;
+// maintenance windows, notification channels, the periodic schedule (schedule.js), users with their API tokens, and the audit log;
 // a link to /monitoring. Each tab is shown to the roles that may read it and is editable for
 // the roles the API lets write it (docs/SECURITY.md): maintenance for operators, the rest for
 // admins. Lists and forms of the four configuration tabs are Editors (editor.js).
@@ -13,6 +13,7 @@ import {ruleSpec} from './ruleform.js';
 import {windowSpec, zoneList} from './windowform.js';
 import {channelSpec} from './channelform.js';
 import {userSpec, Tokens} from './userform.js';
+import {scheduleTab} from './schedule.js';
 
 const FIELDS = [['name', 'Name', true], ['ip', 'IP address', true], ['branch', 'Branch'], ['region', 'Region'],
   ['type', 'Type'], ['vendor', 'Vendor'], ['parent_id', 'Parent device id'], ['labels', 'Labels (k=v;k2=v2)']];
@@ -20,7 +21,7 @@ const FIELDS = [['name', 'Name', true], ['ip', 'IP address', true], ['branch', '
 // TABS: [name, title, the role that may see it]. Rules, maintenance and channels are readable
 // by every role; devices (a form), users, tokens and the audit log are the admins'.
 const TABS = [['devices', 'Devices', 'admin'], ['rules', 'Alert rules', 'viewer'], ['maintenance', 'Maintenance', 'viewer'],
-  ['channels', 'Channels', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
+  ['channels', 'Channels', 'viewer'], ['schedule', 'Schedule', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
 
 export async function mount(view, {app, parts, query}) {
   const tabs = TABS.filter(([, , role]) => api.can(role));
@@ -41,6 +42,7 @@ export async function mount(view, {app, parts, query}) {
     if (edit) await page.edit(edit);
     return page;
   }
+  if (tab === 'schedule') return scheduleTab(body);
   if (tab === 'audit') {
     body.append(section('Audit log (newest 50)', auditTable()));
     return null;
