@@ -25,7 +25,7 @@ type Kind struct {
 // Kinds lists every job kind the schedule may hold.
 var Kinds = []Kind{
 	{tasks.TypePingCycle, tasks.QueueDefault, time.Second, time.Hour, "ping every enabled device"},
-	{tasks.TypeSNMPCycle, tasks.QueueDefault, 10 * time.Second, time.Hour, "poll SNMP of every device with settings"},
+	{tasks.TypeSNMPCycle, tasks.QueueDefault, 5 * time.Second, time.Hour, "poll SNMP of every device with settings"},
 	{tasks.TypeWorkerHealth, tasks.QueueCritical, 5 * time.Second, time.Hour, "sample worker and queue health"},
 	{tasks.TypeRetention, tasks.QueueLow, time.Minute, 24 * time.Hour, "roll up, create and drop partitions, purge"},
 }
