@@ -75,8 +75,16 @@ func TestWritesAuditedWithBeforeAndAfter(t *testing.T) {
 		{"window.delete", "DELETE", "/api/v1/maintenance/{win}", "", 204, "", true, false, ""},
 		{"channel.delete", "DELETE", "/api/v1/channels/{ch}", "", 204, "", true, false, ""},
 		{"rule.delete", "DELETE", "/api/v1/rules/{rule}", "", 204, "", true, false, ""},
+		{"alert.ack", "POST", "/api/v1/alerts/{alert}/ack", `{"comment":"on it"}`, 200, "", true, true, "on it"},
+		{"alert.unack", "POST", "/api/v1/alerts/{alert}/unack", "", 200, "", true, true, ""},
+		{"alert.close", "POST", "/api/v1/alerts/{alert}/close", `{"comment":"fixed by hand"}`, 200, "", true, true, "fixed by hand"},
 		{"device.delete", "DELETE", "/api/v1/devices/{dev}", "", 204, "", true, false, ""},
 	}
+	var alertID int64
+	testenv.Must(t, "firing alert", sys.Store.Pool().QueryRow(context.Background(), `INSERT INTO alerts (rule_id, rule_name, kind,
+		severity, state, started_at, updated_at) VALUES (1, 'Device down', 'device_down', 'critical', 'firing', now(), now())
+		RETURNING id`).Scan(&alertID))
+	ids["alert"] = fmt.Sprint(alertID)
 	for _, tc := range cases {
 		t.Run(tc.action, func(t *testing.T) {
 			body := tc.body
