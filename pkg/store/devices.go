@@ -280,3 +280,19 @@ func (s *Store) EnabledDeviceIDs(ctx context.Context) ([]int64, error) {
 	}
 	return ids, nil
 }
+
+// DevicesByName reads the (not deleted) devices with the given names, in name order; missing
+// names are left out.
+func (s *Store) DevicesByName(ctx context.Context, names []string) ([]Device, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT `+deviceCols+` FROM devices d WHERE d.name = ANY($1) AND d.deleted_at IS NULL ORDER BY d.name`, names)
+	if err != nil {
+		return nil, fmt.Errorf("read devices by name: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Device, error) { return scanDevice(r) })
+	if err != nil {
+		return nil, fmt.Errorf("read devices by name: %w", err)
+	}
+	return out, nil
+}
