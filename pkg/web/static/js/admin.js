@@ -174,7 +174,7 @@ class DevicePage {
 
   async remove() {
     const id = this.editing;
-    const ok = await dialog({title: `Delete ${this.inputs.name.value}?`, text: 'Its history stays in the time-series database until retention removes it.',
+    const ok = await dialog({title: `Delete ${this.inputs.name.value}?`, text: 'It leaves every list at once; its events, availability and audit stay until retention purges them.',
       okText: 'Delete', action: () => api.devices.remove(id)});
     if (!ok) return;
     this.reset();
