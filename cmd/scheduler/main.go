@@ -1,4 +1,5 @@
-// Command scheduler emits WardOps' periodic cycle tasks (ping, SNMP, worker health, retention)
+// Command scheduler emits WardOps' periodic cycle tasks (ping, SNMP, worker health, retention),
+// as stored in the database's schedule (seeded from the environment on a fresh database),
 // into Redis. Run two for failover: one holds the leader lease and emits; each slot is emitted
 // exactly once either way.
 package main
