@@ -105,6 +105,9 @@ func (s *Server) putDeviceSNMP(c *echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
+	if _, err := s.p.Store.GetDevice(c.Request().Context(), id); err != nil { // a deleted device takes no settings
+		return storeError(err, "device", id)
+	}
 	before := s.snmpAudit(c.Request().Context(), id)
 	out, err := s.p.SNMP.PutDeviceSettings(c.Request().Context(), id, in)
 	if err != nil {
