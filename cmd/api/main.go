@@ -28,6 +28,7 @@ import (
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/monitoring"
 	"github.com/wardops/wardops/pkg/notify"
+	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/snmp"
@@ -63,8 +64,8 @@ func run(args []string) int {
 		return 0
 	}
 	if len(args) > 0 && !cliCommands[args[0]] {
-		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token, tasks, profile, region, branch)\n%s%s%s",
-			args[0], auth.CLIUsage, monitoring.CLIUsage, api.ConfigCLIUsage)
+		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token, tasks, schedule, profile, region, branch)\n%s%s%s%s",
+			args[0], auth.CLIUsage, monitoring.CLIUsage, schedule.CLIUsage, api.ConfigCLIUsage)
 		return 2
 	}
 	if cfg.MigrateOnStart || len(args) > 0 {
@@ -99,6 +100,9 @@ func run(args []string) int {
 	}
 	if len(args) > 0 && configObjects[args[0]] { // api profile|region|branch …
 		return runConfigCLI(ctx, args, cfg, st, rdb, svc)
+	}
+	if len(args) > 0 && args[0] == "schedule" { // api schedule …
+		return runScheduleCLI(ctx, args[1:], st, rdb, svc)
 	}
 	if len(args) > 0 { // api user … / api token …
 		return runCLI(ctx, args, svc)
@@ -175,7 +179,7 @@ func runTasksCLI(ctx context.Context, args []string, rdb redis.UniversalClient, 
 }
 
 // cliCommands are the first arguments the api binary takes besides none (serve).
-var cliCommands = map[string]bool{"user": true, "token": true, "tasks": true, "profile": true, "region": true, "branch": true}
+var cliCommands = map[string]bool{"user": true, "token": true, "tasks": true, "profile": true, "region": true, "branch": true, "schedule": true}
 
 // configObjects are the objects of `api profile|region|branch …`.
 var configObjects = map[string]bool{"profile": true, "region": true, "branch": true}
@@ -195,6 +199,19 @@ func runConfigCLI(ctx context.Context, args []string, cfg config.API, st *store.
 	switch {
 	case errors.Is(err, api.ErrCLIUsage):
 		fmt.Fprintf(os.Stderr, "api: %v\n%s", err, api.ConfigCLIUsage)
+		return 2
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "api: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func runScheduleCLI(ctx context.Context, args []string, st *store.Store, rdb redis.UniversalClient, svc *auth.Service) int {
+	err := schedule.RunCLI(ctx, args, st, rdb, svc.Audit(), os.Stdout)
+	switch {
+	case errors.Is(err, schedule.ErrUsage):
+		fmt.Fprintf(os.Stderr, "api: %v\n%s", err, schedule.CLIUsage)
 		return 2
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "api: %v\n", err)

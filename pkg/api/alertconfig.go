@@ -41,6 +41,7 @@ func (s *Server) createRule(c *echo.Context) error {
 	if err != nil {
 		return alertError(err, "rule", "")
 	}
+	s.record(c, "rule.create", "rule", r.ID, nil, r)
 	return c.JSON(http.StatusCreated, r)
 }
 
@@ -53,10 +54,12 @@ func (s *Server) patchRule(c *echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Store.GetAlertRule, id)
 	r, err := s.p.Alerting.Alerts.UpdateRule(c.Request().Context(), id, in)
 	if err != nil {
 		return alertError(err, "rule", id)
 	}
+	s.record(c, "rule.update", "rule", id, before, r)
 	return c.JSON(http.StatusOK, r)
 }
 
@@ -65,9 +68,11 @@ func (s *Server) deleteRule(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Store.GetAlertRule, id)
 	if err := s.p.Alerting.Alerts.DeleteRule(c.Request().Context(), id); err != nil {
 		return alertError(err, "rule", id)
 	}
+	s.record(c, "rule.delete", "rule", id, before, nil)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -127,6 +132,7 @@ func (s *Server) createWindow(c *echo.Context) error {
 	if err != nil {
 		return alertError(err, "maintenance window", in.Name)
 	}
+	s.record(c, "window.create", "maintenance_window", w.ID, nil, w)
 	return c.JSON(http.StatusCreated, w)
 }
 
@@ -147,10 +153,12 @@ func (s *Server) putWindow(c *echo.Context) error {
 	if err := s.checkTargets(c, in.Targets); err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Store.GetWindow, id)
 	w, err := s.p.Store.UpdateWindow(c.Request().Context(), id, in)
 	if err != nil {
 		return alertError(err, "maintenance window", id)
 	}
+	s.record(c, "window.update", "maintenance_window", id, before, w)
 	return c.JSON(http.StatusOK, w)
 }
 
@@ -162,9 +170,11 @@ func (s *Server) deleteWindow(c *echo.Context) error {
 	if err := s.checkWindow(c, id); err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Store.GetWindow, id)
 	if err := s.p.Store.DeleteWindow(c.Request().Context(), id); err != nil {
 		return storeError(err, "maintenance window", id)
 	}
+	s.record(c, "window.delete", "maintenance_window", id, before, nil)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -199,6 +209,7 @@ func (s *Server) createChannel(c *echo.Context) error {
 	if err != nil {
 		return alertError(err, "channel", "")
 	}
+	s.record(c, "channel.create", "channel", ch.ID, nil, ch)
 	return c.JSON(http.StatusCreated, ch)
 }
 
@@ -211,10 +222,12 @@ func (s *Server) patchChannel(c *echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Alerting.Channels.Get, id)
 	ch, err := s.p.Alerting.Channels.Update(c.Request().Context(), id, in)
 	if err != nil {
 		return alertError(err, "channel", id)
 	}
+	s.record(c, "channel.update", "channel", id, before, ch)
 	return c.JSON(http.StatusOK, ch)
 }
 
@@ -223,9 +236,11 @@ func (s *Server) deleteChannel(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Alerting.Channels.Get, id)
 	if err := s.p.Alerting.Channels.Delete(c.Request().Context(), id); err != nil {
 		return alertError(err, "channel", id)
 	}
+	s.record(c, "channel.delete", "channel", id, before, nil)
 	return c.NoContent(http.StatusNoContent)
 }
 

@@ -179,10 +179,12 @@ func (s *Server) ackAlert(c *echo.Context) error {
 	if b.ExpiresAt != nil && !b.ExpiresAt.After(time.Now()) {
 		return badRequest("expires_at", "expires_at must be in the future")
 	}
+	before := current(c.Request().Context(), s.p.Store.GetAlert, id)
 	a, err := s.p.Alerting.Alerts.Ack(c.Request().Context(), id, who(c), b.Comment, b.ExpiresAt)
 	if err != nil {
 		return alertError(err, "alert", id)
 	}
+	s.record(c, "alert.ack", "alert", id, before, a)
 	return c.JSON(http.StatusOK, map[string]any{"alert": a})
 }
 
@@ -194,10 +196,12 @@ func (s *Server) unackAlert(c *echo.Context) error {
 	if err := s.checkAlert(c, id); err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Store.GetAlert, id)
 	a, err := s.p.Alerting.Alerts.Unack(c.Request().Context(), id, who(c))
 	if err != nil {
 		return alertError(err, "alert", id)
 	}
+	s.record(c, "alert.unack", "alert", id, before, a)
 	return c.JSON(http.StatusOK, map[string]any{"alert": a})
 }
 
@@ -216,10 +220,12 @@ func (s *Server) closeAlert(c *echo.Context) error {
 	if b.Comment == "" {
 		return badRequest("comment", "closing an alert by hand needs a comment")
 	}
+	before := current(c.Request().Context(), s.p.Store.GetAlert, id)
 	a, err := s.p.Alerting.Alerts.Close(c.Request().Context(), id, who(c), b.Comment)
 	if err != nil {
 		return alertError(err, "alert", id)
 	}
+	s.record(c, "alert.close", "alert", id, before, a)
 	return c.JSON(http.StatusOK, map[string]any{"alert": a})
 }
 

@@ -195,6 +195,7 @@ func (s *Server) createDevice(c *echo.Context) error {
 		_ = s.p.Store.DeleteDevice(context.WithoutCancel(ctx), d.ID)
 		return err
 	}
+	s.record(c, "device.create", "device", d.ID, nil, s.deviceAudit(ctx, d.ID))
 	ds, err := s.p.Store.DeviceWithStatusByID(c.Request().Context(), d.ID)
 	if err != nil {
 		return storeError(err, "device", d.ID)
@@ -249,12 +250,14 @@ func (s *Server) patchDevice(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	before := s.deviceAudit(ctx, id)
 	if _, err := s.p.Store.UpdateDevice(ctx, id, in); err != nil {
 		return storeError(err, "device", id)
 	}
 	if err := s.applySNMP(ctx, id, sc); err != nil {
 		return err
 	}
+	s.record(c, "device.update", "device", id, before, s.deviceAudit(ctx, id))
 	ds, err := s.p.Store.DeviceWithStatusByID(ctx, id)
 	if err != nil {
 		return storeError(err, "device", id)
@@ -270,9 +273,11 @@ func (s *Server) deleteDevice(c *echo.Context) error {
 	if err := s.checkDevice(c, id); err != nil {
 		return err
 	}
+	before := s.deviceAudit(c.Request().Context(), id)
 	if err := s.p.Store.DeleteDevice(c.Request().Context(), id); err != nil {
 		return storeError(err, "device", id)
 	}
+	s.record(c, "device.delete", "device", id, before, nil)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -382,4 +387,20 @@ func fieldSafe(name, v string) (string, error) {
 		return "", fieldError(err)
 	}
 	return v, nil
+}
+
+// deviceAudit is a device's audit document: its row and, with SNMP, its settings (the secrets
+// are redacted by pkg/audit); nil when the device cannot be read.
+func (s *Server) deviceAudit(ctx context.Context, id int64) any {
+	d, err := s.p.Store.GetDevice(ctx, id)
+	if err != nil {
+		return nil
+	}
+	doc := map[string]any{"device": d}
+	if s.p.SNMP != nil {
+		if st, err := s.p.SNMP.DeviceSettings(ctx, id); err == nil && st != nil {
+			doc["snmp"] = st
+		}
+	}
+	return doc
 }

@@ -51,9 +51,19 @@ func (s *Server) importDevices(c *echo.Context) error {
 	for i, r := range rows {
 		devs[i] = store.ImportDevice{DeviceInput: r.Device, ParentName: r.Parent, Line: r.Line}
 	}
+	names := make([]string, len(devs))
+	for i, d := range devs {
+		names[i] = d.Name
+	}
+	before, berr := s.p.Store.DevicesByName(ctx, names)
 	res, err := s.p.Store.ImportDevices(ctx, devs)
 	if err != nil {
 		return storeError(err, "device", "")
+	}
+	after, aerr := s.p.Store.DevicesByName(ctx, names)
+	if berr == nil && aerr == nil { // the audit documents: the devices of the file's names, before and after
+		s.record(c, "device.import", "device", "", map[string]any{"devices": before},
+			map[string]any{"devices": after, "created": res.Created, "updated": res.Updated})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"created": res.Created, "updated": res.Updated, "rows": len(rows), "places": res.Places})
 }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/harness"
 	"github.com/wardops/wardops/pkg/inventory"
+	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/testenv"
 )
 
@@ -86,6 +88,13 @@ func TestImportCSV(t *testing.T) {
 	a.decode(t, &res)
 	if diff := cmp.Diff(importResult{Updated: 4, Rows: 4}, res); a.Status != http.StatusOK || diff != "" {
 		t.Errorf("second import: HTTP %d (-want +got):\n%s", a.Status, diff)
+	}
+	// each import is audited with the file's devices before (none the first time) and after
+	recs, _, err := sys.Store.ListAudit(context.Background(), store.AuditFilter{Action: "device.import"})
+	testenv.Must(t, "audit", err)
+	if len(recs) != 2 || string(recs[1].Before) != `{"devices":[]}` && string(recs[1].Before) != `{"devices": []}` ||
+		strings.Count(string(recs[0].Before), `"name"`) != 4 || strings.Count(string(recs[0].After), `"name"`) != 4 {
+		t.Errorf("import audit rows: %+v", recs)
 	}
 	if diff := cmp.Diff(want, inventoryLines(t, sys)); diff != "" {
 		t.Errorf("inventory after the second import (-want +got):\n%s", diff)

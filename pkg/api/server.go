@@ -173,6 +173,7 @@ func (s *Server) routes() {
 	s.profileRoutes()
 	s.placeRoutes()
 	s.alertRoutes()
+	s.scheduleRoutes()
 	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger, reportScope), s.viewer())
 	if s.p.HealthDetail != nil {
 		g.GET("/health/detail", s.p.HealthDetail, s.admin())

@@ -105,10 +105,15 @@ func (s *Server) putDeviceSNMP(c *echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
+	if _, err := s.p.Store.GetDevice(c.Request().Context(), id); err != nil { // a deleted device takes no settings
+		return storeError(err, "device", id)
+	}
+	before := s.snmpAudit(c.Request().Context(), id)
 	out, err := s.p.SNMP.PutDeviceSettings(c.Request().Context(), id, in)
 	if err != nil {
 		return snmpError(err, id)
 	}
+	s.record(c, "device.snmp.put", "device", id, before, out)
 	return c.JSON(http.StatusOK, map[string]any{"settings": out})
 }
 
@@ -120,9 +125,11 @@ func (s *Server) deleteDeviceSNMP(c *echo.Context) error {
 	if err := s.checkDevice(c, id); err != nil {
 		return err
 	}
+	before := s.snmpAudit(c.Request().Context(), id)
 	if err := s.p.SNMP.DeleteDeviceSettings(c.Request().Context(), id); err != nil {
 		return snmpError(err, id)
 	}
+	s.record(c, "device.snmp.delete", "device", id, before, nil)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -163,4 +170,12 @@ func (s *Server) snmpTest(c *echo.Context) error {
 	}
 	return c.JSON(http.StatusAccepted, map[string]any{"task_id": info.ID, "queue": info.Queue,
 		"status_url": "/api/v1/tasks/" + info.Queue + "/" + info.ID})
+}
+
+// snmpAudit is a device's SNMP settings for the audit trail (nil: none).
+func (s *Server) snmpAudit(ctx context.Context, id int64) any {
+	if st, err := s.p.SNMP.DeviceSettings(ctx, id); err == nil && st != nil {
+		return st
+	}
+	return nil
 }

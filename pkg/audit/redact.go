@@ -137,6 +137,10 @@ func redactValue(v any) (any, bool) {
 				x[k], changed = Redacted, true
 				continue
 			}
+			if h, ok := val.(map[string]any); ok && normaliseKey(k) == "headers" {
+				changed = redactHeaders(h) || changed // any header may carry a credential
+				continue
+			}
 			var c bool
 			x[k], c = redactValue(val)
 			changed = changed || c
@@ -154,4 +158,16 @@ func redactValue(v any) (any, bool) {
 		return r, r != x
 	}
 	return v, false
+}
+
+// redactHeaders replaces every non-empty value of an HTTP header map (a webhook's headers):
+// which header carries a credential is the receiver's choice, so none is kept.
+func redactHeaders(h map[string]any) bool {
+	changed := false
+	for k, v := range h {
+		if v != nil && v != "" && v != Redacted {
+			h[k], changed = Redacted, true
+		}
+	}
+	return changed
 }

@@ -258,13 +258,16 @@ func TestHourlyRunOnlyRollsUp(t *testing.T) {
 
 // TestPurge: the daily run deletes, in batches, the rows older than each table's retention and
 // nothing else: open alerts and recent rows stay; a resolved alert takes its events and
-// deliveries with it; a retention of 0 keeps a table whole.
+// deliveries with it; a device deleted longer ago than every history retention goes, one
+// deleted recently stays; a retention of 0 keeps a table whole.
 func TestPurge(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := testenv.Ctx(t, time.Minute)
 	f.exec(t, `INSERT INTO devices (id, name, ip) VALUES (1, 'r1', '127.0.0.1')`)
 	old, recent := now.Add(-200*retention.Day), now.Add(-10*retention.Day)
+	f.exec(t, `INSERT INTO devices (id, name, ip, deleted_at) VALUES (2, 'gone-long-ago', '127.0.0.2', $1), (3, 'gone-lately', '127.0.0.3', $2)`,
+		now.Add(-400*retention.Day), recent)
 	for i := range 5 { // more than a batch
 		f.exec(t, `INSERT INTO device_events (device_id, at, kind) VALUES (1, $1, 'status')`, old.Add(time.Duration(i)*time.Minute))
 	}
@@ -295,16 +298,16 @@ func TestPurge(t *testing.T) {
 	rep, err := r.Run(ctx, true)
 	testenv.Must(t, "run", err)
 	wantPurged := map[store.PurgeTarget]int64{store.PurgeDeviceEvents: 5, store.PurgeAlerts: 1, store.PurgeIncidents: 1,
-		store.PurgeDeliveries: 1, store.PurgeWorkerHealth: 1}
+		store.PurgeDeliveries: 1, store.PurgeWorkerHealth: 1, store.PurgeDevices: 1}
 	if diff := cmp.Diff(wantPurged, rep.Purged, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("purged (-want +got):\n%s", diff)
 	}
 	left := map[string]int{}
-	for _, q := range []string{"device_events", "alerts", "alert_events", "deliveries", "incidents", "audit_log", "worker_health"} {
+	for _, q := range []string{"device_events", "alerts", "alert_events", "deliveries", "incidents", "audit_log", "worker_health", "devices"} {
 		left[q] = f.count(t, `SELECT count(*) FROM `+q)
 	}
 	wantLeft := map[string]int{"device_events": 1, "alerts": 2, "alert_events": 2, "deliveries": 3, "incidents": 1,
-		"audit_log": 2, "worker_health": 1}
+		"audit_log": 2, "worker_health": 1, "devices": 2}
 	if diff := cmp.Diff(wantLeft, left); diff != "" {
 		t.Errorf("rows left (-want +got):\n%s", diff)
 	}

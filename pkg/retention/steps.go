@@ -140,7 +140,17 @@ func (r *Retention) purgeRetention() map[store.PurgeTarget]time.Duration {
 	return map[store.PurgeTarget]time.Duration{
 		store.PurgeDeviceEvents: c.Events, store.PurgeAlerts: c.Alerts, store.PurgeIncidents: c.Alerts,
 		store.PurgeDeliveries: c.Alerts, store.PurgeAudit: c.Audit, store.PurgeWorkerHealth: c.WorkerHealth,
+		store.PurgeDevices: c.deletedDevices(),
 	}
+}
+
+// deletedDevices is how long a deleted device's row is kept: until its raw pings, roll-ups,
+// events and alerts have all aged out (0, forever, while events or alerts are kept forever).
+func (c Config) deletedDevices() time.Duration {
+	if c.Events <= 0 || c.Alerts <= 0 {
+		return 0
+	}
+	return max(c.Ping, c.Rollup, c.Events, c.Alerts)
 }
 
 // purge deletes old rows table by table in batches of PurgeBatch, each batch its own short

@@ -3,7 +3,6 @@ package schedule_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"sort"
 	"sync"
@@ -140,7 +139,7 @@ func TestEmitTaskOptions(t *testing.T) {
 		Payload             tasks.CyclePayload
 		ClaimTTLAtMost10Ivl bool
 	}
-	claimTTL, err := rdb.PTTL(ctx, fmt.Sprintf("wardops:slot:%s:%d", job.TaskType, slot)).Result()
+	claimTTL, err := rdb.PTTL(ctx, schedule.ClaimKey(job.TaskType, start)).Result()
 	testenv.Must(t, "claim ttl", err)
 	got := view{Type: ti.Type, Queue: ti.Queue, MaxRetry: ti.MaxRetry, Timeout: ti.Timeout, Retention: ti.Retention, Payload: p,
 		ClaimTTLAtMost10Ivl: claimTTL > 9*job.Interval && claimTTL <= 10*job.Interval}
@@ -161,7 +160,7 @@ func TestEmitTaskIDGuardsALostClaim(t *testing.T) {
 	start := utc("2026-03-01T12:00:00Z")
 	testenv.Must(t, "emit", schedule.Emit(ctx, rdb, client, job, start))
 	slot := schedule.SlotNumber(start, job.Interval)
-	testenv.Must(t, "drop claim", rdb.Del(ctx, fmt.Sprintf("wardops:slot:%s:%d", job.TaskType, slot)).Err())
+	testenv.Must(t, "drop claim", rdb.Del(ctx, schedule.ClaimKey(job.TaskType, start)).Err())
 	if err := schedule.Emit(ctx, rdb, client, job, start); !errors.Is(err, schedule.ErrSlotTaken) {
 		t.Fatalf("second emit without claim: %v, want ErrSlotTaken", err)
 	}

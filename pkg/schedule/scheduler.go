@@ -38,7 +38,13 @@ var _ Enqueuer = (*asynq.Client)(nil)
 type Params struct {
 	Redis  redis.UniversalClient
 	Client Enqueuer
-	Jobs   []Job
+	// Jobs are emitted when Source is nil (a fixed schedule: tests, the harness).
+	Jobs []Job
+	// Source, when set, yields the jobs instead of Jobs and is read again every Reload, so an
+	// edit of the stored schedule takes effect at the job's next slot without a restart.
+	Source Source
+	// Reload is how often Source is read (default 1s).
+	Reload time.Duration
 	// Owner identifies this process in the lease (default: hostname-pid-random, set by the caller).
 	Owner string
 	// LeaderTTL is the lease expiry (default 10s); the leader renews every TTL/3.
@@ -56,6 +62,8 @@ type Scheduler struct {
 	p      Params
 	lease  *Lease
 	leader atomic.Bool
+	mu     sync.Mutex
+	jobs   []Job // the jobs running now, in task type order
 }
 
 // New returns a Scheduler.
@@ -65,6 +73,9 @@ func New(p Params) *Scheduler {
 	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	if p.Reload <= 0 {
+		p.Reload = time.Second
 	}
 	return &Scheduler{p: p, lease: NewLease(p.Redis, LeaseKey, p.Owner, p.LeaderTTL)}
 }
@@ -79,14 +90,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		defer close(done)
 		s.keepLease(ctx)
 	}()
-	var jobs sync.WaitGroup
-	for _, j := range s.p.Jobs {
-		jobs.Add(1)
-		go func() { defer jobs.Done(); s.runJob(ctx, j) }()
-	}
-	<-ctx.Done()
+	s.superviseJobs(ctx) // returns when ctx ends and no emission is in flight
 	<-done
-	jobs.Wait() // no emission is in flight when the lease goes
 	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	s.logEntries(clearEntries(rctx, s.p.Redis, s.p.Owner)) // asynqmon stops listing this process
@@ -118,7 +123,7 @@ func (s *Scheduler) keepLease(ctx context.Context) {
 			}
 		}
 		if s.leader.Load() {
-			s.logEntries(writeEntries(ctx, s.p.Redis, s.p.Owner, s.p.Jobs, time.Now(), entryTTL(s.p.LeaderTTL)))
+			s.logEntries(writeEntries(ctx, s.p.Redis, s.p.Owner, s.Jobs(), time.Now(), entryTTL(s.p.LeaderTTL)))
 		}
 		select {
 		case <-ctx.Done():
@@ -133,7 +138,7 @@ func (s *Scheduler) keepLease(ctx context.Context) {
 // loses no slot; the slot claim makes it a no-op when the old leader already emitted it.
 func (s *Scheduler) catchUp(ctx context.Context) {
 	now := time.Now()
-	for _, j := range s.p.Jobs {
+	for _, j := range s.Jobs() {
 		start := SlotStart(now, j.Interval, j.Offset)
 		if now.Sub(start) < j.Interval/2 {
 			s.emit(ctx, j, start)
@@ -141,7 +146,17 @@ func (s *Scheduler) catchUp(ctx context.Context) {
 	}
 }
 
+// restartGrace: a job's loop started again after an edit still emits the slot that began this
+// long ago at most, so a slot falling due while the old loop was being stopped is not lost (the
+// claim makes it a no-op when the old loop emitted it).
+const restartGrace = time.Second
+
 func (s *Scheduler) runJob(ctx context.Context, j Job) {
+	if now := time.Now(); s.IsLeader() {
+		if start := SlotStart(now, j.Interval, j.Offset); now.Sub(start) < min(restartGrace, j.Interval/2) {
+			s.emitDetached(ctx, j, start)
+		}
+	}
 	for {
 		next := SlotStart(time.Now(), j.Interval, j.Offset).Add(j.Interval)
 		t := time.NewTimer(time.Until(next))
@@ -152,7 +167,7 @@ func (s *Scheduler) runJob(ctx context.Context, j Job) {
 		case <-t.C:
 		}
 		if s.IsLeader() {
-			s.emit(ctx, j, next)
+			s.emitDetached(ctx, j, next)
 		}
 	}
 }
@@ -174,6 +189,14 @@ func SlotNumber(start time.Time, interval time.Duration) int64 {
 	return start.UnixNano() / int64(interval)
 }
 
+// emitDetached emits a slot that has fallen due even when ctx ends meanwhile (a loop stopped
+// for an edit must not drop the slot it is emitting), within a bound of its own.
+func (s *Scheduler) emitDetached(ctx context.Context, j Job, start time.Time) {
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	s.emit(ectx, j, start)
+}
+
 func (s *Scheduler) emit(ctx context.Context, j Job, start time.Time) {
 	if err := Emit(ctx, s.p.Redis, s.p.Client, j, start); err != nil {
 		if !errors.Is(err, ErrSlotTaken) {
@@ -184,21 +207,28 @@ func (s *Scheduler) emit(ctx context.Context, j Job, start time.Time) {
 	s.p.Logger.Debug("cycle emitted", "task", j.TaskType, "slot_start", start)
 	s.logEntries(recordEnqueue(ctx, s.p.Redis, j, SlotNumber(start, j.Interval), time.Now()))
 	if s.IsLeader() { // asynqmon shows the new previous and next enqueue at once
-		s.logEntries(writeEntries(ctx, s.p.Redis, s.p.Owner, s.p.Jobs, time.Now(), entryTTL(s.p.LeaderTTL)))
+		s.logEntries(writeEntries(ctx, s.p.Redis, s.p.Owner, s.Jobs(), time.Now(), entryTTL(s.p.LeaderTTL)))
 	}
 	if s.p.OnEnqueued != nil {
 		s.p.OnEnqueued(j, SlotNumber(start, j.Interval))
 	}
 }
 
+// ClaimKey is the Redis key claiming the slot of taskType that starts at start. It names the
+// start time, not the slot number, so that while an interval is being edited a scheduler with
+// the old interval and one with the new cannot both emit a slot starting at the same moment.
+func ClaimKey(taskType string, start time.Time) string {
+	return fmt.Sprintf("wardops:slot:%s:t%d", taskType, start.UnixMilli())
+}
+
 // ErrSlotTaken means the slot was already emitted (by this or another scheduler).
 var ErrSlotTaken = errors.New("slot already emitted")
 
-// Emit enqueues the cycle task of one slot exactly once: a claim key in Redis (kept for ten
-// intervals) and a slot-derived task ID both refuse a second emission.
+// Emit enqueues the cycle task of one slot exactly once: a claim key in Redis (ClaimKey, kept
+// for ten intervals) and a slot-derived task ID both refuse a second emission.
 func Emit(ctx context.Context, rdb redis.UniversalClient, c Enqueuer, j Job, start time.Time) error {
 	slot := SlotNumber(start, j.Interval)
-	claim := fmt.Sprintf("wardops:slot:%s:%d", j.TaskType, slot)
+	claim := ClaimKey(j.TaskType, start)
 	ok, err := rdb.SetNX(ctx, claim, time.Now().UTC().Format(time.RFC3339Nano), 10*j.Interval).Result()
 	if err != nil {
 		return fmt.Errorf("claim slot %s: %w", claim, err)

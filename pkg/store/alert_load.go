@@ -108,7 +108,7 @@ func loadSnapshotInterfaces(ctx context.Context, q querier) ([]alert.Interface, 
 			i.in_bps, i.out_bps,
 			CASE WHEN i.in_errors_ps IS NULL AND i.out_errors_ps IS NULL THEN NULL
 				ELSE coalesce(i.in_errors_ps, 0) + coalesce(i.out_errors_ps, 0) END
-		FROM snmp_interfaces i JOIN devices d ON d.id = i.device_id AND d.enabled
+		FROM snmp_interfaces i JOIN devices d ON d.id = i.device_id AND d.enabled AND d.deleted_at IS NULL
 		ORDER BY i.device_id, i.if_index`)
 	if err != nil {
 		return nil, fmt.Errorf("load interface snapshot: %w", err)

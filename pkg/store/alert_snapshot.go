@@ -26,7 +26,7 @@ const snapshotFrom = `
 	FROM devices d
 	LEFT JOIN device_status s ON s.device_id = d.id
 	LEFT JOIN device_snmp_state n ON n.device_id = d.id
-	WHERE d.enabled ORDER BY d.id`
+	WHERE d.enabled AND d.deleted_at IS NULL ORDER BY d.id`
 
 const staticCols = `d.id, d.updated_at, d.name, host(d.ip), d.branch,
 	d.region, d.type, d.labels::text, coalesce(d.parent_id, 0)`
@@ -160,7 +160,7 @@ func fetchStatic(ctx context.Context, q querier, devs []alert.Device, vers []int
 	for id := range fetch {
 		ids = append(ids, id)
 	}
-	rows, err := q.Query(ctx, `SELECT `+staticCols+` FROM devices d WHERE d.id = ANY($1)`, ids)
+	rows, err := q.Query(ctx, `SELECT `+staticCols+` FROM devices d WHERE d.id = ANY($1) AND d.enabled AND d.deleted_at IS NULL`, ids)
 	if err != nil {
 		return fmt.Errorf("load changed devices: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Branch is one branch of the bank: a place with devices, in a region.
@@ -47,7 +48,7 @@ type BranchInput struct {
 
 const branchCols = `b.id, b.name, b.region_id, coalesce(r.name, ''), b.address, b.latitude, b.longitude, b.isp,
 	b.circuit_id, b.contacts, b.time_zone, b.profile_id,
-	(SELECT count(*) FROM devices dv WHERE dv.branch_id = b.id)::int, b.created_at, b.updated_at`
+	(SELECT count(*) FROM devices dv WHERE dv.branch_id = b.id AND dv.deleted_at IS NULL)::int, b.created_at, b.updated_at`
 
 const branchFrom = ` FROM branches b LEFT JOIN regions r ON r.id = b.region_id`
 
@@ -125,7 +126,16 @@ func (s *Store) SaveBranch(ctx context.Context, id int64, in BranchInput) (Branc
 func (s *Store) DeleteBranch(ctx context.Context, id int64) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	tag, err := s.pool.Exec(ctx, `DELETE FROM branches WHERE id = $1`, id)
+	var tag pgconn.CommandTag
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// deleted devices keep their branch's name for their history, not the row
+		if _, err := tx.Exec(ctx, `UPDATE devices SET branch_id = NULL WHERE branch_id = $1 AND deleted_at IS NOT NULL`, id); err != nil {
+			return err
+		}
+		var err error
+		tag, err = tx.Exec(ctx, `DELETE FROM branches WHERE id = $1`, id)
+		return err
+	})
 	if err != nil {
 		err = mapErr(err, fmt.Sprintf("delete branch %d", id))
 		var ce *ConstraintError

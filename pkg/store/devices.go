@@ -199,7 +199,7 @@ func (s *Store) CreateDevice(ctx context.Context, in DeviceInput) (Device, error
 func (s *Store) GetDevice(ctx context.Context, id int64) (Device, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	d, err := scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceCols+` FROM devices d WHERE d.id = $1`, id))
+	d, err := scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceCols+` FROM devices d WHERE d.id = $1 AND d.deleted_at IS NULL`, id))
 	return d, mapErr(err, fmt.Sprintf("read device %d", id))
 }
 
@@ -219,7 +219,7 @@ func (s *Store) UpdateDevice(ctx context.Context, id int64, in DeviceInput) (Dev
 		row := tx.QueryRow(ctx, `
 			UPDATE devices d SET name=$2, ip=$3, branch=$4, region=$5, type=$6, vendor=$7, labels=$8,
 				parent_id=$9, profile_id=$10, enabled=$11, branch_id=$12, updated_at=now()
-			WHERE d.id = $1 RETURNING `+deviceCols,
+			WHERE d.id = $1 AND d.deleted_at IS NULL RETURNING `+deviceCols,
 			id, in.Name, in.IP, pl.Branch, pl.Region, in.Type, in.Vendor, labelsJSON(in.Labels), in.ParentID, in.ProfileID, in.Enabled, pl.BranchID)
 		if d, err = scanDevice(row); err != nil || in.ParentID == nil {
 			return err
@@ -236,7 +236,7 @@ func refuseParentLoop(ctx context.Context, tx pgx.Tx, names []string) error {
 	var loop []string
 	err := tx.QueryRow(ctx, `
 		WITH RECURSIVE up(start, cur, trail) AS (
-			SELECT d.id, d.parent_id, ARRAY[d.id] FROM devices d WHERE d.name = ANY($1) AND d.parent_id IS NOT NULL
+			SELECT d.id, d.parent_id, ARRAY[d.id] FROM devices d WHERE d.name = ANY($1) AND d.parent_id IS NOT NULL AND d.deleted_at IS NULL
 			UNION ALL
 			SELECT up.start, p.parent_id, up.trail || p.id FROM up JOIN devices p ON p.id = up.cur
 			WHERE p.parent_id IS NOT NULL AND p.id <> ALL(up.trail)
@@ -254,16 +254,26 @@ func refuseParentLoop(ctx context.Context, tx pgx.Tx, names []string) error {
 		Message: "parent loop: " + strings.Join(loop, " → ")}
 }
 
-// DeleteDevice removes a device; its status, events and (by cascade) children links go with it.
+// DeleteDevice soft-deletes a device: it leaves every list, cycle and lookup, its children lose
+// it as parent, and its history (events, alerts, availability, audit) stays until retention
+// purges it (PurgeDevices). ErrNotFound when it does not exist or is already deleted.
 func (s *Store) DeleteDevice(ctx context.Context, id int64) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	tag, err := s.pool.Exec(ctx, `DELETE FROM devices WHERE id = $1`, id)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE devices SET deleted_at = now(), enabled = false, parent_id = NULL, updated_at = now()
+			WHERE id = $1 AND deleted_at IS NULL`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		_, err = tx.Exec(ctx, `UPDATE devices SET parent_id = NULL, updated_at = now() WHERE parent_id = $1`, id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("delete device %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("delete device %d: %w", id, ErrNotFound)
 	}
 	return nil
 }
@@ -272,7 +282,7 @@ func (s *Store) DeleteDevice(ctx context.Context, id int64) error {
 func (s *Store) DevicesByID(ctx context.Context, ids []int64) ([]Device, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT `+deviceCols+` FROM devices d WHERE d.id = ANY($1) ORDER BY d.id`, ids)
+	rows, err := s.pool.Query(ctx, `SELECT `+deviceCols+` FROM devices d WHERE d.id = ANY($1) AND d.deleted_at IS NULL ORDER BY d.id`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read devices by id: %w", err)
 	}
@@ -292,7 +302,7 @@ func (s *Store) DevicesByID(ctx context.Context, ids []int64) ([]Device, error) 
 func (s *Store) EnabledDeviceIDs(ctx context.Context) ([]int64, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT id FROM devices WHERE enabled ORDER BY id`)
+	rows, err := s.pool.Query(ctx, `SELECT id FROM devices WHERE enabled AND deleted_at IS NULL ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list enabled devices: %w", err)
 	}
@@ -301,4 +311,20 @@ func (s *Store) EnabledDeviceIDs(ctx context.Context) ([]int64, error) {
 		return nil, fmt.Errorf("list enabled devices: %w", err)
 	}
 	return ids, nil
+}
+
+// DevicesByName reads the (not deleted) devices with the given names, in name order; missing
+// names are left out.
+func (s *Store) DevicesByName(ctx context.Context, names []string) ([]Device, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT `+deviceCols+` FROM devices d WHERE d.name = ANY($1) AND d.deleted_at IS NULL ORDER BY d.name`, names)
+	if err != nil {
+		return nil, fmt.Errorf("read devices by name: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Device, error) { return scanDevice(r) })
+	if err != nil {
+		return nil, fmt.Errorf("read devices by name: %w", err)
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -97,7 +98,8 @@ func TestDeviceCRUD(t *testing.T) {
 		t.Errorf("DevicesByID = %+v, want rtr then sw", byID)
 	}
 
-	// deleting a parent unlinks its children; deleting a device takes its status and events
+	// deleting a parent unlinks its children; a deleted device keeps its status and events
+	// (history) but leaves every lookup, and its name can be taken again
 	_, err = st.UpdateDevice(ctx, sw.ID, store.DeviceInput{Name: "br01-switch", IP: upd.IP, ParentID: &rtr.ID})
 	testenv.Must(t, "relink", err)
 	write(t, st, result(rtr.ID, 0, "up", 1))
@@ -110,8 +112,19 @@ func TestDeviceCRUD(t *testing.T) {
 	var left int
 	testenv.Must(t, "count leftovers", st.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM device_status WHERE device_id = $1)
 		+ (SELECT count(*) FROM device_events WHERE device_id = $1)`, rtr.ID).Scan(&left))
-	if left != 0 {
-		t.Errorf("%d status/event rows left of a deleted device", left)
+	if left < 2 {
+		t.Errorf("%d status/event rows left of a deleted device, want its status and event kept", left)
+	}
+	if byID, _ := st.DevicesByID(ctx, []int64{rtr.ID}); len(byID) != 0 {
+		t.Errorf("DevicesByID returns the deleted device: %+v", byID)
+	}
+	if ids, _ := st.EnabledDeviceIDs(ctx); slices.Contains(ids, rtr.ID) {
+		t.Errorf("EnabledDeviceIDs %v holds the deleted device %d", ids, rtr.ID)
+	}
+	again, err := st.CreateDevice(ctx, store.DeviceInput{Name: rtr.Name, IP: rtr.IP, Enabled: true})
+	testenv.Must(t, "create again with the deleted device's name", err)
+	if again.ID == rtr.ID {
+		t.Errorf("re-created device reuses id %d", rtr.ID)
 	}
 	if _, err := st.GetDevice(ctx, rtr.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("get deleted: %v, want ErrNotFound", err)

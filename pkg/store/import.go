@@ -57,7 +57,7 @@ func (s *Store) ImportDevices(ctx context.Context, devs []ImportDevice) (ImportR
 		rows, err := tx.Query(ctx, `
 			INSERT INTO devices AS d (name, ip, branch, region, type, vendor, labels, enabled, branch_id)
 			SELECT * FROM unnest($1::text[], $2::inet[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::bool[], $9::bigint[])
-			ON CONFLICT (name) DO UPDATE SET ip=EXCLUDED.ip, branch=EXCLUDED.branch, region=EXCLUDED.region,
+			ON CONFLICT (name) WHERE deleted_at IS NULL DO UPDATE SET ip=EXCLUDED.ip, branch=EXCLUDED.branch, region=EXCLUDED.region,
 				type=EXCLUDED.type, vendor=EXCLUDED.vendor, labels=EXCLUDED.labels, enabled=EXCLUDED.enabled,
 				branch_id=EXCLUDED.branch_id, updated_at=now()
 			RETURNING (xmax = 0) AS inserted`, names, ips, branches, regions, types, vendors, labels, enabled, branchIDs)
@@ -75,13 +75,13 @@ func (s *Store) ImportDevices(ctx context.Context, devs []ImportDevice) (ImportR
 				res.Updated++
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO device_status (device_id) SELECT id FROM devices WHERE name = ANY($1)
+		if _, err := tx.Exec(ctx, `INSERT INTO device_status (device_id) SELECT id FROM devices WHERE name = ANY($1) AND deleted_at IS NULL
 			ON CONFLICT (device_id) DO NOTHING`, names); err != nil {
 			return fmt.Errorf("create status rows: %w", err)
 		}
 		_, err = tx.Exec(ctx, `UPDATE devices d SET parent_id = p.id
-			FROM unnest($1::text[], $2::text[]) AS k(name, parent) LEFT JOIN devices p ON p.name = k.parent
-			WHERE d.name = k.name AND d.parent_id IS DISTINCT FROM p.id`, names, parents)
+			FROM unnest($1::text[], $2::text[]) AS k(name, parent) LEFT JOIN devices p ON p.name = k.parent AND p.deleted_at IS NULL
+			WHERE d.name = k.name AND d.deleted_at IS NULL AND d.parent_id IS DISTINCT FROM p.id`, names, parents)
 		if err != nil {
 			return fmt.Errorf("link parents: %w", err)
 		}
@@ -131,7 +131,7 @@ func importPlaces(ctx context.Context, tx pgx.Tx, devs []ImportDevice) (imported
 func (s *Store) DeviceNamesExist(ctx context.Context, names []string) (map[string]bool, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT name FROM devices WHERE name = ANY($1)`, names)
+	rows, err := s.pool.Query(ctx, `SELECT name FROM devices WHERE name = ANY($1) AND deleted_at IS NULL`, names)
 	if err != nil {
 		return nil, fmt.Errorf("look up device names: %w", err)
 	}

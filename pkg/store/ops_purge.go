@@ -28,6 +28,10 @@ const (
 	PurgeAudit PurgeTarget = "audit_log"
 	// PurgeWorkerHealth: worker_health samples older than the cut-off.
 	PurgeWorkerHealth PurgeTarget = "worker_health"
+	// PurgeDevices: devices deleted before the cut-off, with their status, events, SNMP
+	// settings and interfaces (ON DELETE CASCADE); retention sets the cut-off past every
+	// history the device appears in.
+	PurgeDevices PurgeTarget = "devices"
 )
 
 // purgeSQL deletes at most $2 rows older than $1; each statement is its own short transaction.
@@ -45,11 +49,13 @@ var purgeSQL = map[PurgeTarget]string{
 		(SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2)`,
 	PurgeWorkerHealth: `DELETE FROM worker_health WHERE at IN
 		(SELECT at FROM worker_health WHERE at < $1 ORDER BY at LIMIT $2)`,
+	PurgeDevices: `DELETE FROM devices WHERE id IN
+		(SELECT id FROM devices WHERE deleted_at < $1 ORDER BY deleted_at LIMIT $2)`,
 }
 
 // PurgeTargets lists every target, in the order retention purges them (alerts before
 // incidents, so an incident's alerts go first).
-var PurgeTargets = []PurgeTarget{PurgeDeviceEvents, PurgeAlerts, PurgeIncidents, PurgeDeliveries, PurgeAudit, PurgeWorkerHealth}
+var PurgeTargets = []PurgeTarget{PurgeDeviceEvents, PurgeAlerts, PurgeIncidents, PurgeDeliveries, PurgeAudit, PurgeWorkerHealth, PurgeDevices}
 
 // PurgeBatch deletes at most limit rows of target older than before and returns how many it
 // deleted; the caller repeats while it returns limit.

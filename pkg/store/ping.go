@@ -151,7 +151,7 @@ func upsertStatus(ctx context.Context, tx pgx.Tx, results []PingResult) ([]Statu
 				last_seen, last_change, last_slot)
 			SELECT n.device_id, n.status, n.rtt_min, n.rtt_avg, n.rtt_max, n.jitter, n.loss,
 				CASE WHEN n.status <> 'down' THEN n.measured_at END, n.measured_at, n.slot_at
-			FROM new n JOIN devices d ON d.id = n.device_id
+			FROM new n JOIN devices d ON d.id = n.device_id AND d.deleted_at IS NULL
 			ON CONFLICT (device_id) DO UPDATE SET
 				status = CASE WHEN s.status = 'maintenance' THEN s.status ELSE EXCLUDED.status END,
 				rtt_min_ms = EXCLUDED.rtt_min_ms, rtt_avg_ms = EXCLUDED.rtt_avg_ms, rtt_max_ms = EXCLUDED.rtt_max_ms,

@@ -29,7 +29,7 @@ type RegionInput struct {
 
 const regionCols = `r.id, r.name, r.description,
 	(SELECT count(*) FROM branches b WHERE b.region_id = r.id)::int,
-	(SELECT count(*) FROM devices dv JOIN branches b ON b.id = dv.branch_id WHERE b.region_id = r.id)::int,
+	(SELECT count(*) FROM devices dv JOIN branches b ON b.id = dv.branch_id WHERE b.region_id = r.id AND dv.deleted_at IS NULL)::int,
 	r.created_at, r.updated_at`
 
 func scanRegion(row pgx.Row) (Region, error) {

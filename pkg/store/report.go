@@ -43,8 +43,9 @@ type Outage struct {
 func segmentsCTE(scopeCond string) string {
 	return `
 WITH dev AS (
-	SELECT d.id, d.name, d.branch, d.region, greatest(d.created_at, $1::timestamptz) AS t0
-	FROM devices d WHERE d.created_at < $2::timestamptz AND ` + scopeCond + `
+	SELECT d.id, d.name, d.branch, d.region, greatest(d.created_at, $1::timestamptz) AS t0,
+		least(coalesce(d.deleted_at, $2::timestamptz), $2::timestamptz) AS t1
+	FROM devices d WHERE d.created_at < $2::timestamptz AND (d.deleted_at IS NULL OR d.deleted_at > $1::timestamptz) AND ` + scopeCond + `
 ), start AS (
 	SELECT dev.id AS device_id, dev.t0 AS at, 0::bigint AS ord,
 		coalesce(b.to_status, a.from_status, s.status, 'unknown') AS status, coalesce(b.at, dev.t0) AS since
@@ -52,12 +53,12 @@ WITH dev AS (
 	LEFT JOIN LATERAL (SELECT e.to_status, e.at FROM device_events e
 		WHERE e.device_id = dev.id AND e.kind = 'status' AND e.at <= dev.t0 ORDER BY e.at DESC, e.id DESC LIMIT 1) b ON true
 	LEFT JOIN LATERAL (SELECT e.from_status FROM device_events e
-		WHERE e.device_id = dev.id AND e.kind = 'status' AND e.at > dev.t0 AND e.at < $2::timestamptz ORDER BY e.at, e.id LIMIT 1) a ON true
+		WHERE e.device_id = dev.id AND e.kind = 'status' AND e.at > dev.t0 AND e.at < dev.t1 ORDER BY e.at, e.id LIMIT 1) a ON true
 	LEFT JOIN device_status s ON s.device_id = dev.id
 ), ev AS (
 	SELECT e.device_id, e.at, e.id AS ord, coalesce(e.to_status, 'unknown') AS status, e.at AS since
 	FROM device_events e JOIN dev ON dev.id = e.device_id
-	WHERE e.kind = 'status' AND e.at > dev.t0 AND e.at < $2::timestamptz
+	WHERE e.kind = 'status' AND e.at > dev.t0 AND e.at < dev.t1
 ), seg AS (
 	SELECT device_id, status, at, since, lead(at) OVER w AS next_at, lag(status) OVER w AS prev
 	FROM (SELECT * FROM start UNION ALL SELECT * FROM ev) x
@@ -72,14 +73,14 @@ func (s *Store) Availability(ctx context.Context, from, to time.Time, sc DeviceS
 	defer cancel()
 	cond, args := sc.cond("d", []any{from.UTC(), to.UTC()})
 	rows, err := s.pool.Query(ctx, segmentsCTE(cond)+`
-	SELECT dev.id, dev.name, dev.branch, dev.region, extract(epoch FROM $2::timestamptz - dev.t0)::float8,
-		coalesce(sum(extract(epoch FROM coalesce(seg.next_at, $2::timestamptz) - seg.at)) FILTER (WHERE seg.status = 'down'), 0)::float8,
-		coalesce(sum(extract(epoch FROM coalesce(seg.next_at, $2::timestamptz) - seg.at)) FILTER (WHERE seg.status = 'maintenance'), 0)::float8,
-		coalesce(sum(extract(epoch FROM coalesce(seg.next_at, $2::timestamptz) - seg.at)) FILTER (WHERE seg.status = 'unknown'), 0)::float8,
+	SELECT dev.id, dev.name, dev.branch, dev.region, extract(epoch FROM dev.t1 - dev.t0)::float8,
+		coalesce(sum(extract(epoch FROM coalesce(seg.next_at, dev.t1) - seg.at)) FILTER (WHERE seg.status = 'down'), 0)::float8,
+		coalesce(sum(extract(epoch FROM coalesce(seg.next_at, dev.t1) - seg.at)) FILTER (WHERE seg.status = 'maintenance'), 0)::float8,
+		coalesce(sum(extract(epoch FROM coalesce(seg.next_at, dev.t1) - seg.at)) FILTER (WHERE seg.status = 'unknown'), 0)::float8,
 		count(*) FILTER (WHERE seg.status = 'down' AND seg.prev IS DISTINCT FROM 'down'),
 		coalesce(max(seg.status) FILTER (WHERE seg.next_at IS NULL), 'unknown')
 	FROM dev JOIN seg ON seg.device_id = dev.id
-	GROUP BY dev.id, dev.name, dev.branch, dev.region, dev.t0
+	GROUP BY dev.id, dev.name, dev.branch, dev.region, dev.t0, dev.t1
 	ORDER BY dev.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("availability %s..%s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
@@ -105,7 +106,8 @@ func (s *Store) Outages(ctx context.Context, from, to time.Time, limit int, sc D
 	defer cancel()
 	cond, args := sc.cond("d", []any{from.UTC(), to.UTC(), limit + 1})
 	rows, err := s.pool.Query(ctx, segmentsCTE(cond)+`
-	SELECT dev.id, dev.name, dev.branch, dev.region, seg.since, seg.next_at
+	SELECT dev.id, dev.name, dev.branch, dev.region, seg.since,
+		coalesce(seg.next_at, CASE WHEN dev.t1 < $2::timestamptz THEN dev.t1 END) -- a deleted device's outage ends with it
 	FROM seg JOIN dev ON dev.id = seg.device_id
 	WHERE seg.status = 'down' AND seg.prev IS DISTINCT FROM 'down'
 	ORDER BY seg.since DESC, dev.id LIMIT $3`, args...)

@@ -61,7 +61,7 @@ type DevicePlace struct {
 func (s *Store) DevicePlaces(ctx context.Context) ([]DevicePlace, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT id, region, branch FROM devices`)
+	rows, err := s.pool.Query(ctx, `SELECT id, region, branch FROM devices WHERE deleted_at IS NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("read device places: %w", err)
 	}

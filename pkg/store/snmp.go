@@ -217,7 +217,7 @@ func (s *Store) SNMPConfigs(ctx context.Context, ids []int64) (map[int64]SNMPDev
 		FROM devices d
 		LEFT JOIN device_snmp ds ON ds.device_id = d.id
 		LEFT JOIN profile_snmp p ON p.profile_id = `+effectiveProfile+`
-		WHERE d.id = ANY($1)`, ids)
+		WHERE d.id = ANY($1) AND d.deleted_at IS NULL`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read SNMP settings of %d devices: %w", len(ids), err)
 	}
@@ -290,7 +290,7 @@ func (s *Store) SNMPDeviceIDs(ctx context.Context) ([]int64, error) {
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `
 		SELECT d.id FROM devices d
-		WHERE d.enabled AND (EXISTS (SELECT 1 FROM device_snmp ds WHERE ds.device_id = d.id)
+		WHERE d.enabled AND d.deleted_at IS NULL AND (EXISTS (SELECT 1 FROM device_snmp ds WHERE ds.device_id = d.id)
 			OR EXISTS (SELECT 1 FROM profile_snmp p WHERE p.profile_id = d.profile_id AND p.version IS NOT NULL))
 		ORDER BY d.id`)
 	if err != nil {

@@ -89,7 +89,7 @@ type DeviceFilter struct {
 func (s *Store) ListDevices(ctx context.Context, f DeviceFilter) ([]DeviceWithStatus, int64, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	where, args := []string{"d.id > $1"}, []any{f.After}
+	where, args := []string{"d.id > $1", "d.deleted_at IS NULL"}, []any{f.After}
 	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
@@ -156,7 +156,7 @@ func (s *Store) DeviceWithStatusByID(ctx context.Context, id int64) (DeviceWithS
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	ds, err := scanDeviceStatus(s.pool.QueryRow(ctx, `SELECT `+deviceCols+`, `+statusCols+`
-		FROM devices d LEFT JOIN device_status s ON s.device_id = d.id WHERE d.id = $1`, id))
+		FROM devices d LEFT JOIN device_status s ON s.device_id = d.id WHERE d.id = $1 AND d.deleted_at IS NULL`, id))
 	if err != nil {
 		return ds, mapErr(err, fmt.Sprintf("read device %d", id))
 	}
@@ -196,7 +196,7 @@ func (s *Store) StandaloneList(ctx context.Context) ([]StandaloneRow, error) {
 		SELECT d.id, d.name, host(d.ip), d.branch, d.region, d.type, d.parent_id,
 			coalesce(s.status,'unknown'), s.rtt_avg_ms, s.loss_pct, s.jitter_ms, s.last_seen,
 			coalesce(s.last_change, d.created_at), coalesce(s.version, 0)
-		FROM devices d LEFT JOIN device_status s ON s.device_id = d.id ORDER BY d.id`)
+		FROM devices d LEFT JOIN device_status s ON s.device_id = d.id WHERE d.deleted_at IS NULL ORDER BY d.id`)
 	if err != nil {
 		return nil, fmt.Errorf("standalone list: %w", err)
 	}

@@ -368,7 +368,7 @@ func (x *admin) asViewer() {
 	x.signIn("night-viewer", "night shift password", "night-viewer (viewer · region Coast, region North)")
 	b.wait(ctx, "rules read-only", `[...document.querySelectorAll('#rule-list tbody tr')].some((r) => r.textContent.includes('RTT high'))`, 10*time.Second)
 	got := eval[[]string](b, ctx, `[...document.querySelectorAll('#admin-tabs a')].map((a) => a.dataset.tab)`)
-	if diff := cmp.Diff([]string{"rules", "maintenance", "channels", "places", "profiles"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"rules", "maintenance", "channels", "places", "profiles", "schedule"}, got); diff != "" {
 		t.Errorf("admin tabs of a viewer (-want +got):\n%s", diff)
 	}
 	for _, hash := range []string{"#/admin/rules", "#/admin/maintenance", "#/admin/channels"} {

@@ -1,7 +1,7 @@
 // Admin, in tabs (#/admin/<tab>?edit=<id>): devices (create, edit, delete; CSV import with an
 // upload progress bar and the API's line-numbered errors, all or nothing), alert rules,
 // maintenance windows, notification channels, regions & branches and monitoring profiles
-// (placeform.js), users with their API tokens, and the audit log;
+// (placeform.js), the periodic schedule (schedule.js), users with their API tokens, and the audit log;
 // a link to /monitoring. Each tab is shown to the roles that may read it and is editable for
 // the roles the API lets write it (docs/SECURITY.md): maintenance for operators, the rest for
 // admins. Lists and forms of the four configuration tabs are Editors (editor.js).
@@ -15,6 +15,7 @@ import {windowSpec, zoneList} from './windowform.js';
 import {channelSpec} from './channelform.js';
 import {userSpec, Tokens} from './userform.js';
 import {profileSpec, regionSpec, branchSpec, placesNote} from './placeform.js';
+import {scheduleTab} from './schedule.js';
 
 const FIELDS = [['name', 'Name', true], ['ip', 'IP address', true], ['branch', 'Branch'], ['region', 'Region'],
   ['type', 'Type'], ['vendor', 'Vendor'], ['parent_id', 'Parent device id'], ['labels', 'Labels (k=v;k2=v2)']];
@@ -23,7 +24,7 @@ const FIELDS = [['name', 'Name', true], ['ip', 'IP address', true], ['branch', '
 // profiles are readable by every role; devices (a form), users, tokens and the audit log are the admins'.
 const TABS = [['devices', 'Devices', 'admin'], ['rules', 'Alert rules', 'viewer'], ['maintenance', 'Maintenance', 'viewer'],
   ['channels', 'Channels', 'viewer'],
-  ['places', 'Regions & branches', 'viewer'], ['profiles', 'Profiles', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
+  ['places', 'Regions & branches', 'viewer'], ['profiles', 'Profiles', 'viewer'], ['schedule', 'Schedule', 'viewer'], ['users', 'Users & tokens', 'admin'], ['audit', 'Audit log', 'admin']];
 
 export async function mount(view, {app, parts, query}) {
   const tabs = TABS.filter(([, , role]) => api.can(role));
@@ -45,6 +46,7 @@ export async function mount(view, {app, parts, query}) {
     return page;
   }
   if (tab === 'places') return placesTab(body, edit);
+  if (tab === 'schedule') return scheduleTab(body);
   if (tab === 'audit') {
     body.append(section('Audit log (newest 50)', auditTable()));
     return null;
@@ -199,7 +201,7 @@ class DevicePage {
 
   async remove() {
     const id = this.editing;
-    const ok = await dialog({title: `Delete ${this.inputs.name.value}?`, text: 'Its history stays in the time-series database until retention removes it.',
+    const ok = await dialog({title: `Delete ${this.inputs.name.value}?`, text: 'It leaves every list at once; its events, availability and audit stay until retention purges them.',
       okText: 'Delete', action: () => api.devices.remove(id)});
     if (!ok) return;
     this.reset();
