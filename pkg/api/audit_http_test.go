@@ -32,7 +32,7 @@ func TestWritesAuditedWithBeforeAndAfter(t *testing.T) {
 	testenv.Must(t, "secret box", err)
 	snmpSvc, err := snmp.New(snmp.Params{Devices: sys.Store, Store: sys.Store, Secrets: box})
 	testenv.Must(t, "snmp service", err)
-	srv := api.New(api.Params{Store: sys.Store, Redis: sys.Redis, Client: sys.Client, Auth: sys.Auth, Logger: sys.Logger, SNMP: snmpSvc,
+	srv := api.New(api.Params{Store: sys.Store, Redis: sys.Redis, Client: sys.Client, Auth: sys.Auth, Logger: sys.Logger, SNMP: snmpSvc, ProfileSNMP: snmpSvc,
 		Alerting: &api.Alerting{
 			Alerts: alert.NewService(alert.ServiceParams{Rules: sys.Store, Acks: sys.Store, Enqueuer: sys.Client,
 				RuleCache: alert.NewRuleCache(sys.Redis, sys.Store.EnabledAlertRules), Publisher: events.NewPublisher(sys.Redis)}),
@@ -62,6 +62,12 @@ func TestWritesAuditedWithBeforeAndAfter(t *testing.T) {
 		before, after              bool   // the audit row has a before / after document
 		changed                    string // a text the after document holds and the before does not
 	}{
+		{"region.create", "POST", "/api/v1/regions", `{"name":"aud-east"}`, 201, "reg", false, true, "aud-east"},
+		{"region.update", "PATCH", "/api/v1/regions/{reg}", `{"description":"the east"}`, 200, "", true, true, "the east"},
+		{"branch.create", "POST", "/api/v1/branches", `{"name":"BR-9","region":"aud-east"}`, 201, "br", false, true, "BR-9"},
+		{"branch.update", "PATCH", "/api/v1/branches/{br}", `{"isp":"Kazakhtelecom"}`, 200, "", true, true, "Kazakhtelecom"},
+		{"profile.create", "POST", "/api/v1/profiles", `{"name":"aud-prof","snmp":{"credentials":{"version":"2c","community":"COMM-s3cret"}}}`, 201, "prof", false, true, "aud-prof"},
+		{"profile.update", "PATCH", "/api/v1/profiles/{prof}", `{"ping_count":5}`, 200, "", true, true, "5"},
 		{"device.create", "POST", "/api/v1/devices", `{"name":"aud-1","ip":"127.63.0.1","snmp":{"version":"2c","community":"COMM-s3cret"}}`, 201, "dev", false, true, "aud-1"},
 		{"device.update", "PATCH", "/api/v1/devices/{dev}", `{"branch":"BR-9"}`, 200, "", true, true, "BR-9"},
 		{"device.snmp.put", "PUT", "/api/v1/devices/{dev}/snmp", `{"version":"3","username":"mon","security_level":"authPriv","auth_protocol":"SHA","auth_password":"AUTH-s3cret","priv_protocol":"AES","priv_password":"PRIV-s3cret"}`, 200, "", true, true, "authPriv"},
@@ -79,6 +85,9 @@ func TestWritesAuditedWithBeforeAndAfter(t *testing.T) {
 		{"alert.unack", "POST", "/api/v1/alerts/{alert}/unack", "", 200, "", true, true, ""},
 		{"alert.close", "POST", "/api/v1/alerts/{alert}/close", `{"comment":"fixed by hand"}`, 200, "", true, true, "fixed by hand"},
 		{"device.delete", "DELETE", "/api/v1/devices/{dev}", "", 204, "", true, false, ""},
+		{"branch.delete", "DELETE", "/api/v1/branches/{br}", "", 204, "", true, false, ""},
+		{"region.delete", "DELETE", "/api/v1/regions/{reg}", "", 204, "", true, false, ""},
+		{"profile.delete", "DELETE", "/api/v1/profiles/{prof}", "", 204, "", true, false, ""},
 	}
 	var alertID int64
 	testenv.Must(t, "firing alert", sys.Store.Pool().QueryRow(context.Background(), `INSERT INTO alerts (rule_id, rule_name, kind,

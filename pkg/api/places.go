@@ -129,6 +129,7 @@ func (s *Server) createRegion(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.record(c, "region.create", "region", r.ID, nil, r)
 	return c.JSON(http.StatusCreated, r)
 }
 
@@ -141,10 +142,12 @@ func (s *Server) patchRegion(c *echo.Context) error {
 	if err := decodeStrict(c, &b); err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Store.GetRegion, id)
 	r, err := s.saveRegion(c.Request().Context(), id, b)
 	if err != nil {
 		return err
 	}
+	s.record(c, "region.update", "region", id, before, r)
 	return c.JSON(http.StatusOK, r)
 }
 
@@ -153,9 +156,11 @@ func (s *Server) deleteRegion(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Store.GetRegion, id)
 	if err := s.p.Store.DeleteRegion(c.Request().Context(), id); err != nil {
 		return storeError(err, "region", id)
 	}
+	s.record(c, "region.delete", "region", id, before, nil)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -332,6 +337,7 @@ func (s *Server) createBranch(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.record(c, "branch.create", "branch", out.ID, nil, out)
 	return c.JSON(http.StatusCreated, out)
 }
 
@@ -344,10 +350,12 @@ func (s *Server) patchBranch(c *echo.Context) error {
 	if err := decodeStrict(c, &b); err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Store.GetBranch, id)
 	out, err := s.saveBranch(c.Request().Context(), id, b)
 	if err != nil {
 		return err
 	}
+	s.record(c, "branch.update", "branch", id, before, out)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -356,6 +364,7 @@ func (s *Server) deleteBranch(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	before := current(c.Request().Context(), s.p.Store.GetBranch, id)
 	err = s.p.Store.DeleteBranch(c.Request().Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("branch", id)
@@ -363,5 +372,6 @@ func (s *Server) deleteBranch(c *echo.Context) error {
 	if err != nil {
 		return storeError(err, "branch", id)
 	}
+	s.record(c, "branch.delete", "branch", id, before, nil)
 	return c.NoContent(http.StatusNoContent)
 }

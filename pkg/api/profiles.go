@@ -173,7 +173,7 @@ func (s *Server) createProfile(c *echo.Context) error {
 	if b.Name == nil {
 		return badRequest("name", "name is required")
 	}
-	return s.writeProfile(c, b, newProfile(), http.StatusCreated)
+	return s.writeProfile(c, b, newProfile(), nil, http.StatusCreated)
 }
 
 func (s *Server) patchProfile(c *echo.Context) error {
@@ -189,15 +189,26 @@ func (s *Server) patchProfile(c *echo.Context) error {
 	if err != nil {
 		return storeError(err, "profile", id)
 	}
-	return s.writeProfile(c, b, p, http.StatusOK)
+	before, err := s.profileView(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	return s.writeProfile(c, b, p, before, http.StatusOK)
 }
 
 // writeProfile answers saveProfile's result.
-func (s *Server) writeProfile(c *echo.Context, b profileBody, p store.Profile, status int) error {
+// The write is audited with the profile before (nil for a create) and after; the views carry
+// no secret (the SNMP credentials show only which are set).
+func (s *Server) writeProfile(c *echo.Context, b profileBody, p store.Profile, before any, status int) error {
 	v, err := s.saveProfile(c.Request().Context(), b, p)
 	if err != nil {
 		return err
 	}
+	action := "profile.update"
+	if before == nil {
+		action = "profile.create"
+	}
+	s.record(c, action, "profile", v.ID, before, v)
 	return c.JSON(status, v)
 }
 
@@ -279,9 +290,16 @@ func (s *Server) deleteProfile(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	var before any
+	if p, err := s.p.Store.GetProfile(ctx, id); err == nil {
+		if v, err := s.profileView(ctx, p); err == nil {
+			before = v
+		}
+	}
 	if err := s.p.Store.DeleteProfile(ctx, id); err != nil {
 		return storeError(err, "profile", id)
 	}
+	s.record(c, "profile.delete", "profile", id, before, nil)
 	s.invalidateProfiles(ctx)
 	return c.NoContent(http.StatusNoContent)
 }
