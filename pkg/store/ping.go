@@ -207,7 +207,7 @@ func setChangeBlocked(ctx context.Context, tx pgx.Tx, changes []StatusChange) er
 	return nil
 }
 
-// PingHistory is what the status verdict of a device needs: its latest status (as stored, ''
+// PingHistory is what the status verdict of a device needs: its latest status (as stored, ”
 // when it has none) and its last cycles before a slot, newest first.
 type PingHistory struct {
 	Status string
