@@ -95,7 +95,8 @@ func observeDevice(r *Rule, d *Device, active bool) (obs, float64) {
 func observeInterface(r *Rule, f *Interface, active bool) (obs, float64) {
 	switch r.Kind {
 	case KindIfDown:
-		return flag(f.AdminUp && !f.OperUp)
+		// link down: an interface that was up and is not, never a port not yet seen up
+		return flag(f.AdminUp && !f.OperUp && f.SeenUp)
 	case KindIfUtilPct:
 		if f.SpeedBps <= 0 || math.IsNaN(f.SpeedBps) {
 			return obsNone, math.NaN()
@@ -181,7 +182,13 @@ func (p *pass) evalInterfaces(r *Rule) {
 		for _, f := range byDev[d.ID] {
 			e, active := p.lookup(hasStates, Key{RuleID: r.ID, DeviceID: d.ID, Subject: f.Name})
 			o, v := obsNone, math.NaN()
-			if !stale {
+			if !r.Scope.Interfaces.Matches(f) {
+				if e == nil {
+					continue
+				}
+				// out of scope now (the scope was edited, the alias changed): it recovers
+				o, v = obsGood, math.NaN()
+			} else if !stale {
 				o, v = observeInterface(r, f, active)
 			}
 			p.res.Stats.Evaluations++

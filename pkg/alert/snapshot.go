@@ -52,9 +52,14 @@ type Interface struct {
 	DeviceID int64
 	Index    int
 	// Name is the alert subject: ifName, else "ifIndex N".
-	Name     string
-	AdminUp  bool
-	OperUp   bool
+	Name string
+	// Alias is ifAlias; Role the interface's role (set, or derived from the alias; "" none).
+	Alias   string
+	Role    string
+	AdminUp bool
+	OperUp  bool
+	// SeenUp: the interface has been oper up since it was discovered (if_down fires only then).
+	SeenUp   bool
 	SpeedBps float64
 	InBps    float64
 	OutBps   float64

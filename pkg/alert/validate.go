@@ -121,6 +121,8 @@ func (r *Rule) validateIdentity() error {
 		return invalid("metric", "is only for system rules")
 	case r.Kind == KindSystem && !r.Scope.IsAll():
 		return invalid("scope", "system rules have no device scope")
+	case r.Scope.Interfaces != nil && !r.Kind.PerInterface():
+		return invalid("scope.interfaces", "is only for if_down, if_util_pct and if_error_rate rules")
 	}
 	return nil
 }
@@ -189,7 +191,7 @@ func (s Scope) validate(field string) error {
 			return invalid(field+".labels", "label names must not be empty")
 		}
 	}
-	return nil
+	return s.Interfaces.validate(field + ".interfaces")
 }
 
 // ValidateSeverities checks a channel's severity subscription.

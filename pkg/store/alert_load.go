@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -104,11 +105,13 @@ func orNaN(p *float64) float64 {
 func loadSnapshotInterfaces(ctx context.Context, q querier) ([]alert.Interface, error) {
 	rows, err := q.Query(ctx, `
 		SELECT i.device_id, i.if_index, CASE WHEN i.name <> '' THEN i.name ELSE 'ifIndex ' || i.if_index END,
+			i.alias, i.role, coalesce(p.role_alias_pattern, ''), i.seen_up,
 			i.admin_status = 'up', i.oper_status NOT IN ('down', 'lowerLayerDown'), i.speed_bps::float8,
 			i.in_bps, i.out_bps,
 			CASE WHEN i.in_errors_ps IS NULL AND i.out_errors_ps IS NULL THEN NULL
 				ELSE coalesce(i.in_errors_ps, 0) + coalesce(i.out_errors_ps, 0) END
 		FROM snmp_interfaces i JOIN devices d ON d.id = i.device_id AND d.enabled
+		LEFT JOIN monitoring_profiles p ON p.id = d.profile_id
 		ORDER BY i.device_id, i.if_index`)
 	if err != nil {
 		return nil, fmt.Errorf("load interface snapshot: %w", err)
@@ -116,19 +119,38 @@ func loadSnapshotInterfaces(ctx context.Context, q querier) ([]alert.Interface, 
 	defer rows.Close()
 	var out []alert.Interface
 	var in, outb, errs *float64
+	var pattern string
+	roles := rolePatterns{}
 	for rows.Next() {
 		var f alert.Interface
 		var idx int64
-		if err := rows.Scan(&f.DeviceID, &idx, &f.Name, &f.AdminUp, &f.OperUp, &f.SpeedBps, &in, &outb, &errs); err != nil {
+		if err := rows.Scan(&f.DeviceID, &idx, &f.Name, &f.Alias, &f.Role, &pattern, &f.SeenUp, &f.AdminUp, &f.OperUp,
+			&f.SpeedBps, &in, &outb, &errs); err != nil {
 			return nil, fmt.Errorf("load interface snapshot: %w", err)
 		}
 		f.Index, f.InBps, f.OutBps, f.ErrorsPS = int(idx), orNaN(in), orNaN(outb), orNaN(errs)
+		if f.Role == "" && pattern != "" {
+			f.Role = alert.RoleFromAlias(roles.get(pattern), f.Alias)
+		}
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load interface snapshot: %w", err)
 	}
 	return out, nil
+}
+
+// rolePatterns compiles each profile's role pattern once per load; a bad one (stored before
+// validation) derives no role.
+type rolePatterns map[string]*regexp.Regexp
+
+func (m rolePatterns) get(pattern string) *regexp.Regexp {
+	re, ok := m[pattern]
+	if !ok {
+		re, _ = alert.CompileRolePattern("role_alias_pattern", pattern)
+		m[pattern] = re
+	}
+	return re
 }
 
 func loadStates(ctx context.Context, q querier, ruleIDs []int64) ([]*alert.State, error) {

@@ -315,6 +315,8 @@ func queueSNMPInterfaces(b *pgx.Batch, deviceID int64, ifs []SNMPInterface) {
 			last_change = EXCLUDED.last_change, polled_at = EXCLUDED.polled_at`,
 		deviceID, idx, name, alias, descr, admin, oper, speed, in, out, inBits, outBits, ie, oe, id, od, disc,
 		rates[0], rates[1], rates[2], rates[3], rates[4], rates[5], drops, change, polled)
+	// link-down semantics: an interface once up has been seen up (if_down alerts only on those)
+	b.Queue(`UPDATE snmp_interfaces SET seen_up = true WHERE device_id = $1 AND oper_status = 'up' AND NOT seen_up`, deviceID)
 }
 
 func queueSNMPEvents(b *pgx.Batch, evs []SNMPEvent) error {
