@@ -27,11 +27,12 @@ func TestSNMPPassReadsSNMPTables(t *testing.T) {
 		VALUES ($1, 97, 40, 9000000, now(), now(), ''), ($2, 10, 10, 9000000, now(), now() - interval '1 hour', 'timeout')`, sw, dead)
 	testenv.Must(t, "write snmp state", err)
 	_, err = e.st.Pool().Exec(t.Context(), `
-		INSERT INTO snmp_interfaces (device_id, if_index, name, admin_status, oper_status, speed_bps, in_bps, out_bps, polled_at)
-		VALUES ($1, 1, 'Gi0/1', 'up', 'up', 1000000000, 1e6, 2e6, now()),
-		       ($1, 2, 'Gi0/2', 'up', 'lowerLayerDown', 1000000000, NULL, NULL, now()),
-		       ($1, 3, '', 'down', 'down', 0, NULL, NULL, now()),
-		       ($2, 1, 'Gi0/1', 'up', 'down', 1000000000, NULL, NULL, now())`, sw, dead)
+		INSERT INTO snmp_interfaces (device_id, if_index, name, admin_status, oper_status, speed_bps, in_bps, out_bps, polled_at, seen_up)
+		VALUES ($1, 1, 'Gi0/1', 'up', 'up', 1000000000, 1e6, 2e6, now(), true),
+		       ($1, 2, 'Gi0/2', 'up', 'lowerLayerDown', 1000000000, NULL, NULL, now(), true),
+		       ($1, 3, '', 'down', 'down', 0, NULL, NULL, now(), false),
+		       ($1, 4, 'Gi0/4', 'up', 'down', 1000000000, NULL, NULL, now(), false),
+		       ($2, 1, 'Gi0/1', 'up', 'down', 1000000000, NULL, NULL, now(), true)`, sw, dead)
 	testenv.Must(t, "write interfaces", err)
 	var summaries []string
 	for range 3 {
@@ -48,7 +49,7 @@ func TestSNMPPassReadsSNMPTables(t *testing.T) {
 	slices.Sort(summaries)
 	want := []string{"sw1 CPU 97% (>= 90%)", "sw1 Gi0/2 down (admin up)", "sw2 SNMP unreachable"}
 	if !slices.Equal(summaries, want) {
-		t.Fatalf("open alerts = %q, want %q (sw2's stale interface is not judged)", summaries, want)
+		t.Fatalf("open alerts = %q, want %q (sw2's stale interface is not judged, Gi0/4 was never up)", summaries, want)
 	}
 }
 
