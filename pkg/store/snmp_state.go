@@ -333,3 +333,25 @@ func queueSNMPEvents(b *pgx.Batch, evs []SNMPEvent) error {
 	}
 	return nil
 }
+
+// SetInterfaceRole sets the role of interface ifIndex of a device ("" clears it: the role is
+// then derived from the alias by the profile's pattern). It returns the previous role, and
+// ErrNotFound when the device has no such interface.
+func (s *Store) SetInterfaceRole(ctx context.Context, deviceID, ifIndex int64, role string) (string, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	var before string
+	err := s.pool.QueryRow(ctx, `UPDATE snmp_interfaces i SET role = $3 FROM snmp_interfaces o
+		WHERE i.device_id = $1 AND i.if_index = $2 AND o.device_id = i.device_id AND o.if_index = i.if_index
+		RETURNING o.role`, deviceID, ifIndex, role).Scan(&before)
+	return before, mapErr(err, fmt.Sprintf("set role of interface %d of device %d", ifIndex, deviceID))
+}
+
+// InterfaceSeenUp reports whether interface ifIndex of a device has been up since discovered.
+func (s *Store) InterfaceSeenUp(ctx context.Context, deviceID, ifIndex int64) (bool, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	var seen bool
+	err := s.pool.QueryRow(ctx, `SELECT seen_up FROM snmp_interfaces WHERE device_id = $1 AND if_index = $2`, deviceID, ifIndex).Scan(&seen)
+	return seen, mapErr(err, fmt.Sprintf("read interface %d of device %d", ifIndex, deviceID))
+}
