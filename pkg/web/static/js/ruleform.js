@@ -16,7 +16,12 @@ const SYSTEM_METRICS = ['workers', 'busy_workers', 'queue_pending', 'queue_retry
 export const SEVERITIES = [['critical', 'Critical'], ['major', 'Major'], ['minor', 'Minor'], ['warning', 'Warning']];
 const PLAIN = new Set(['device_down', 'if_down', 'snmp_unreachable']); // conditions without a threshold
 
+const PER_IF = new Set(['if_down', 'if_util_pct', 'if_error_rate']); // rules judged per interface
+const IF_FIELDS = ['names', 'aliases', 'roles'];
+
 const thresholded = (v) => !PLAIN.has(v.kind);
+const perIf = (v) => PER_IF.has(v.kind);
+const split = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
 const system = (v) => v.kind === 'system';
 const kindLabel = (k) => (KINDS.find(([v]) => v === k) || [k, k])[1];
 const OPS = {'>=': '≥', '<=': '≤'};
@@ -34,7 +39,7 @@ export function ruleSpec(app, canWrite) {
       ['Condition', (r) => condition(r)],
       ['Fire / recover after', (r) => `${r.for_cycles} / ${r.recover_cycles}`],
       ['Severity', (r) => h('span', {class: `sev sev-${r.severity}`}, r.severity)],
-      ['Scope', (r) => (r.kind === 'system' ? '—' : scopeText(r.scope, fleet))],
+      ['Scope', (r) => (r.kind === 'system' ? '—' : scopeText(r.scope, fleet) + ifText(r.scope))],
       ['State', (r) => onOff(r.enabled)],
     ],
     fields: [
@@ -53,13 +58,19 @@ export function ruleSpec(app, canWrite) {
       {name: 'flap_window_s', label: 'Flapping: within (s)', type: 'number'},
       {name: 'enabled', label: 'Enabled', type: 'checkbox'},
       ...scopeFields('scope', (v) => !system(v), 'Devices watched'),
+      // scope.interfaces (docs/alerts.md): globs over ifName / ifAlias, roles set or derived
+      {name: 'scope.interfaces:heading', label: 'Interfaces watched', hint: 'all empty: every interface', type: 'heading', show: perIf},
+      {name: 'scope.interfaces.names', label: 'Interface names', hint: 'globs, comma-separated: Gi0/*, Te1/0/?', show: perIf},
+      {name: 'scope.interfaces.aliases', label: 'Interface aliases', hint: 'globs: *uplink*, *WAN*', show: perIf},
+      {name: 'scope.interfaces.roles', label: 'Interface roles', hint: 'e.g. uplink, wan', show: perIf},
     ],
     blank: () => ({kind: 'ping_rtt_ms', op: '>=', metric: 'queue_pending', for_cycles: '1', recover_cycles: '1', severity: 'warning',
       repeat_minutes: '0', flap_changes: '4', flap_window_s: '900', enabled: true}),
     fromItem: (r) => ({name: r.name, description: r.description, kind: r.kind, metric: r.metric || 'queue_pending', op: r.op,
       threshold: String(r.threshold), recovery_threshold: String(r.recovery_threshold), for_cycles: String(r.for_cycles),
       recover_cycles: String(r.recover_cycles), severity: r.severity, repeat_minutes: String(r.repeat_minutes),
-      flap_changes: String(r.flap_changes), flap_window_s: String(r.flap_window_s), enabled: r.enabled, ...scopeVals('scope', r.scope, fleet)}),
+      flap_changes: String(r.flap_changes), flap_window_s: String(r.flap_window_s), enabled: r.enabled, ...scopeVals('scope', r.scope, fleet),
+      ...ifVals(r.scope)}),
     toBody: (v, item) => ruleBody(v, item, fleet),
   };
 }
@@ -74,6 +85,14 @@ function ruleBody(v, item, fleet) {
   }
   b.metric = system(v) ? v.metric : '';
   b.scope = system(v) ? {} : scopeBody('scope', v, fleet);
+  if (perIf(v)) {
+    const ifs = {};
+    for (const k of IF_FIELDS) {
+      const l = split(v[`scope.interfaces.${k}`]);
+      if (l.length) ifs[k] = l;
+    }
+    if (Object.keys(ifs).length) b.scope.interfaces = ifs;
+  }
   if (thresholded(v)) {
     b.op = v.op;
     const t = number(v, 'threshold');
@@ -84,6 +103,17 @@ function ruleBody(v, item, fleet) {
     else if (t !== undefined) b.recovery_threshold = t;
   }
   return b;
+}
+
+function ifText(sc) {
+  const ifs = (sc && sc.interfaces) || {};
+  const parts = IF_FIELDS.filter((k) => ifs[k] && ifs[k].length).map((k) => `${k} ${ifs[k].join(', ')}`);
+  return parts.length ? `; interfaces: ${parts.join('; ')}` : '';
+}
+
+function ifVals(sc) {
+  const ifs = (sc && sc.interfaces) || {};
+  return Object.fromEntries(IF_FIELDS.map((k) => [`scope.interfaces.${k}`, (ifs[k] || []).join(', ')]));
 }
 
 function condition(r) {
