@@ -21,6 +21,17 @@ ALTER TABLE snmp_interfaces
 -- interfaces up now have been seen up
 UPDATE snmp_interfaces SET seen_up = true WHERE oper_status = 'up';
 
+-- extra_oid rules: a threshold on a named extra/vendor OID value (device_snmp_state.extra)
+ALTER TABLE alert_rules DROP CONSTRAINT alert_rules_kind_check;
+ALTER TABLE alert_rules ADD CONSTRAINT alert_rules_kind_check CHECK (kind IN ('device_down','ping_loss_pct',
+    'ping_rtt_ms','ping_jitter_ms','if_down','if_util_pct','if_error_rate','cpu_pct','mem_pct','rebooted',
+    'snmp_unreachable','extra_oid','system'));
+
 -- +goose Down
+DELETE FROM alert_rules WHERE kind = 'extra_oid';
+ALTER TABLE alert_rules DROP CONSTRAINT alert_rules_kind_check;
+ALTER TABLE alert_rules ADD CONSTRAINT alert_rules_kind_check CHECK (kind IN ('device_down','ping_loss_pct',
+    'ping_rtt_ms','ping_jitter_ms','if_down','if_util_pct','if_error_rate','cpu_pct','mem_pct','rebooted',
+    'snmp_unreachable','system'));
 ALTER TABLE snmp_interfaces DROP COLUMN role, DROP COLUMN seen_up;
 ALTER TABLE monitoring_profiles DROP COLUMN role_alias_pattern, DROP COLUMN recover_loss_pct, DROP COLUMN window_cycles;

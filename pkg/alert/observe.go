@@ -91,6 +91,16 @@ func observeDevice(r *Rule, d *Device, active bool) (obs, float64) {
 	return judge(r, v, active), v
 }
 
+// observeExtra is the observation of an extra_oid rule: the named value of the last poll; no
+// data when the poll failed or did not read it.
+func observeExtra(r *Rule, d *Device, extra map[string]float64, active bool) (obs, float64) {
+	v, ok := extra[r.Metric]
+	if !d.SNMP || !d.SNMPOK || !ok {
+		return obsNone, math.NaN()
+	}
+	return judge(r, v, active), v
+}
+
 // observeInterface is the observation of a per-interface rule.
 func observeInterface(r *Rule, f *Interface, active bool) (obs, float64) {
 	switch r.Kind {
@@ -156,6 +166,9 @@ func (p *pass) evalDevices(r *Rule) {
 		d := &p.snap.Devices[di]
 		e, active := p.lookup(hasStates, Key{RuleID: r.ID, DeviceID: d.ID})
 		o, v := observeDevice(r, d, active)
+		if r.Kind == KindExtraOID {
+			o, v = observeExtra(r, d, p.snap.Extra[d.ID], active)
+		}
 		p.res.Stats.Evaluations++
 		if e == nil && o != obsBad {
 			continue

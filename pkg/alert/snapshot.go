@@ -11,6 +11,9 @@ type Snapshot struct {
 	At time.Time
 	// Devices are the enabled devices with their latest ping and SNMP state.
 	Devices []Device
+	// Extra holds the extra/vendor OID values of the last successful poll by device and name
+	// (loaded only when an extra_oid rule is enabled).
+	Extra map[int64]map[string]float64
 	// Interfaces are the latest interface states, grouped by device (any order of devices).
 	Interfaces []Interface
 	// System holds the system metrics of a system pass (see SystemMetrics).

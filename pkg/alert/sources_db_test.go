@@ -120,3 +120,40 @@ func TestInventoryFollowsDeviceChanges(t *testing.T) {
 		t.Errorf("snapshot = %+v", got)
 	}
 }
+
+// An extra_oid rule compares a named extra/vendor OID value of the last successful poll; a
+// device without the value, or whose poll failed, is not judged.
+func TestExtraOIDRule(t *testing.T) {
+	e := newEnv(t)
+	hot := e.device("ups1", "B", 0)
+	cool := e.device("ups2", "B", 0)
+	stale := e.device("ups3", "B", 0)
+	_, err := e.st.Pool().Exec(t.Context(), `
+		INSERT INTO device_snmp_state (device_id, extra, last_poll, last_success, last_error)
+		VALUES ($1, '{"battery_temp": 48}', now(), now(), ''), ($2, '{"battery_temp": 31, "load": 99}', now(), now(), ''),
+		       ($3, '{"battery_temp": 70}', now(), now() - interval '1 hour', 'timeout')`, hot, cool, stale)
+	testenv.Must(t, "write snmp state", err)
+	kind, metric, th, sev := alert.KindExtraOID, "battery_temp", 45.0, alert.SeverityMajor
+	name := "UPS battery hot"
+	if _, err := e.service().CreateRule(t.Context(), alert.RuleInput{Name: &name, Kind: &kind, Metric: &metric, Threshold: &th, Severity: &sev}); err != nil {
+		t.Fatalf("create extra_oid rule: %v", err)
+	}
+	if _, err := e.service().CreateRule(t.Context(), alert.RuleInput{Name: &name, Kind: &kind, Threshold: &th}); !errors.Is(err, alert.ErrInvalid) {
+		t.Fatalf("extra_oid rule without metric = %v, want invalid", err)
+	}
+	for range 2 {
+		_, err := e.ev.Run(t.Context(), alert.SourceSNMP, nil)
+		testenv.Must(t, "snmp pass", err)
+		e.now = e.now.Add(60e9)
+	}
+	var summaries []string
+	for _, a := range e.alerts("open") {
+		if a.Kind == alert.KindExtraOID {
+			summaries = append(summaries, a.Summary)
+		}
+	}
+	want := []string{"ups1 battery_temp 48 (>= 45)"}
+	if !slices.Equal(summaries, want) {
+		t.Fatalf("extra_oid alerts = %q, want %q", summaries, want)
+	}
+}

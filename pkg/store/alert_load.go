@@ -72,6 +72,7 @@ func (s *Store) LoadAlertPass(ctx context.Context, src alert.Source, rules []ale
 	if src == alert.SourceSNMP {
 		wg.Go(func() { d.Snapshot.Interfaces, ifErr = loadSnapshotInterfaces(ctx, s.pool) })
 	}
+
 	wg.Go(func() { d.States, stErr = loadStates(ctx, s.pool, ids) })
 	var err error
 	if d.Incidents, err = loadOpenIncidents(ctx, s.pool); err != nil {
@@ -87,7 +88,44 @@ func (s *Store) LoadAlertPass(ctx context.Context, src alert.Source, rules []ale
 	if err := errors.Join(devErr, ifErr, stErr); err != nil {
 		return nil, err
 	}
+	if src == alert.SourceSNMP && hasKind(rules, alert.KindExtraOID) {
+		if d.Snapshot.Extra, err = loadExtraValues(ctx, s.pool); err != nil {
+			return nil, err
+		}
+	}
 	return d, nil
+}
+
+func hasKind(rules []alert.Rule, k alert.Kind) bool {
+	for _, r := range rules {
+		if r.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// loadExtraValues reads the extra/vendor OID values of every device that has some.
+func loadExtraValues(ctx context.Context, q querier) (map[int64]map[string]float64, error) {
+	rows, err := q.Query(ctx, `SELECT device_id, extra FROM device_snmp_state WHERE extra <> '{}'::jsonb`)
+	if err != nil {
+		return nil, fmt.Errorf("load extra OID values: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]map[string]float64{}
+	for rows.Next() {
+		var id int64
+		var raw []byte
+		if err := rows.Scan(&id, &raw); err != nil {
+			return nil, fmt.Errorf("load extra OID values: %w", err)
+		}
+		m := map[string]float64{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("decode extra OID values of device %d: %w", id, err)
+		}
+		out[id] = m
+	}
+	return out, rows.Err()
 }
 
 // querier is a pool or a transaction.
