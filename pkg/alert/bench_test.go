@@ -144,7 +144,7 @@ func BenchmarkEvaluateSNMP100k(b *testing.B) {
 		d.CPUPct, d.MemPct, d.UptimeS = rng.Float64()*100, rng.Float64()*100, rng.Float64()*1e6
 		for j := 1; j <= 4; j++ {
 			snap.Interfaces = append(snap.Interfaces, Interface{DeviceID: d.ID, Index: j, Name: fmt.Sprintf("Gi0/%d", j),
-				AdminUp: true, OperUp: rng.IntN(100) != 0, SpeedBps: 1e9, InBps: rng.Float64() * 1e9,
+				AdminUp: true, OperUp: rng.IntN(100) != 0, SeenUp: true, SpeedBps: 1e9, InBps: rng.Float64() * 1e9,
 				OutBps: rng.Float64() * 1e9, ErrorsPS: rng.Float64() * 12})
 		}
 	}

@@ -98,7 +98,7 @@ func summary(r *Rule, d *Device, subject string, v float64) string {
 	}
 	what := map[Kind]string{KindPingLossPct: "packet loss", KindPingRTTMS: "RTT", KindPingJitterMS: "jitter",
 		KindIfUtilPct: "utilisation", KindIfErrorRate: "errors/s", KindCPUPct: "CPU", KindMemPct: "memory",
-		KindRebooted: "uptime", KindSystem: ""}[r.Kind]
+		KindRebooted: "uptime", KindSystem: "", KindExtraOID: r.Metric}[r.Kind]
 	unit := map[Kind]string{KindPingLossPct: "%", KindPingRTTMS: " ms", KindPingJitterMS: " ms",
 		KindIfUtilPct: "%", KindCPUPct: "%", KindMemPct: "%", KindRebooted: " s"}[r.Kind]
 	if what != "" {

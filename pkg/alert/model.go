@@ -21,12 +21,15 @@ const (
 	KindMemPct          Kind = "mem_pct"
 	KindRebooted        Kind = "rebooted"
 	KindSNMPUnreachable Kind = "snmp_unreachable"
-	KindSystem          Kind = "system"
+	// KindExtraOID compares the value of a named extra/vendor OID (Rule.Metric is its name, as
+	// in the profile's extra OIDs) read by the last SNMP poll.
+	KindExtraOID Kind = "extra_oid"
+	KindSystem   Kind = "system"
 )
 
 // Kinds lists every rule kind.
 var Kinds = []Kind{KindDeviceDown, KindPingLossPct, KindPingRTTMS, KindPingJitterMS, KindIfDown,
-	KindIfUtilPct, KindIfErrorRate, KindCPUPct, KindMemPct, KindRebooted, KindSNMPUnreachable, KindSystem}
+	KindIfUtilPct, KindIfErrorRate, KindCPUPct, KindMemPct, KindRebooted, KindSNMPUnreachable, KindExtraOID, KindSystem}
 
 // Source is the cycle whose results a pass evaluates.
 type Source string
@@ -49,7 +52,7 @@ func (k Kind) Source() Source {
 	switch k {
 	case KindDeviceDown, KindPingLossPct, KindPingRTTMS, KindPingJitterMS:
 		return SourcePing
-	case KindIfDown, KindIfUtilPct, KindIfErrorRate, KindCPUPct, KindMemPct, KindRebooted, KindSNMPUnreachable:
+	case KindIfDown, KindIfUtilPct, KindIfErrorRate, KindCPUPct, KindMemPct, KindRebooted, KindSNMPUnreachable, KindExtraOID:
 		return SourceSNMP
 	case KindSystem:
 		return SourceSystem

@@ -91,11 +91,22 @@ func observeDevice(r *Rule, d *Device, active bool) (obs, float64) {
 	return judge(r, v, active), v
 }
 
+// observeExtra is the observation of an extra_oid rule: the named value of the last poll; no
+// data when the poll failed or did not read it.
+func observeExtra(r *Rule, d *Device, extra map[string]float64, active bool) (obs, float64) {
+	v, ok := extra[r.Metric]
+	if !d.SNMP || !d.SNMPOK || !ok {
+		return obsNone, math.NaN()
+	}
+	return judge(r, v, active), v
+}
+
 // observeInterface is the observation of a per-interface rule.
 func observeInterface(r *Rule, f *Interface, active bool) (obs, float64) {
 	switch r.Kind {
 	case KindIfDown:
-		return flag(f.AdminUp && !f.OperUp)
+		// link down: an interface that was up and is not, never a port not yet seen up
+		return flag(f.AdminUp && !f.OperUp && f.SeenUp)
 	case KindIfUtilPct:
 		if f.SpeedBps <= 0 || math.IsNaN(f.SpeedBps) {
 			return obsNone, math.NaN()
@@ -155,6 +166,9 @@ func (p *pass) evalDevices(r *Rule) {
 		d := &p.snap.Devices[di]
 		e, active := p.lookup(hasStates, Key{RuleID: r.ID, DeviceID: d.ID})
 		o, v := observeDevice(r, d, active)
+		if r.Kind == KindExtraOID {
+			o, v = observeExtra(r, d, p.snap.Extra[d.ID], active)
+		}
 		p.res.Stats.Evaluations++
 		if e == nil && o != obsBad {
 			continue
@@ -181,7 +195,13 @@ func (p *pass) evalInterfaces(r *Rule) {
 		for _, f := range byDev[d.ID] {
 			e, active := p.lookup(hasStates, Key{RuleID: r.ID, DeviceID: d.ID, Subject: f.Name})
 			o, v := obsNone, math.NaN()
-			if !stale {
+			if !r.Scope.Interfaces.Matches(f) {
+				if e == nil {
+					continue
+				}
+				// out of scope now (the scope was edited, the alias changed): it recovers
+				o, v = obsGood, math.NaN()
+			} else if !stale {
 				o, v = observeInterface(r, f, active)
 			}
 			p.res.Stats.Evaluations++

@@ -66,7 +66,8 @@ func TestObserveInterface(t *testing.T) {
 		want obs
 		v    float64
 	}{
-		{"oper down, admin up", Rule{Kind: KindIfDown}, Interface{AdminUp: true}, obsBad, 1},
+		{"link down: was up, admin up, oper down", Rule{Kind: KindIfDown}, Interface{AdminUp: true, SeenUp: true}, obsBad, 1},
+		{"port never up since discovered is not an alarm", Rule{Kind: KindIfDown}, Interface{AdminUp: true}, obsGood, 0},
 		{"admin down is not an alarm", Rule{Kind: KindIfDown}, Interface{}, obsGood, 0},
 		{"up", Rule{Kind: KindIfDown}, Interface{AdminUp: true, OperUp: true}, obsGood, 0},
 		{"utilisation of the busier direction", Rule{Kind: KindIfUtilPct, Op: OpGE, Threshold: 90, RecoveryThreshold: 80},

@@ -13,9 +13,12 @@ type Scope struct {
 	Types    []string          `json:"types,omitempty"`
 	Labels   map[string]string `json:"labels,omitempty"`
 	Devices  []int64           `json:"devices,omitempty"`
+	// Interfaces narrows a per-interface rule (if_down, if_util_pct, if_error_rate) to some
+	// interfaces of the selected devices (ifscope.go); it does not select devices.
+	Interfaces *IfScope `json:"interfaces,omitempty"`
 }
 
-// IsAll reports whether the scope selects every device.
+// IsAll reports whether the scope selects every device (Interfaces does not count).
 func (s Scope) IsAll() bool {
 	return len(s.Regions) == 0 && len(s.Branches) == 0 && len(s.Types) == 0 && len(s.Labels) == 0 && len(s.Devices) == 0
 }

@@ -11,6 +11,9 @@ type Snapshot struct {
 	At time.Time
 	// Devices are the enabled devices with their latest ping and SNMP state.
 	Devices []Device
+	// Extra holds the extra/vendor OID values of the last successful poll by device and name
+	// (loaded only when an extra_oid rule is enabled).
+	Extra map[int64]map[string]float64
 	// Interfaces are the latest interface states, grouped by device (any order of devices).
 	Interfaces []Interface
 	// System holds the system metrics of a system pass (see SystemMetrics).
@@ -52,9 +55,14 @@ type Interface struct {
 	DeviceID int64
 	Index    int
 	// Name is the alert subject: ifName, else "ifIndex N".
-	Name     string
-	AdminUp  bool
-	OperUp   bool
+	Name string
+	// Alias is ifAlias; Role the interface's role (set, or derived from the alias; "" none).
+	Alias   string
+	Role    string
+	AdminUp bool
+	OperUp  bool
+	// SeenUp: the interface has been oper up since it was discovered (if_down fires only then).
+	SeenUp   bool
 	SpeedBps float64
 	InBps    float64
 	OutBps   float64

@@ -27,11 +27,12 @@ func TestSNMPPassReadsSNMPTables(t *testing.T) {
 		VALUES ($1, 97, 40, 9000000, now(), now(), ''), ($2, 10, 10, 9000000, now(), now() - interval '1 hour', 'timeout')`, sw, dead)
 	testenv.Must(t, "write snmp state", err)
 	_, err = e.st.Pool().Exec(t.Context(), `
-		INSERT INTO snmp_interfaces (device_id, if_index, name, admin_status, oper_status, speed_bps, in_bps, out_bps, polled_at)
-		VALUES ($1, 1, 'Gi0/1', 'up', 'up', 1000000000, 1e6, 2e6, now()),
-		       ($1, 2, 'Gi0/2', 'up', 'lowerLayerDown', 1000000000, NULL, NULL, now()),
-		       ($1, 3, '', 'down', 'down', 0, NULL, NULL, now()),
-		       ($2, 1, 'Gi0/1', 'up', 'down', 1000000000, NULL, NULL, now())`, sw, dead)
+		INSERT INTO snmp_interfaces (device_id, if_index, name, admin_status, oper_status, speed_bps, in_bps, out_bps, polled_at, seen_up)
+		VALUES ($1, 1, 'Gi0/1', 'up', 'up', 1000000000, 1e6, 2e6, now(), true),
+		       ($1, 2, 'Gi0/2', 'up', 'lowerLayerDown', 1000000000, NULL, NULL, now(), true),
+		       ($1, 3, '', 'down', 'down', 0, NULL, NULL, now(), false),
+		       ($1, 4, 'Gi0/4', 'up', 'down', 1000000000, NULL, NULL, now(), false),
+		       ($2, 1, 'Gi0/1', 'up', 'down', 1000000000, NULL, NULL, now(), true)`, sw, dead)
 	testenv.Must(t, "write interfaces", err)
 	var summaries []string
 	for range 3 {
@@ -48,7 +49,7 @@ func TestSNMPPassReadsSNMPTables(t *testing.T) {
 	slices.Sort(summaries)
 	want := []string{"sw1 CPU 97% (>= 90%)", "sw1 Gi0/2 down (admin up)", "sw2 SNMP unreachable"}
 	if !slices.Equal(summaries, want) {
-		t.Fatalf("open alerts = %q, want %q (sw2's stale interface is not judged)", summaries, want)
+		t.Fatalf("open alerts = %q, want %q (sw2's stale interface is not judged, Gi0/4 was never up)", summaries, want)
 	}
 }
 
@@ -117,5 +118,42 @@ func TestInventoryFollowsDeviceChanges(t *testing.T) {
 	if len(got) != 4 || got[0].Name != "b-renamed" || got[0].ParentID != 0 || got[0].Labels["tier"] != "gold" ||
 		got[1].Status != "down" {
 		t.Errorf("snapshot = %+v", got)
+	}
+}
+
+// An extra_oid rule compares a named extra/vendor OID value of the last successful poll; a
+// device without the value, or whose poll failed, is not judged.
+func TestExtraOIDRule(t *testing.T) {
+	e := newEnv(t)
+	hot := e.device("ups1", "B", 0)
+	cool := e.device("ups2", "B", 0)
+	stale := e.device("ups3", "B", 0)
+	_, err := e.st.Pool().Exec(t.Context(), `
+		INSERT INTO device_snmp_state (device_id, extra, last_poll, last_success, last_error)
+		VALUES ($1, '{"battery_temp": 48}', now(), now(), ''), ($2, '{"battery_temp": 31, "load": 99}', now(), now(), ''),
+		       ($3, '{"battery_temp": 70}', now(), now() - interval '1 hour', 'timeout')`, hot, cool, stale)
+	testenv.Must(t, "write snmp state", err)
+	kind, metric, th, sev := alert.KindExtraOID, "battery_temp", 45.0, alert.SeverityMajor
+	name := "UPS battery hot"
+	if _, err := e.service().CreateRule(t.Context(), alert.RuleInput{Name: &name, Kind: &kind, Metric: &metric, Threshold: &th, Severity: &sev}); err != nil {
+		t.Fatalf("create extra_oid rule: %v", err)
+	}
+	if _, err := e.service().CreateRule(t.Context(), alert.RuleInput{Name: &name, Kind: &kind, Threshold: &th}); !errors.Is(err, alert.ErrInvalid) {
+		t.Fatalf("extra_oid rule without metric = %v, want invalid", err)
+	}
+	for range 2 {
+		_, err := e.ev.Run(t.Context(), alert.SourceSNMP, nil)
+		testenv.Must(t, "snmp pass", err)
+		e.now = e.now.Add(60e9)
+	}
+	var summaries []string
+	for _, a := range e.alerts("open") {
+		if a.Kind == alert.KindExtraOID {
+			summaries = append(summaries, a.Summary)
+		}
+	}
+	want := []string{"ups1 battery_temp 48 (>= 45)"}
+	if !slices.Equal(summaries, want) {
+		t.Fatalf("extra_oid alerts = %q, want %q", summaries, want)
 	}
 }

@@ -117,10 +117,14 @@ func (r *Rule) validateIdentity() error {
 		return invalid("severity", "must be critical, major, minor or warning")
 	case r.Kind == KindSystem && !slices.Contains(SystemMetrics, r.Metric):
 		return invalid("metric", fmt.Sprintf("must be one of %s", strings.Join(SystemMetrics, ", ")))
-	case r.Kind != KindSystem && r.Metric != "":
-		return invalid("metric", "is only for system rules")
+	case r.Kind == KindExtraOID && (strings.TrimSpace(r.Metric) == "" || len(r.Metric) > 100):
+		return invalid("metric", "extra_oid rules name the extra OID (1 to 100 characters)")
+	case r.Kind != KindSystem && r.Kind != KindExtraOID && r.Metric != "":
+		return invalid("metric", "is only for system and extra_oid rules")
 	case r.Kind == KindSystem && !r.Scope.IsAll():
 		return invalid("scope", "system rules have no device scope")
+	case r.Scope.Interfaces != nil && !r.Kind.PerInterface():
+		return invalid("scope.interfaces", "is only for if_down, if_util_pct and if_error_rate rules")
 	}
 	return nil
 }
@@ -189,7 +193,7 @@ func (s Scope) validate(field string) error {
 			return invalid(field+".labels", "label names must not be empty")
 		}
 	}
-	return nil
+	return s.Interfaces.validate(field + ".interfaces")
 }
 
 // ValidateSeverities checks a channel's severity subscription.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/cache"
 	"github.com/wardops/wardops/pkg/inventory"
 	"github.com/wardops/wardops/pkg/snmp"
@@ -39,6 +40,12 @@ type profileBody struct {
 	PingTimeoutMS   *int      `json:"ping_timeout_ms"`
 	DegradedLossPct *float64  `json:"degraded_loss_pct"`
 	DeviceTypes     *[]string `json:"device_types"`
+	// WindowCycles, RecoverLossPct and RoleAliasPattern: the degraded verdict's window and
+	// recovery threshold (docs/STATUS.md) and the interface-role pattern (docs/ALERTING.md);
+	// recover_loss_pct null is half the degraded threshold.
+	WindowCycles     *int             `json:"window_cycles"`
+	RecoverLossPct   optFloat         `json:"recover_loss_pct"`
+	RoleAliasPattern *string          `json:"role_alias_pattern"`
 	// SNMP sets the profile's SNMP defaults (null removes them).
 	SNMP *json.RawMessage `json:"snmp"`
 }
@@ -62,6 +69,10 @@ func (b profileBody) apply(p *store.Profile) error {
 	if b.DegradedLossPct != nil {
 		p.DegradedLossPct = *b.DegradedLossPct
 	}
+	setInt(&p.WindowCycles, b.WindowCycles)
+	if err := b.applyVerdict(p); err != nil {
+		return err
+	}
 	if b.DeviceTypes != nil {
 		p.DeviceTypes = []string{}
 		for _, t := range *b.DeviceTypes {
@@ -78,6 +89,20 @@ func (b profileBody) apply(p *store.Profile) error {
 	return validateProfile(*p)
 }
 
+// applyVerdict merges recover_loss_pct (a number, or null for the default) and the role pattern.
+func (b profileBody) applyVerdict(p *store.Profile) error {
+	if b.RecoverLossPct.Set {
+		p.RecoverLossPct = b.RecoverLossPct.V
+	}
+	if b.RoleAliasPattern != nil {
+		if _, err := alert.CompileRolePattern("role_alias_pattern", *b.RoleAliasPattern); err != nil {
+			return badRequest("role_alias_pattern", "%s", err.Error())
+		}
+		p.RoleAliasPattern = *b.RoleAliasPattern
+	}
+	return nil
+}
+
 // validateProfile checks the ranges the worker and the schema accept.
 func validateProfile(p store.Profile) error {
 	switch {
@@ -89,6 +114,10 @@ func validateProfile(p store.Profile) error {
 		return badRequest("ping_timeout_ms", "ping_timeout_ms must be from 50 to 30000")
 	case p.DegradedLossPct < 0 || p.DegradedLossPct >= 100:
 		return badRequest("degraded_loss_pct", "degraded_loss_pct must be from 0 (any loss) to below 100 (100 %% loss is down)")
+	case p.WindowCycles != 0 && (p.WindowCycles < 1 || p.WindowCycles > 30):
+		return badRequest("window_cycles", "window_cycles must be from 1 (the verdict of each cycle alone) to 30")
+	case p.RecoverLossPct != nil && (*p.RecoverLossPct < 0 || *p.RecoverLossPct > p.DegradedLossPct):
+		return badRequest("recover_loss_pct", "recover_loss_pct must be from 0 to degraded_loss_pct (or null: half of it)")
 	}
 	return nil
 }

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v5"
 
+	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/tasks"
@@ -22,6 +24,7 @@ type SNMPManager interface {
 	DeleteDeviceSettings(ctx context.Context, deviceID int64) error
 	Interfaces(ctx context.Context, deviceID int64) ([]snmp.Interface, error)
 	State(ctx context.Context, deviceID int64) (*snmp.DeviceState, error)
+	SetInterfaceRole(ctx context.Context, deviceID, ifIndex int64, role string) (string, error)
 }
 
 var _ SNMPManager = (*snmp.Service)(nil)
@@ -36,6 +39,7 @@ func (s *Server) snmpRoutes() {
 	}
 	g := s.V1
 	g.GET("/devices/:id/interfaces", s.deviceInterfaces, s.viewer())
+	g.PUT("/devices/:id/interfaces/:ifindex/role", s.putInterfaceRole, s.admin())
 	g.GET("/devices/:id/snmp", s.getDeviceSNMP, s.viewer())
 	g.PUT("/devices/:id/snmp", s.putDeviceSNMP, s.admin())
 	g.DELETE("/devices/:id/snmp", s.deleteDeviceSNMP, s.admin())
@@ -70,6 +74,36 @@ func (s *Server) deviceInterfaces(c *echo.Context) error {
 		return snmpError(err, id)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"interfaces": orEmpty(ifs)})
+}
+
+// putInterfaceRole sets the role of one interface: {"role":"uplink"}; "" clears it (the role
+// is then derived from ifAlias by the profile's role pattern).
+func (s *Server) putInterfaceRole(c *echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	idx, err := strconv.ParseInt(c.Param("ifindex"), 10, 64)
+	if err != nil || idx < 0 || idx > 4294967295 {
+		return badRequest("ifindex", "ifindex %q is not an interface index", c.Param("ifindex"))
+	}
+	if err := s.checkDevice(c, id); err != nil {
+		return err
+	}
+	var in struct {
+		Role *string `json:"role"`
+	}
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	if in.Role == nil || (*in.Role != "" && !alert.ValidRole(*in.Role)) {
+		return badRequest("role", "role must be \"\" or 1 to 32 of a-z, 0-9, _ and -")
+	}
+	before, err := s.p.SNMP.SetInterfaceRole(c.Request().Context(), id, idx, *in.Role)
+	if err != nil {
+		return storeError(err, "interface", idx)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"device_id": id, "if_index": idx, "role": *in.Role, "previous_role": before})
 }
 
 // getDeviceSNMP answers the settings (secrets only as *_set flags) and the last poll state.

@@ -179,6 +179,12 @@ type Interface struct {
 }
 
 // Interfaces returns the latest state of a device's interfaces (empty if never polled).
+// SetInterfaceRole sets (or with "" clears) the role of an interface of a device, which
+// per-interface alert rules select by (validated by the caller); it returns the role before.
+func (s *Service) SetInterfaceRole(ctx context.Context, deviceID, ifIndex int64, role string) (string, error) {
+	return s.p.Store.SetInterfaceRole(ctx, deviceID, ifIndex, role)
+}
+
 func (s *Service) Interfaces(ctx context.Context, deviceID int64) ([]Interface, error) {
 	rows, err := s.p.Store.SNMPInterfaces(ctx, deviceID)
 	if err != nil {

@@ -51,6 +51,7 @@ type SettingsStore interface {
 type StateReader interface {
 	SNMPDeviceState(ctx context.Context, deviceID int64) (store.SNMPDeviceState, error)
 	SNMPInterfaces(ctx context.Context, deviceID int64) ([]store.SNMPInterface, error)
+	SetInterfaceRole(ctx context.Context, deviceID, ifIndex int64, role string) (string, error)
 }
 
 // Store is everything the Service persists; *store.Store implements it.

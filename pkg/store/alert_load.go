@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -71,6 +72,7 @@ func (s *Store) LoadAlertPass(ctx context.Context, src alert.Source, rules []ale
 	if src == alert.SourceSNMP {
 		wg.Go(func() { d.Snapshot.Interfaces, ifErr = loadSnapshotInterfaces(ctx, s.pool) })
 	}
+
 	wg.Go(func() { d.States, stErr = loadStates(ctx, s.pool, ids) })
 	var err error
 	if d.Incidents, err = loadOpenIncidents(ctx, s.pool); err != nil {
@@ -86,7 +88,44 @@ func (s *Store) LoadAlertPass(ctx context.Context, src alert.Source, rules []ale
 	if err := errors.Join(devErr, ifErr, stErr); err != nil {
 		return nil, err
 	}
+	if src == alert.SourceSNMP && hasKind(rules, alert.KindExtraOID) {
+		if d.Snapshot.Extra, err = loadExtraValues(ctx, s.pool); err != nil {
+			return nil, err
+		}
+	}
 	return d, nil
+}
+
+func hasKind(rules []alert.Rule, k alert.Kind) bool {
+	for _, r := range rules {
+		if r.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// loadExtraValues reads the extra/vendor OID values of every device that has some.
+func loadExtraValues(ctx context.Context, q querier) (map[int64]map[string]float64, error) {
+	rows, err := q.Query(ctx, `SELECT device_id, extra FROM device_snmp_state WHERE extra <> '{}'::jsonb`)
+	if err != nil {
+		return nil, fmt.Errorf("load extra OID values: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]map[string]float64{}
+	for rows.Next() {
+		var id int64
+		var raw []byte
+		if err := rows.Scan(&id, &raw); err != nil {
+			return nil, fmt.Errorf("load extra OID values: %w", err)
+		}
+		m := map[string]float64{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("decode extra OID values of device %d: %w", id, err)
+		}
+		out[id] = m
+	}
+	return out, rows.Err()
 }
 
 // querier is a pool or a transaction.
@@ -104,11 +143,13 @@ func orNaN(p *float64) float64 {
 func loadSnapshotInterfaces(ctx context.Context, q querier) ([]alert.Interface, error) {
 	rows, err := q.Query(ctx, `
 		SELECT i.device_id, i.if_index, CASE WHEN i.name <> '' THEN i.name ELSE 'ifIndex ' || i.if_index END,
+			i.alias, i.role, coalesce(p.role_alias_pattern, ''), i.seen_up,
 			i.admin_status = 'up', i.oper_status NOT IN ('down', 'lowerLayerDown'), i.speed_bps::float8,
 			i.in_bps, i.out_bps,
 			CASE WHEN i.in_errors_ps IS NULL AND i.out_errors_ps IS NULL THEN NULL
 				ELSE coalesce(i.in_errors_ps, 0) + coalesce(i.out_errors_ps, 0) END
 		FROM snmp_interfaces i JOIN devices d ON d.id = i.device_id AND d.enabled AND d.deleted_at IS NULL
+		LEFT JOIN monitoring_profiles p ON p.id = `+effectiveProfile+`
 		ORDER BY i.device_id, i.if_index`)
 	if err != nil {
 		return nil, fmt.Errorf("load interface snapshot: %w", err)
@@ -116,19 +157,38 @@ func loadSnapshotInterfaces(ctx context.Context, q querier) ([]alert.Interface, 
 	defer rows.Close()
 	var out []alert.Interface
 	var in, outb, errs *float64
+	var pattern string
+	roles := rolePatterns{}
 	for rows.Next() {
 		var f alert.Interface
 		var idx int64
-		if err := rows.Scan(&f.DeviceID, &idx, &f.Name, &f.AdminUp, &f.OperUp, &f.SpeedBps, &in, &outb, &errs); err != nil {
+		if err := rows.Scan(&f.DeviceID, &idx, &f.Name, &f.Alias, &f.Role, &pattern, &f.SeenUp, &f.AdminUp, &f.OperUp,
+			&f.SpeedBps, &in, &outb, &errs); err != nil {
 			return nil, fmt.Errorf("load interface snapshot: %w", err)
 		}
 		f.Index, f.InBps, f.OutBps, f.ErrorsPS = int(idx), orNaN(in), orNaN(outb), orNaN(errs)
+		if f.Role == "" && pattern != "" {
+			f.Role = alert.RoleFromAlias(roles.get(pattern), f.Alias)
+		}
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load interface snapshot: %w", err)
 	}
 	return out, nil
+}
+
+// rolePatterns compiles each profile's role pattern once per load; a bad one (stored before
+// validation) derives no role.
+type rolePatterns map[string]*regexp.Regexp
+
+func (m rolePatterns) get(pattern string) *regexp.Regexp {
+	re, ok := m[pattern]
+	if !ok {
+		re, _ = alert.CompileRolePattern("role_alias_pattern", pattern)
+		m[pattern] = re
+	}
+	return re
 }
 
 func loadStates(ctx context.Context, q querier, ruleIDs []int64) ([]*alert.State, error) {

@@ -206,3 +206,54 @@ func setChangeBlocked(ctx context.Context, tx pgx.Tx, changes []StatusChange) er
 	}
 	return nil
 }
+
+// PingHistory is what the status verdict of a device needs: its latest status (as stored, ”
+// when it has none) and its last cycles before a slot, newest first.
+type PingHistory struct {
+	Status string
+	Cycles []PingCycle
+}
+
+// PingCycle is one stored cycle: echoes sent and replies received.
+type PingCycle struct {
+	Sent     int
+	Received int
+}
+
+// RecentPings returns, per device, its latest status and up to n cycles before slot (within
+// the day before it, so that only two day partitions are read).
+func (s *Store) RecentPings(ctx context.Context, ids []int64, slot time.Time, n int) (map[int64]PingHistory, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `
+		SELECT k.id, coalesce(st.status, ''), p.sent, p.received
+		FROM unnest($1::bigint[]) AS k(id)
+		LEFT JOIN device_status st ON st.device_id = k.id
+		LEFT JOIN LATERAL (SELECT r.sent, r.received, r.slot_at FROM ping_results r
+			WHERE r.device_id = k.id AND r.slot_at < $2 AND r.slot_at >= $2 - interval '1 day'
+			ORDER BY r.slot_at DESC LIMIT $3) p ON true
+		ORDER BY k.id, p.slot_at DESC`, ids, slot, n)
+	if err != nil {
+		return nil, fmt.Errorf("read recent pings of %d devices: %w", len(ids), err)
+	}
+	defer rows.Close()
+	out := make(map[int64]PingHistory, len(ids))
+	for rows.Next() {
+		var id int64
+		var status string
+		var sent, recv *int16
+		if err := rows.Scan(&id, &status, &sent, &recv); err != nil {
+			return nil, fmt.Errorf("read recent pings: %w", err)
+		}
+		h := out[id]
+		h.Status = status
+		if sent != nil && recv != nil {
+			h.Cycles = append(h.Cycles, PingCycle{Sent: int(*sent), Received: int(*recv)})
+		}
+		out[id] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read recent pings: %w", err)
+	}
+	return out, nil
+}

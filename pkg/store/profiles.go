@@ -18,14 +18,23 @@ type Profile struct {
 	// DeviceTypes are the device types whose devices default to this profile (a device's own
 	// profile and its branch's come first).
 	DeviceTypes []string `json:"device_types"`
+	// WindowCycles is K, the cycles the degraded verdict is taken over (docs/STATUS.md).
+	WindowCycles int `json:"window_cycles"`
+	// RecoverLossPct is the loss over 2K-1 cycles at or below which a degraded device is up
+	// again; nil: half of DegradedLossPct.
+	RecoverLossPct *float64 `json:"recover_loss_pct"`
+	// RoleAliasPattern derives an interface's role from its alias (docs/ALERTING.md); "" none.
+	RoleAliasPattern string `json:"role_alias_pattern"`
 }
 
 const profileCols = `p.id, p.name, p.ping_count, p.ping_interval_ms, p.ping_timeout_ms, p.degraded_loss_pct,
-	ARRAY(SELECT t.type FROM device_type_profiles t WHERE t.profile_id = p.id ORDER BY t.type)`
+	ARRAY(SELECT t.type FROM device_type_profiles t WHERE t.profile_id = p.id ORDER BY t.type),
+	p.window_cycles, p.recover_loss_pct, p.role_alias_pattern`
 
 func scanProfile(row pgx.Row) (Profile, error) {
 	var p Profile
-	err := row.Scan(&p.ID, &p.Name, &p.PingCount, &p.PingIntervalMS, &p.PingTimeoutMS, &p.DegradedLossPct, &p.DeviceTypes)
+	err := row.Scan(&p.ID, &p.Name, &p.PingCount, &p.PingIntervalMS, &p.PingTimeoutMS, &p.DegradedLossPct, &p.DeviceTypes,
+		&p.WindowCycles, &p.RecoverLossPct, &p.RoleAliasPattern)
 	if p.DeviceTypes == nil {
 		p.DeviceTypes = []string{}
 	}
@@ -70,11 +79,15 @@ func (s *Store) SaveProfile(ctx context.Context, p Profile) (Profile, error) {
 		id := p.ID
 		var err error
 		if id == 0 {
-			err = tx.QueryRow(ctx, `INSERT INTO monitoring_profiles (name, ping_count, ping_interval_ms, ping_timeout_ms, degraded_loss_pct)
-				VALUES ($1,$2,$3,$4,$5) RETURNING id`, p.Name, p.PingCount, p.PingIntervalMS, p.PingTimeoutMS, p.DegradedLossPct).Scan(&id)
+			err = tx.QueryRow(ctx, `INSERT INTO monitoring_profiles (name, ping_count, ping_interval_ms, ping_timeout_ms, degraded_loss_pct,
+				window_cycles, recover_loss_pct, role_alias_pattern)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, p.Name, p.PingCount, p.PingIntervalMS, p.PingTimeoutMS, p.DegradedLossPct,
+				windowOrDefault(p.WindowCycles), p.RecoverLossPct, p.RoleAliasPattern).Scan(&id)
 		} else {
 			err = tx.QueryRow(ctx, `UPDATE monitoring_profiles SET name=$2, ping_count=$3, ping_interval_ms=$4, ping_timeout_ms=$5,
-				degraded_loss_pct=$6, updated_at=now() WHERE id=$1 RETURNING id`, id, p.Name, p.PingCount, p.PingIntervalMS, p.PingTimeoutMS, p.DegradedLossPct).Scan(&id)
+				degraded_loss_pct=$6, window_cycles=$7, recover_loss_pct=$8, role_alias_pattern=$9, updated_at=now()
+				WHERE id=$1 RETURNING id`, id, p.Name, p.PingCount, p.PingIntervalMS, p.PingTimeoutMS, p.DegradedLossPct,
+				windowOrDefault(p.WindowCycles), p.RecoverLossPct, p.RoleAliasPattern).Scan(&id)
 		}
 		if err != nil {
 			return err
@@ -106,4 +119,12 @@ func (s *Store) DeleteProfile(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete profile %d: %w", id, ErrNotFound)
 	}
 	return nil
+}
+
+// windowOrDefault is the stored window of a profile: 0 means the default of 5 cycles.
+func windowOrDefault(k int) int {
+	if k <= 0 {
+		return 5
+	}
+	return k
 }

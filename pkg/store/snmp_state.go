@@ -315,6 +315,8 @@ func queueSNMPInterfaces(b *pgx.Batch, deviceID int64, ifs []SNMPInterface) {
 			last_change = EXCLUDED.last_change, polled_at = EXCLUDED.polled_at`,
 		deviceID, idx, name, alias, descr, admin, oper, speed, in, out, inBits, outBits, ie, oe, id, od, disc,
 		rates[0], rates[1], rates[2], rates[3], rates[4], rates[5], drops, change, polled)
+	// link-down semantics: an interface once up has been seen up (if_down alerts only on those)
+	b.Queue(`UPDATE snmp_interfaces SET seen_up = true WHERE device_id = $1 AND oper_status = 'up' AND NOT seen_up`, deviceID)
 }
 
 func queueSNMPEvents(b *pgx.Batch, evs []SNMPEvent) error {
@@ -330,4 +332,26 @@ func queueSNMPEvents(b *pgx.Batch, evs []SNMPEvent) error {
 			e.DeviceID, e.At, e.Kind, nullIfEmpty(e.FromStatus), nullIfEmpty(e.ToStatus), detail)
 	}
 	return nil
+}
+
+// SetInterfaceRole sets the role of interface ifIndex of a device ("" clears it: the role is
+// then derived from the alias by the profile's pattern). It returns the previous role, and
+// ErrNotFound when the device has no such interface.
+func (s *Store) SetInterfaceRole(ctx context.Context, deviceID, ifIndex int64, role string) (string, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	var before string
+	err := s.pool.QueryRow(ctx, `UPDATE snmp_interfaces i SET role = $3 FROM snmp_interfaces o
+		WHERE i.device_id = $1 AND i.if_index = $2 AND o.device_id = i.device_id AND o.if_index = i.if_index
+		RETURNING o.role`, deviceID, ifIndex, role).Scan(&before)
+	return before, mapErr(err, fmt.Sprintf("set role of interface %d of device %d", ifIndex, deviceID))
+}
+
+// InterfaceSeenUp reports whether interface ifIndex of a device has been up since discovered.
+func (s *Store) InterfaceSeenUp(ctx context.Context, deviceID, ifIndex int64) (bool, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	var seen bool
+	err := s.pool.QueryRow(ctx, `SELECT seen_up FROM snmp_interfaces WHERE device_id = $1 AND if_index = $2`, deviceID, ifIndex).Scan(&seen)
+	return seen, mapErr(err, fmt.Sprintf("read interface %d of device %d", ifIndex, deviceID))
 }

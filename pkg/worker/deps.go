@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -22,6 +23,7 @@ type PingStore interface {
 	EnabledDeviceIDs(ctx context.Context) ([]int64, error)
 	DevicesByID(ctx context.Context, ids []int64) ([]store.Device, error)
 	WritePingResults(ctx context.Context, results []store.PingResult) ([]store.StatusChange, error)
+	RecentPings(ctx context.Context, ids []int64, slot time.Time, n int) (map[int64]store.PingHistory, error)
 }
 
 var _ PingStore = (*store.Store)(nil)

@@ -119,6 +119,9 @@ func (h *PingHandler) pingAndStore(ctx context.Context, log *slog.Logger, ids []
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("ping batch: %w", err) // timed out: let asynq retry the whole batch
 	}
+	if err := h.judge(ctx, results, devs, profiles, slot); err != nil {
+		return nil, err
+	}
 	changes, err := h.p.Store.WritePingResults(ctx, results)
 	if err != nil {
 		return nil, err
@@ -146,7 +149,6 @@ func (h *PingHandler) ping(ctx context.Context, devs []store.Device, profiles []
 	}
 	type group struct {
 		opts    probe.Options
-		degLoss float64
 		targets []probe.Target
 	}
 	groups := map[int64]*group{}
@@ -161,7 +163,6 @@ func (h *PingHandler) ping(ctx context.Context, devs []store.Device, profiles []
 			if pr, ok := byID[pid]; ok {
 				g.opts = probe.Options{Count: pr.PingCount, Spacing: time.Duration(pr.PingIntervalMS) * time.Millisecond,
 					Timeout: time.Duration(pr.PingTimeoutMS) * time.Millisecond}
-				g.degLoss = pr.DegradedLossPct
 			}
 			groups[pid] = g
 		}
@@ -170,15 +171,15 @@ func (h *PingHandler) ping(ctx context.Context, devs []store.Device, profiles []
 	out := make([]store.PingResult, 0, len(devs))
 	for _, g := range groups {
 		for _, r := range h.p.Pinger.PingAll(ctx, g.targets, g.opts) {
-			out = append(out, toPingResult(r, slot, g.degLoss))
+			out = append(out, toPingResult(r, slot))
 		}
 	}
 	return out
 }
 
-// toPingResult turns a probe result into a stored one: down at 100% loss, degraded when the
-// loss is above the profile's threshold (0 by default: any loss), up otherwise.
-func toPingResult(r probe.Result, slot time.Time, degradedLossPct float64) store.PingResult {
+// toPingResult turns a probe result into a stored one; its status is the cycle's alone (down
+// at 100% loss, degraded at any loss, up otherwise) until judge takes the window verdict.
+func toPingResult(r probe.Result, slot time.Time) store.PingResult {
 	pr := store.PingResult{DeviceID: r.ID, SlotAt: slot, MeasuredAt: r.At, Sent: r.Sent, Received: r.Received, LossPct: r.LossPct()}
 	if pr.MeasuredAt.IsZero() {
 		pr.MeasuredAt = time.Now().UTC()
@@ -187,7 +188,7 @@ func toPingResult(r probe.Result, slot time.Time, degradedLossPct float64) store
 	switch {
 	case !ok || r.Received == 0:
 		pr.Status = store.StatusDown
-	case pr.LossPct > degradedLossPct:
+	case pr.LossPct > 0:
 		pr.Status = store.StatusDegraded
 	default:
 		pr.Status = store.StatusUp
@@ -196,6 +197,36 @@ func toPingResult(r probe.Result, slot time.Time, degradedLossPct float64) store
 		pr.RTTMinMS, pr.RTTAvgMS, pr.RTTMaxMS, pr.JitterMS = ms(lo), ms(avg), ms(hi), ms(sd)
 	}
 	return pr
+}
+
+// judge replaces each result's status with the windowed verdict (Verdict) of its profile,
+// from the device's stored status and its last 2K-1 cycles.
+func (h *PingHandler) judge(ctx context.Context, results []store.PingResult, devs []store.Device, profiles []store.Profile, slot time.Time) error {
+	byID := make(map[int64]*store.Profile, len(profiles))
+	for i := range profiles {
+		byID[profiles[i].ID] = &profiles[i]
+	}
+	pols := make(map[int64]StatusPolicy, len(devs))
+	ids, longest := make([]int64, 0, len(devs)), 1
+	for _, d := range devs {
+		var pr *store.Profile
+		if d.ProfileID != nil {
+			pr = byID[*d.ProfileID]
+		}
+		pol := policyOf(pr)
+		pols[d.ID], longest = pol, max(longest, pol.Window)
+		ids = append(ids, d.ID)
+	}
+	hist, err := h.p.Store.RecentPings(ctx, ids, slot, 2*longest-1)
+	if err != nil {
+		return err
+	}
+	for i := range results {
+		r := &results[i]
+		hh := hist[r.DeviceID]
+		r.Status = Verdict(hh.Status, Cycle{Sent: r.Sent, Received: r.Received}, hh.Cycles, pols[r.DeviceID])
+	}
+	return nil
 }
 
 func ms(d time.Duration) *float64 {
