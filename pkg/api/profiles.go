@@ -43,9 +43,9 @@ type profileBody struct {
 	// WindowCycles, RecoverLossPct and RoleAliasPattern: the degraded verdict's window and
 	// recovery threshold (docs/STATUS.md) and the interface-role pattern (docs/ALERTING.md);
 	// recover_loss_pct null is half the degraded threshold.
-	WindowCycles     *int             `json:"window_cycles"`
-	RecoverLossPct   optFloat         `json:"recover_loss_pct"`
-	RoleAliasPattern *string          `json:"role_alias_pattern"`
+	WindowCycles     *int     `json:"window_cycles"`
+	RecoverLossPct   optFloat `json:"recover_loss_pct"`
+	RoleAliasPattern *string  `json:"role_alias_pattern"`
 	// SNMP sets the profile's SNMP defaults (null removes them).
 	SNMP *json.RawMessage `json:"snmp"`
 }
