@@ -94,7 +94,7 @@ func TestInterfaceAndSystemRules(t *testing.T) {
 	snap := fleet("sw1:up")
 	snap.Devices[0].SNMP, snap.Devices[0].SNMPOK = true, true
 	snap.Interfaces = []Interface{
-		{DeviceID: 1, Index: 2, Name: "Gi0/2", AdminUp: true},
+		{DeviceID: 1, Index: 2, Name: "Gi0/2", AdminUp: true, SeenUp: true}, // was up: link-down semantics
 		{DeviceID: 1, Index: 1, Name: "Gi0/1", AdminUp: true, OperUp: true},
 		{DeviceID: 1, Index: 3, Name: "Gi0/3"},
 	}

@@ -22,7 +22,9 @@ func TestRedisSentinelURL(t *testing.T) {
 	master := chaos.NewRedis(t)
 	sentinel := chaos.NewSentinel(t, master, "wardops")
 	url := "redis-sentinel://" + sentinel.Addr() + "?master=wardops"
-	env := map[string]string{"WARDOPS_REDIS_URL": url, "WARDOPS_METRICS_ADDR": "off", "WARDOPS_LEADER_TTL": "3s"}
+	// the scheduler reads its jobs from PostgreSQL (a migrated test database)
+	env := map[string]string{"WARDOPS_REDIS_URL": url, "WARDOPS_METRICS_ADDR": "off", "WARDOPS_LEADER_TTL": "3s",
+		"WARDOPS_DATABASE_URL": testenv.DBURL(t)}
 	if _, err := config.LoadScheduler(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		t.Fatalf("configuration refuses the Sentinel URL: %v", err)
 	}
