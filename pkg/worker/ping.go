@@ -210,8 +210,8 @@ func (h *PingHandler) judge(ctx context.Context, results []store.PingResult, dev
 	ids, longest := make([]int64, 0, len(devs)), 1
 	for _, d := range devs {
 		var pr *store.Profile
-		if d.ProfileID != nil {
-			pr = byID[*d.ProfileID]
+		if d.EffectiveProfileID != nil { // device > branch > type, as the ping settings
+			pr = byID[*d.EffectiveProfileID]
 		}
 		pol := policyOf(pr)
 		pols[d.ID], longest = pol, max(longest, pol.Window)
