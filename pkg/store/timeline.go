@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -100,17 +101,7 @@ func (s *Store) Timeline(ctx context.Context, f TimelineFilter) ([]Change, bool,
 	return out, more, nil
 }
 
-func wants(sources []string, s string) bool {
-	if len(sources) == 0 {
-		return true
-	}
-	for _, x := range sources {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func wants(sources []string, s string) bool { return len(sources) == 0 || slices.Contains(sources, s) }
 
 // timelineDeviceQuery selects device_events in [$1, $2) of devices in scope.
 func timelineDeviceQuery(f TimelineFilter, args []any) (string, []any) {
