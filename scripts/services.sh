@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (apt-get, when missing) and starts (when not running) every service WardOps and its
 # tests need on this machine: PostgreSQL 15, Redis 7, VictoriaMetrics, snmpd + snmpsim, plus the
-# tools fping, chromium, iproute2 and curl, and OpenLDAP (slapd, ldap-utils) for directory sign-in tests. Safe to run again: what runs is left alone.
+# tools fping, chromium, iproute2, nftables (loss in namespace tests) and curl, and OpenLDAP (slapd, ldap-utils) for directory sign-in tests. Safe to run again: what runs is left alone.
 #
 #   scripts/services.sh [RUN_DIR]     RUN_DIR holds VictoriaMetrics/SNMP data (default ./run)
 set -euo pipefail
@@ -18,7 +18,7 @@ need=()
 declare -A pkgs=(
 	[psql]=postgresql [pg_ctlcluster]=postgresql [redis-server]=redis-server [redis-cli]=redis-tools
 	[victoria-metrics]=victoria-metrics [snmpd]=snmpd [snmpbulkwalk]=snmp [snmpsimd]=snmpsim
-	[fping]=fping [chromium]=chromium [ip]=iproute2 [curl]=curl
+	[fping]=fping [chromium]=chromium [ip]=iproute2 [curl]=curl [nft]=nftables
 )
 for cmd in "${!pkgs[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || need+=("${pkgs[$cmd]}")

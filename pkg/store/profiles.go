@@ -20,7 +20,7 @@ type Profile struct {
 	DeviceTypes []string `json:"device_types"`
 	// WindowCycles is K, the cycles the degraded verdict is taken over (docs/STATUS.md).
 	WindowCycles int `json:"window_cycles"`
-	// RecoverLossPct is the loss over 2K-1 cycles at or below which a degraded device is up
+	// RecoverLossPct is the loss over 3K answered cycles at or below which a degraded device is up
 	// again; nil: half of DegradedLossPct.
 	RecoverLossPct *float64 `json:"recover_loss_pct"`
 	// RoleAliasPattern derives an interface's role from its alias (docs/ALERTING.md); "" none.

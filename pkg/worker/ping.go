@@ -200,24 +200,24 @@ func toPingResult(r probe.Result, slot time.Time) store.PingResult {
 }
 
 // judge replaces each result's status with the windowed verdict (Verdict) of its profile,
-// from the device's stored status and its last 2K-1 cycles.
+// from the device's stored status and its last 3K-1 cycles (StatusPolicy.HistoryCycles).
 func (h *PingHandler) judge(ctx context.Context, results []store.PingResult, devs []store.Device, profiles []store.Profile, slot time.Time) error {
 	byID := make(map[int64]*store.Profile, len(profiles))
 	for i := range profiles {
 		byID[profiles[i].ID] = &profiles[i]
 	}
 	pols := make(map[int64]StatusPolicy, len(devs))
-	ids, longest := make([]int64, 0, len(devs)), 1
+	ids, longest := make([]int64, 0, len(devs)), 0
 	for _, d := range devs {
 		var pr *store.Profile
 		if d.EffectiveProfileID != nil { // device > branch > type, as the ping settings
 			pr = byID[*d.EffectiveProfileID]
 		}
 		pol := policyOf(pr)
-		pols[d.ID], longest = pol, max(longest, pol.Window)
+		pols[d.ID], longest = pol, max(longest, pol.HistoryCycles())
 		ids = append(ids, d.ID)
 	}
-	hist, err := h.p.Store.RecentPings(ctx, ids, slot, 2*longest-1)
+	hist, err := h.p.Store.RecentPings(ctx, ids, slot, longest)
 	if err != nil {
 		return err
 	}

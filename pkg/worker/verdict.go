@@ -1,6 +1,10 @@
 package worker
 
-import "github.com/wardops/wardops/pkg/store"
+import (
+	"math"
+
+	"github.com/wardops/wardops/pkg/store"
+)
 
 // Cycle is one ping cycle of a device: echoes sent and replies received.
 type Cycle = store.PingCycle
@@ -14,8 +18,8 @@ type StatusPolicy struct {
 	Window int
 	// DegradedLossPct: degraded when the loss over the last K cycles is above it.
 	DegradedLossPct float64
-	// RecoverLossPct: back to up from degraded only when the loss over the last 2K-1 cycles
-	// is at or below it (K=1: the cycle alone).
+	// RecoverLossPct: back to up from degraded only when the loss over the last 3K answered
+	// cycles is at or below it (K=1: the cycle alone).
 	RecoverLossPct float64
 }
 
@@ -39,14 +43,36 @@ func policyOf(p *store.Profile) StatusPolicy {
 	return pol
 }
 
+// recoverWindow is how many answered cycles the recovery from degraded is judged over: 3K
+// (K = 1: the cycle alone). With the defaults a link that keeps 33 % loss brings back 15
+// clean cycles in a row with a chance of 0.67⁴⁵ ≈ 10⁻⁸ per cycle.
+func (pol StatusPolicy) recoverWindow() int {
+	if pol.Window <= 1 {
+		return 1
+	}
+	return 3 * pol.Window
+}
+
+// HistoryCycles is how many cycles before the current one Verdict needs, so that the
+// recovery window and the run of lost cycles fit.
+func (pol StatusPolicy) HistoryCycles() int {
+	return max(pol.recoverWindow(), pol.Window) - 1 + pol.Window
+}
+
+// FalseDownPerCycle is the chance per cycle, at most, that a degraded device whose link keeps
+// its measured loss is called down: a lossy link loses every echo of a cycle now and then, and
+// a degraded device goes down only after as many lost cycles in a row as make that chance this
+// small (once in 10⁸ cycles: about once a century per device at 30 s cycles).
+const FalseDownPerCycle = 1e-8
+
 // Verdict decides a device's status from its previous status, the current cycle and the
-// cycles before it (newest first; 2K-2 answered ones make a full window):
+// cycles before it (newest first; HistoryCycles of them make a full window):
 //
 //   - all echoes of the current cycle lost: down — at once from up, unknown or down (an
-//     outage shows within one cycle); from degraded only when the cycle before was lost too,
-//     because one lost cycle is what a lossy link produces now and then;
+//     outage shows within one cycle); from degraded only after lostRun lost cycles in a row,
+//     because a lossy link loses a whole cycle now and then (docs/STATUS.md);
 //   - otherwise degraded when the loss over the last K answered cycles is above
-//     DegradedLossPct; a degraded device stays degraded until the loss over the last 2K-1
+//     DegradedLossPct; a degraded device stays degraded until the loss over the last 3K
 //     answered cycles is at or below RecoverLossPct (hysteresis);
 //   - otherwise up.
 //
@@ -56,29 +82,58 @@ func Verdict(prev string, cur Cycle, history []Cycle, pol StatusPolicy) string {
 	if pol.Window < 1 {
 		pol.Window = 1
 	}
-	if lost(cur) {
-		if prev == store.StatusDegraded && (len(history) == 0 || !lost(history[0])) {
-			return store.StatusDegraded
-		}
-		return store.StatusDown
+	rw := pol.recoverWindow()
+	answered := make([]Cycle, 0, rw)
+	if !lost(cur) {
+		answered = append(answered, cur)
 	}
-	answered := make([]Cycle, 0, 2*pol.Window-1)
-	answered = append(answered, cur)
 	for _, c := range history {
-		if len(answered) == 2*pol.Window-1 {
+		if len(answered) == max(rw, pol.Window) {
 			break
 		}
 		if !lost(c) {
 			answered = append(answered, c)
 		}
 	}
+	if lost(cur) {
+		if prev == store.StatusDegraded {
+			run := 1
+			for _, c := range history {
+				if !lost(c) {
+					break
+				}
+				run++
+			}
+			if run < lostRun(windowLoss(answered, rw)/100, cur.Sent, pol.Window) {
+				return store.StatusDegraded
+			}
+		}
+		return store.StatusDown
+	}
 	if windowLoss(answered, pol.Window) > pol.DegradedLossPct {
 		return store.StatusDegraded
 	}
-	if prev == store.StatusDegraded && windowLoss(answered, 2*pol.Window-1) > pol.RecoverLossPct {
+	if prev == store.StatusDegraded && windowLoss(answered, rw) > pol.RecoverLossPct {
 		return store.StatusDegraded
 	}
 	return store.StatusUp
+}
+
+// lostRun is how many lost cycles in a row make a degraded device down: the fewest n for which
+// a link losing the fraction p of its echoes loses all echoes of n cycles in a row with a
+// chance of at most FalseDownPerCycle ((p^echoes)^n), between 2 and the window K (K = 1: 1).
+// 33 % loss with 3 echoes needs K (5 by default); 10 % loss with 3 echoes, 3; 10 % with 10
+// echoes, 2.
+func lostRun(p float64, echoes, window int) int {
+	if window <= 1 {
+		return 1
+	}
+	q := math.Pow(p, float64(max(echoes, 1))) // the chance that one cycle is lost
+	n := 2
+	for n < window && math.Pow(q, float64(n)) > FalseDownPerCycle {
+		n++
+	}
+	return n
 }
 
 // windowLoss is the loss percent over the first n cycles.
