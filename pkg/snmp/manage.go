@@ -176,6 +176,12 @@ type Interface struct {
 	OverSpeedDrops    int64      `json:"overspeed_drops"`
 	LastChange        *time.Time `json:"last_change"`
 	PolledAt          time.Time  `json:"polled_at"`
+	// Role is what per-interface rules select by: set through the API (RoleSource "set") or
+	// derived from the alias by the profile's role pattern ("alias"); "" none.
+	Role       string `json:"role"`
+	RoleSource string `json:"role_source"`
+	// SeenUp: the interface has been up since discovery; if_down fires only for such ports.
+	SeenUp bool `json:"seen_up"`
 }
 
 // Interfaces returns the latest state of a device's interfaces (empty if never polled).
@@ -199,9 +205,20 @@ func (s *Service) Interfaces(ctx context.Context, deviceID int64) ([]Interface, 
 			OutUtilizationPct: utilization(r.OutBps, r.SpeedBps), InErrorsPerSec: r.InErrorsPS,
 			OutErrorsPerSec: r.OutErrorsPS, InDiscardsPerSec: r.InDiscardsPS, OutDiscardsPerSec: r.OutDiscardsPS,
 			OverSpeedDrops: r.OverSpeedDrops, LastChange: r.LastChange, PolledAt: r.PolledAt,
+			Role: r.Role, RoleSource: roleSource(r), SeenUp: r.SeenUp,
 		})
 	}
 	return out, nil
+}
+
+func roleSource(r store.SNMPInterface) string {
+	switch {
+	case r.Role == "":
+		return ""
+	case r.RoleDerived:
+		return "alias"
+	}
+	return "set"
 }
 
 func utilization(bps *float64, speed uint64) *float64 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wardops/wardops/pkg/alert"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,6 +61,12 @@ type SNMPInterface struct {
 	OverSpeedDrops int64
 	LastChange     *time.Time
 	PolledAt       time.Time
+	// Role is the interface's role: set through the API, or else derived from its alias by the
+	// effective profile's role pattern (RoleDerived); "" none. Read by SNMPInterfaces only.
+	Role        string
+	RoleDerived bool
+	// SeenUp: the interface has been up since it was discovered (if_down fires only then).
+	SeenUp bool
 }
 
 // SNMPEvent is a device_events row written with a poll ('reboot', 'if_up', 'if_down').
@@ -177,6 +184,43 @@ func (s *Store) SNMPInterfaces(ctx context.Context, deviceID int64) ([]SNMPInter
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SNMPInterface, error) { return scanSNMPInterface(r) })
 	if err != nil {
 		return nil, fmt.Errorf("read interfaces of device %d: %w", deviceID, err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	// roles: the set one, else the one the effective profile's pattern derives from the alias
+	rows, err = s.pool.Query(ctx, `SELECT i.if_index, i.role, coalesce(p.role_alias_pattern, ''), i.seen_up
+		FROM snmp_interfaces i JOIN devices d ON d.id = i.device_id
+		LEFT JOIN monitoring_profiles p ON p.id = `+effectiveProfile+`
+		WHERE i.device_id = $1`, deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("read interface roles of device %d: %w", deviceID, err)
+	}
+	type roleRow struct {
+		role, pattern string
+		seenUp        bool
+	}
+	byIdx := map[int64]roleRow{}
+	for rows.Next() {
+		var idx int64
+		var r roleRow
+		if err := rows.Scan(&idx, &r.role, &r.pattern, &r.seenUp); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read interface roles of device %d: %w", deviceID, err)
+		}
+		byIdx[idx] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read interface roles of device %d: %w", deviceID, err)
+	}
+	patterns := rolePatterns{}
+	for i := range out {
+		r := byIdx[int64(out[i].IfIndex)]
+		out[i].Role, out[i].SeenUp = r.role, r.seenUp
+		if r.role == "" && r.pattern != "" {
+			out[i].Role = alert.RoleFromAlias(patterns.get(r.pattern), out[i].Alias)
+			out[i].RoleDerived = out[i].Role != ""
+		}
 	}
 	return out, nil
 }

@@ -200,6 +200,8 @@ type front struct {
 	middleware []echo.MiddlewareFunc
 	// profileSNMP keeps profiles' SNMP defaults (nil: none)
 	profileSNMP api.ProfileSNMP
+	// snmp manages devices' SNMP settings and reads their interfaces (nil: no SNMP routes)
+	snmp api.SNMPManager
 }
 
 func startFront(tb testing.TB, sys *harness.System, series api.SeriesReader, shape ...func(*front)) *front {
@@ -225,7 +227,7 @@ func (f *front) start() {
 	}, 2*time.Second)
 	f.srv = api.New(api.Params{Auth: f.sys.Auth, Store: f.sys.Store, Redis: f.sys.Redis, Client: f.sys.Client, Tasks: insp,
 		Health: checker, Logger: f.sys.Logger, Series: f.series, Alerting: f.alerts, Streams: f.streams, Middleware: f.middleware,
-		ProfileSNMP: f.profileSNMP})
+		ProfileSNMP: f.profileSNMP, SNMP: f.snmp})
 	// api.New mounts the dashboard and the availability report itself
 	var ln net.Listener
 	var err error

@@ -114,3 +114,98 @@ func TestProfileAndBranchEditors(t *testing.T) {
 	x.open("#/admin/places", `[...document.querySelectorAll('#br-list tr[data-id]')].some((tr) => tr.textContent.includes('Swisscom · CH-OLT-0042'))`)
 	x.shot("admin-places")
 }
+
+// TestInterfaceRoleEditor sets interface roles on the device page in headless chromium: an
+// admin sees each interface's role (one derived from its alias by the branch profile's role
+// pattern, marked "from alias"), refuses a role with spaces in the page, sets "uplink" on
+// another port (stored: the API answers it as set), and clears the derived port's set role
+// back to the derived one; a port never up since discovery says so; a viewer sees the roles
+// without the edit buttons.
+func TestInterfaceRoleEditor(t *testing.T) {
+	sys := harness.Start(t, harness.Options{NoScheduler: true})
+	key := make([]byte, secrets.KeySize)
+	_, _ = rand.Read(key)
+	box, err := secrets.New(key)
+	testenv.Must(t, "secret box", err)
+	svc, err := snmp.New(snmp.Params{Devices: sys.Store, Store: sys.Store, Secrets: box})
+	testenv.Must(t, "snmp service", err)
+	x := &admin{t: t, sys: sys}
+	x.front = startFront(t, sys, nil, func(f *front) { f.profileSNMP, f.snmp = svc, svc })
+	authtest.User(t, sys.Auth, "noc-admin", auth.RoleAdmin)
+	authtest.User(t, sys.Auth, "noc-viewer", auth.RoleViewer)
+
+	var prof struct{ ID int64 }
+	if code := x.front.do(t, http.MethodPost, "/api/v1/profiles", `{"name":"branch-sw","role_alias_pattern":"^\\[(\\w+)\\]"}`, &prof); code != http.StatusCreated {
+		t.Fatalf("create profile: HTTP %d", code)
+	}
+	var dev struct{ ID int64 }
+	if code := x.front.do(t, http.MethodPost, "/api/v1/devices", fmt.Sprintf(`{"name":"olt-sw-01","ip":"127.62.2.1","type":"switch","profile_id":%d,"enabled":false}`, prof.ID), &dev); code != http.StatusCreated {
+		t.Fatalf("create device: HTTP %d", code)
+	}
+	// three interfaces as the poller stores them: an uplink by alias, an access port, and a
+	// port never up since discovery
+	_, err = sys.Store.Pool().Exec(t.Context(), `INSERT INTO snmp_interfaces (device_id, if_index, name, alias, admin_status, oper_status, speed_bps, polled_at, seen_up)
+		VALUES ($1, 1, 'Gi0/1', '[wan] ISP circuit KZ-0042', 'up', 'up', 1000000000, now(), true),
+		       ($1, 2, 'Gi0/2', 'teller desk 3', 'up', 'up', 100000000, now(), true),
+		       ($1, 3, 'Gi0/3', '', 'up', 'down', 0, now(), false)`, dev.ID)
+	testenv.Must(t, "insert interfaces", err)
+
+	x.b = newBrowser(t)
+	x.ctx = x.b.ctx
+	x.signIn("noc-admin", authtest.Password, "noc-admin (admin)")
+	role := func(idx int) string {
+		return fmt.Sprintf(`((document.querySelector('#if-table .if-role[data-ifindex="%d"]') || {}).textContent || '')`, idx)
+	}
+	x.open(fmt.Sprintf("#/devices/%d", dev.ID), `!!document.querySelector('#if-table .if-role[data-ifindex="3"]')`)
+	if got := eval[string](x.b, x.ctx, role(1)); !strings.HasPrefix(got, "wan · from alias") {
+		t.Errorf("Gi0/1 role cell %q, want the derived wan · from alias", got)
+	}
+	if got := eval[string](x.b, x.ctx, `document.querySelector('#if-table tbody tr:nth-child(3)').textContent`); !strings.Contains(got, "down (never up)") {
+		t.Errorf("Gi0/3 row %q, want it marked never up", got)
+	}
+
+	// a role with a space is refused by the page; "uplink" is saved
+	x.click("edit Gi0/2", `#if-table .if-role[data-ifindex="2"] .if-role-edit`)
+	x.b.do(x.ctx, "type role", chromedp.SendKeys(chromedp.CSS(`#if-table .if-role[data-ifindex="2"] input`), "up link"))
+	x.click("save Gi0/2", `#if-table .if-role[data-ifindex="2"] .if-role-save`)
+	x.b.wait(x.ctx, "refused in the page", role(2)+`.includes('a-z, 0-9, _ and - only')`, 5*time.Second)
+	x.b.do(x.ctx, "retype role", chromedp.SetValue(chromedp.CSS(`#if-table .if-role[data-ifindex="2"] input`), "uplink"))
+	x.click("save Gi0/2", `#if-table .if-role[data-ifindex="2"] .if-role-save`)
+	x.b.wait(x.ctx, "uplink shown", role(2)+`.startsWith('uplink')`, 5*time.Second)
+
+	// set wan on Gi0/1 by hand, then clear it: the derived role is back
+	x.click("edit Gi0/1", `#if-table .if-role[data-ifindex="1"] .if-role-edit`)
+	x.b.do(x.ctx, "type role", chromedp.SetValue(chromedp.CSS(`#if-table .if-role[data-ifindex="1"] input`), "core"))
+	x.click("save Gi0/1", `#if-table .if-role[data-ifindex="1"] .if-role-save`)
+	x.b.wait(x.ctx, "core shown as set", role(1)+`.startsWith('core') && !`+role(1)+`.includes('from alias')`, 5*time.Second)
+	x.click("edit Gi0/1", `#if-table .if-role[data-ifindex="1"] .if-role-edit`)
+	x.click("clear Gi0/1", `#if-table .if-role[data-ifindex="1"] .if-role-clear`)
+	x.b.wait(x.ctx, "derived role back", role(1)+`.startsWith('wan · from alias')`, 5*time.Second)
+	x.shot("device-interface-roles")
+
+	var ifs struct {
+		Interfaces []struct {
+			IfIndex    int    `json:"if_index"`
+			Role       string `json:"role"`
+			RoleSource string `json:"role_source"`
+			SeenUp     bool   `json:"seen_up"`
+		} `json:"interfaces"`
+	}
+	x.front.do(t, http.MethodGet, fmt.Sprintf("/api/v1/devices/%d/interfaces", dev.ID), "", &ifs)
+	got := fmt.Sprint(ifs.Interfaces)
+	if want := "[{1 wan alias true} {2 uplink set true} {3   false}]"; got != want {
+		t.Errorf("interfaces after the edits: %s, want %s", got, want)
+	}
+
+	// a viewer sees the roles, not the edit buttons
+	x.b = newBrowser(t)
+	x.ctx = x.b.ctx
+	x.signIn("noc-viewer", authtest.Password, "noc-viewer (viewer)")
+	x.open(fmt.Sprintf("#/devices/%d", dev.ID), `!!document.querySelector('#if-table .if-role[data-ifindex="2"]')`)
+	if n := eval[int](x.b, x.ctx, `document.querySelectorAll('#if-table .if-role-edit').length`); n != 0 {
+		t.Errorf("a viewer sees %d role edit buttons", n)
+	}
+	if got := eval[string](x.b, x.ctx, role(2)); !strings.HasPrefix(got, "uplink") {
+		t.Errorf("viewer: Gi0/2 role %q", got)
+	}
+}

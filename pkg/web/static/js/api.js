@@ -69,6 +69,7 @@ export const get = (path, opts) => request('GET', path, undefined, opts);
 export const post = (path, body, opts) => request('POST', path, body, opts);
 export const patch = (path, body) => request('PATCH', path, body);
 export const del = (path) => request('DELETE', path);
+export const put = (path, body) => request('PUT', path, body);
 
 // qs builds "?a=1&b=2" from an object, leaving out empty values.
 export function qs(obj) {
@@ -156,6 +157,7 @@ export const devices = {
   series: (id, metric, range, iface) => get(`/devices/${id}/series${qs({metric, range, interface: iface})}`),
   ping: (id) => post(`/devices/${id}/ping`),
   interfaces: (id) => get(`/devices/${id}/interfaces`),
+  setInterfaceRole: (id, ifIndex, role) => put(`/devices/${id}/interfaces/${ifIndex}/role`, {role}),
   search: (q, limit = 20) => get(`/devices${qs({q, limit})}`),
 };
 

@@ -117,7 +117,7 @@ class DevicePage {
       api.devices.interfaces(this.id).catch(() => null)]);
     const boxes = [];
     const ifList = (ifs && ifs.interfaces) || [];
-    this.ifTable.replaceChildren(...(ifList.length ? [interfacesTable(ifList)] : []));
+    this.ifTable.replaceChildren(...(ifList.length ? [interfacesTable(ifList, this.id, api.can('admin'))] : []));
     const sys = [cpu && {name: 'CPU', points: cpu.points || []}, mem && {name: 'Memory', points: mem.points || []}].filter((x) => x && x.points.length);
     if (sys.length) boxes.push(this.chartBox('cpu-mem', 'CPU and memory', {series: sys, unit: 'percent', from, to, stepMs: (cpu || mem).step_ms}));
     const byIf = new Map();
@@ -190,19 +190,64 @@ class DevicePage {
 }
 
 // interfacesTable lists the latest SNMP state of each interface: oper/admin status by icon
-// and words, speed, current rates, utilisation and error rates.
-function interfacesTable(list) {
+// and words, speed, current rates, utilisation and error rates, and the role per-interface
+// alert rules select by (set here by admins, or derived from the alias by the profile).
+function interfacesTable(list, deviceID, admin) {
   const state = (i) => {
     const st = i.admin_status === 'down' ? 'maintenance' : i.oper_status === 'up' ? 'up' : 'down';
     const words = i.admin_status === 'down' ? 'admin down' : i.oper_status;
-    return h('span', {class: `badge st-${st}`, dataset: {oper: i.oper_status}}, statusIcon(st), h('span', {class: 'badge-text'}, words));
+    const never = st === 'down' && !i.seen_up;
+    return h('span', {class: `badge st-${never ? 'unknown' : st}`, dataset: {oper: i.oper_status},
+      title: never ? 'never up since discovered: interface-down alerts stay quiet for it' : ''},
+    statusIcon(never ? 'unknown' : st), h('span', {class: 'badge-text'}, never ? `${words} (never up)` : words));
   };
   const pct = (v) => (v === null || v === undefined ? '–' : `${num(v, 1)} %`);
   const rows = list.map((i) => [h('span', {title: i.descr}, i.name + (i.alias ? ` (${i.alias})` : '')), state(i),
+    roleCell(i, deviceID, admin),
     i.speed_bps ? fmtValue(i.speed_bps, 'bps') : '–', fmtValue(i.in_bps, 'bps'), fmtValue(i.out_bps, 'bps'),
     `${pct(i.in_utilization_pct)} / ${pct(i.out_utilization_pct)}`,
     `${num(i.in_errors_per_sec, 2)} / ${num(i.out_errors_per_sec, 2)}`, i.last_change ? ago(i.last_change) : '–']);
-  return table(['Interface', 'Status', 'Speed', 'In', 'Out', 'Utilisation in / out', 'Errors/s in / out', 'Last change'], rows, 'if-table');
+  return table(['Interface', 'Status', 'Role', 'Speed', 'In', 'Out', 'Utilisation in / out', 'Errors/s in / out', 'Last change'], rows, 'if-table');
+}
+
+const ROLE_RE = /^[a-z0-9_-]{0,32}$/;
+
+// roleCell shows an interface's role ("uplink", or "wan · from alias"); an admin edits it in
+// place: Save sets it, Clear returns it to what the profile's alias pattern derives.
+function roleCell(i, deviceID, admin) {
+  const cell = h('span', {class: 'if-role', dataset: {ifindex: String(i.if_index)}});
+  const show = (role, source) => {
+    const text = role ? [h('b', null, role), source === 'alias' ? h('span', {class: 'muted'}, ' · from alias') : ''] : [h('span', {class: 'muted'}, '–')];
+    const edit = admin ? h('button', {type: 'button', class: 'btn small if-role-edit', title: `Set the role of ${i.name}`,
+      onclick: () => editor(source === 'set' ? role : '')}, 'edit') : '';
+    cell.replaceChildren(...text, ' ', edit);
+  };
+  const editor = (value) => {
+    const input = h('input', {type: 'text', value, size: 10, maxlength: 32, placeholder: 'uplink, wan, access…',
+      'aria-label': `Role of ${i.name}`, class: 'if-role-input'});
+    const msg = h('span', {class: 'field-error', role: 'alert'});
+    const save = async (role) => {
+      if (!ROLE_RE.test(role)) { msg.textContent = 'a-z, 0-9, _ and - only, at most 32'; input.focus(); return; }
+      try {
+        await api.devices.setInterfaceRole(deviceID, i.if_index, role);
+        const fresh = ((await api.devices.interfaces(deviceID)).interfaces || []).find((x) => x.if_index === i.if_index);
+        show(fresh ? fresh.role : role, fresh ? fresh.role_source : (role ? 'set' : ''));
+      } catch (e) {
+        msg.textContent = e.message;
+      }
+    };
+    input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter') save(input.value.trim().toLowerCase());
+      if (ev.key === 'Escape') show(i.role, i.role_source);
+    });
+    cell.replaceChildren(input, ' ',
+      h('button', {type: 'button', class: 'btn small primary if-role-save', onclick: () => save(input.value.trim().toLowerCase())}, 'Save'), ' ',
+      h('button', {type: 'button', class: 'btn small if-role-clear', title: 'Use the role the profile derives from the alias',
+        onclick: () => save('')}, 'Clear'), ' ', msg);
+    input.focus();
+  };
+  show(i.role, i.role_source);
+  return cell;
 }
 
 function pingResult(r) {
