@@ -42,7 +42,9 @@ type admin struct {
 // renamed without retyping the secret, and its "send test" reaches a local webhook signed
 // with that secret; a rule is refused twice (a threshold that is not a number, by the page;
 // an empty name and a recovery threshold above the threshold, by the API), each error shown
-// beside its field, then created; a viewer user and an API token for it are created (the token
+// beside its field, then created; an if_down rule scoped to uplink interfaces (refused first for
+// a bad glob) and a rule on an extra OID (refused first without the OID's name, the error beside
+// that field) are created; a viewer user and an API token for it are created (the token
 // shown once, usable, then revoked); and that viewer signs in and sees the lists read-only.
 func TestAdminEditing(t *testing.T) {
 	sys := harness.Start(t, harness.Options{NoScheduler: true})
@@ -65,6 +67,7 @@ func TestAdminEditing(t *testing.T) {
 	x.maintenance()
 	x.channel()
 	x.rule()
+	x.interfaceAndOIDRules()
 	x.users()
 	x.asViewer()
 }
@@ -299,6 +302,61 @@ func (x *admin) rule() {
 		t.Errorf("the kind of a stored rule can be changed in the form; the API refuses that")
 	}
 	x.shot("admin-rules")
+}
+
+// interfaceAndOIDRules creates an if_down rule scoped to uplink interfaces, refused first by the
+// API for a bad glob (the error beside the interface names), and a rule on an extra OID, refused
+// first for a missing OID name (the error beside that field, not the hidden system metric).
+func (x *admin) interfaceAndOIDRules() {
+	t := x.t
+	find := func(name string) (alert.Rule, bool) {
+		var all struct {
+			Rules []alert.Rule `json:"rules"`
+		}
+		x.front.do(t, http.MethodGet, "/api/v1/rules", "", &all)
+		for _, r := range all.Rules {
+			if r.Name == name {
+				return r, true
+			}
+		}
+		return alert.Rule{}, false
+	}
+	x.click("new rule", "#rule-new")
+	x.set("rule-kind", "if_down")
+	x.set("rule-name", "Uplink down")
+	x.set("rule-severity", "critical")
+	x.set("rule-scope-interfaces-names", "Gi0/[1")
+	x.set("rule-scope-interfaces-aliases", "*uplink*, *WAN*")
+	x.set("rule-scope-interfaces-roles", "uplink, wan")
+	x.click("save", "#rule-save")
+	x.fieldError("rule-scope-interfaces-names", "bad glob Gi0/[1: syntax error in pattern")
+	x.shot("admin-rule-interface-scope-error")
+	x.set("rule-scope-interfaces-names", "Gi0/*, Te1/0/?")
+	x.click("create rule", "#rule-save")
+	x.message("rule", "Created")
+	r, ok := find("Uplink down")
+	want := &alert.IfScope{Names: []string{"Gi0/*", "Te1/0/?"}, Aliases: []string{"*uplink*", "*WAN*"}, Roles: []string{"uplink", "wan"}}
+	if !ok || r.Kind != alert.KindIfDown || r.Severity != alert.SeverityCritical || !cmp.Equal(r.Scope.Interfaces, want) {
+		t.Errorf("if_down rule created in the browser: %+v (interfaces %+v), want interfaces %+v", r, r.Scope.Interfaces, want)
+	}
+	x.b.wait(x.ctx, "list shows the interface scope", `document.getElementById('rule-list').textContent.includes('interfaces: names Gi0/*, Te1/0/?; aliases *uplink*, *WAN*; roles uplink, wan')`, 5*time.Second)
+
+	x.click("new rule", "#rule-new")
+	x.set("rule-kind", "extra_oid")
+	x.set("rule-name", "Chassis hot")
+	x.set("rule-threshold", "60")
+	x.click("save", "#rule-save")
+	x.b.wait(x.ctx, "OID name error", `document.getElementById('rule-oid_name-error').textContent !== '' &&
+		document.querySelector('label[data-field="metric"]').hidden`, 10*time.Second)
+	t.Logf("extra OID rule without a name: %q", eval[string](x.b, x.ctx, `document.getElementById('rule-oid_name-error').textContent`))
+	x.set("rule-oid_name", "temp")
+	x.click("create rule", "#rule-save")
+	x.message("rule", "Created")
+	r, ok = find("Chassis hot")
+	if !ok || r.Kind != alert.KindExtraOID || r.Metric != "temp" || r.Threshold != 60 || r.Op != alert.OpGE {
+		t.Errorf("extra_oid rule created in the browser: %+v", r)
+	}
+	x.b.wait(x.ctx, "list shows the OID", `document.getElementById('rule-list').textContent.includes('OID temp')`, 5*time.Second)
 }
 
 func (x *admin) users() {

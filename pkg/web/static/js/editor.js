@@ -199,7 +199,9 @@ export class Editor {
 
   // fail shows an error next to the field it names, else under the form.
   fail(e) {
-    const name = this.fieldFor(e.field);
+    // spec.errorField(field, vals) may send an API field to another input (one API field that
+    // two inputs edit, as a rule's metric: the system metric or the extra OID's name)
+    const name = this.fieldFor(this.spec.errorField ? this.spec.errorField(e.field, this.values()) : e.field);
     if (!name) { this.message(e.message, true); return; }
     const text = e.message.startsWith(`${e.field}: `) ? e.message.slice(e.field.length + 2) : e.message;
     this.errs[name].textContent = text;

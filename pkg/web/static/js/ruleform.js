@@ -76,6 +76,8 @@ export function ruleSpec(app, canWrite) {
       flap_changes: String(r.flap_changes), flap_window_s: String(r.flap_window_s), enabled: r.enabled, ...scopeVals('scope', r.scope, fleet),
       ...ifVals(r.scope)}),
     toBody: (v, item) => ruleBody(v, item, fleet),
+    // metric is the system metric of a system rule and the OID name of an extra-OID rule
+    errorField: (field, v) => (field === 'metric' && extra(v) ? 'oid_name' : field),
   };
 }
 
