@@ -163,6 +163,18 @@ func TestProfilesAPI(t *testing.T) {
 		t.Errorf("a patch without the community changed it")
 	}
 	path := fmt.Sprintf("/api/v1/profiles/%d", p.ID)
+	// "snmp": null removes the SNMP defaults; a body without "snmp" kept them above
+	a = jsonCall(t, sys, http.MethodPost, "/api/v1/profiles", `{"name":"to-clear","snmp":{"credentials":{"version":"2c","community":"c2"}}}`)
+	var pc profileView
+	a.decode(t, &pc)
+	a = jsonCall(t, sys, http.MethodPatch, fmt.Sprintf("/api/v1/profiles/%d", pc.ID), `{"snmp":null}`)
+	var cleared profileView
+	a.decode(t, &cleared)
+	var left int
+	testenv.Must(t, "count profile_snmp", sys.Store.Pool().QueryRow(ctx, `SELECT count(*) FROM profile_snmp WHERE profile_id = $1`, pc.ID).Scan(&left))
+	if a.Status != http.StatusOK || cleared.SNMP != nil || left != 0 {
+		t.Errorf(`patch {"snmp":null}: HTTP %d, snmp %+v, %d profile_snmp rows; want 200, no SNMP defaults`, a.Status, cleared.SNMP, left)
+	}
 	errCases := []struct {
 		name, method, path, body string
 		status                   int

@@ -46,8 +46,8 @@ type profileBody struct {
 	WindowCycles     *int     `json:"window_cycles"`
 	RecoverLossPct   optFloat `json:"recover_loss_pct"`
 	RoleAliasPattern *string  `json:"role_alias_pattern"`
-	// SNMP sets the profile's SNMP defaults (null removes them).
-	SNMP *json.RawMessage `json:"snmp"`
+	// SNMP sets the profile's SNMP defaults (null removes them; absent keeps them).
+	SNMP presentJSON `json:"snmp"`
 }
 
 // apply merges the body onto p and validates the result.
@@ -122,18 +122,31 @@ func validateProfile(p store.Profile) error {
 	return nil
 }
 
+// presentJSON is a field's raw JSON and whether the body had it at all: unlike a pointer, it
+// tells `"snmp": null` (remove) from no "snmp" key (keep).
+type presentJSON struct {
+	Set bool
+	Raw json.RawMessage
+}
+
+// UnmarshalJSON is called for every value of the field, null included.
+func (p *presentJSON) UnmarshalJSON(b []byte) error {
+	p.Set, p.Raw = true, append(json.RawMessage(nil), b...)
+	return nil
+}
+
 // parseProfileSNMP reads the snmp field: nothing, remove (null), or put.
 func (b profileBody) parseProfileSNMP(available bool) (set, remove bool, ps snmp.ProfileSettings, err error) {
-	if b.SNMP == nil {
+	if !b.SNMP.Set {
 		return false, false, ps, nil
 	}
 	if !available {
 		return false, false, ps, badRequest("snmp", "SNMP is not available on this server")
 	}
-	if string(*b.SNMP) == "null" {
+	if string(b.SNMP.Raw) == "null" {
 		return true, true, ps, nil
 	}
-	if err := json.Unmarshal(*b.SNMP, &ps); err != nil {
+	if err := json.Unmarshal(b.SNMP.Raw, &ps); err != nil {
 		return false, false, ps, badRequest("snmp", "snmp: %v", err)
 	}
 	return true, false, ps, nil
