@@ -158,3 +158,11 @@ func (r *reader) allowList(key string) notify.AllowList {
 	}
 	return a
 }
+
+// MapEnv reads variables from m instead of the process environment (tests, the harness).
+func MapEnv(m map[string]string) Getenv {
+	return func(key string) (string, bool) {
+		v, ok := m[key]
+		return v, ok
+	}
+}

@@ -17,14 +17,18 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardops/wardops/pkg/api"
+	"github.com/wardops/wardops/pkg/app"
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
+	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/probe"
+	"github.com/wardops/wardops/pkg/retention"
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/pkg/tsdb"
 	"github.com/wardops/wardops/pkg/worker"
 )
 
@@ -98,11 +102,25 @@ func Start(t testing.TB, o Options) *System {
 		t.Fatalf("open ICMP engine (tests need root or CAP_NET_RAW): %v", err)
 	}
 	t.Cleanup(func() { _ = engine.Close() })
-	mux := worker.NewMux(worker.Deps{Store: st, Pinger: engine, Redis: rdb, Client: client, Logger: logger, Ping: o.Ping,
-		PingBatchSize: o.BatchSize, Handlers: o.Handlers, Samples: o.Samples})
-	srv := worker.NewServer(worker.ServerParams{Redis: rdb, Concurrency: o.Concurrency, ShutdownTimeout: 3 * time.Second, Logger: logger})
-	testenv.Must(t, "start worker", srv.Start(mux))
-	t.Cleanup(srv.Shutdown)
+	// the worker is the worker binary's graph (pkg/app), on this test's services and settings
+	wcfg, err := config.LoadWorker(config.MapEnv(map[string]string{
+		"WARDOPS_WORKER_CONCURRENCY": fmt.Sprint(o.Concurrency), "WARDOPS_DB_MAX_CONNS": fmt.Sprint(max(o.Concurrency, 10)),
+		"WARDOPS_PING_BATCH_SIZE": fmt.Sprint(o.BatchSize), "WARDOPS_METRICS_ADDR": "off", "WARDOPS_SHUTDOWN_TIMEOUT": "3s",
+	}))
+	testenv.Must(t, "worker configuration", err)
+	wcfg.Ping.Count, wcfg.Ping.Spacing, wcfg.Ping.Timeout = o.Ping.Count, o.Ping.Spacing, o.Ping.Timeout
+	retCfg, err := retention.LoadConfig(config.MapEnv(nil))
+	testenv.Must(t, "retention configuration", err)
+	samples := o.Samples
+	if samples == nil {
+		samples = discard{}
+	}
+	wctx, wcancel := context.WithCancel(context.Background())
+	w, err := app.NewWorker(wctx, wcfg, retCfg, logger, app.WorkerInputs{Store: st, Redis: rdb, Pinger: engine,
+		Samples: samples, Handlers: o.Handlers})
+	testenv.Must(t, "build worker", err)
+	testenv.Must(t, "start worker", w.Start())
+	t.Cleanup(func() { wcancel(); w.Shutdown() })
 
 	if !o.NoScheduler {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -170,6 +188,11 @@ func (s *System) Do(t testing.TB, method, path, body string, v any) int {
 	}
 	return resp.StatusCode
 }
+
+// discard drops samples (a system without a time-series database).
+type discard struct{}
+
+func (discard) Write(context.Context, []tsdb.Sample) error { return nil }
 
 // testWriter sends logs to t.Log so they show only for failing tests.
 type testWriter struct{ t testing.TB }

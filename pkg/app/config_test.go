@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"io"
@@ -21,7 +21,7 @@ func TestBadOIDCConfigExits2(t *testing.T) {
 	}
 	stderr := os.Stderr
 	os.Stderr = f
-	code := run(nil)
+	code := RunAPI(nil)
 	os.Stderr = stderr
 	_, _ = f.Seek(0, io.SeekStart)
 	out, _ := io.ReadAll(f)
