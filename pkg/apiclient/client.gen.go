@@ -1793,11 +1793,11 @@ type User struct {
 
 // UserCreateInput defines model for UserCreateInput.
 type UserCreateInput struct {
-	Disabled *bool      `json:"disabled,omitempty"`
-	Password string     `json:"password"`
-	Role     Role       `json:"role"`
-	Scope    *UserScope `json:"scope,omitempty"`
-	Username string     `json:"username"`
+	Disabled *bool           `json:"disabled,omitempty"`
+	Password string          `json:"password"`
+	Role     Role            `json:"role"`
+	Scope    *UserScopeInput `json:"scope,omitempty"`
+	Username string          `json:"username"`
 }
 
 // UserList defines model for UserList.
@@ -1816,12 +1816,18 @@ type UserScope struct {
 	Regions  *[]string `json:"regions"`
 }
 
+// UserScopeInput A user's scope as written (UserScope); a list left out is empty.
+type UserScopeInput struct {
+	Branches *[]string `json:"branches,omitempty"`
+	Regions  *[]string `json:"regions,omitempty"`
+}
+
 // UserUpdateInput each field optional; scope replaces the scope whole ({} clears it)
 type UserUpdateInput struct {
-	Disabled *bool      `json:"disabled,omitempty"`
-	Password *string    `json:"password,omitempty"`
-	Role     *Role      `json:"role,omitempty"`
-	Scope    *UserScope `json:"scope,omitempty"`
+	Disabled *bool           `json:"disabled,omitempty"`
+	Password *string         `json:"password,omitempty"`
+	Role     *Role           `json:"role,omitempty"`
+	Scope    *UserScopeInput `json:"scope,omitempty"`
 }
 
 // PathDeviceID defines model for PathDeviceID.
