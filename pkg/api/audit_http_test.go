@@ -41,6 +41,7 @@ func TestWritesAuditedWithBeforeAndAfter(t *testing.T) {
 		}})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
+	checkContract(t, hs.URL)
 	base := hs.URL
 	ids := map[string]string{}
 	do := func(t *testing.T, method, path, body string, want int) string {

@@ -37,6 +37,7 @@ func alertingAPI(t *testing.T, sys *harness.System) string {
 		}})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
+	checkContract(t, hs.URL)
 	return hs.URL
 }
 

@@ -67,6 +67,7 @@ func TestHealthStatusCodes(t *testing.T) {
 				Detail: map[string]health.Component{"database": {Level: "healthy", Reason: "secret detail"}}}}
 			srv := httptest.NewServer(api.New(api.Params{Health: fake, Auth: authtest.NewService(t, auth.Params{})}))
 			defer srv.Close()
+			checkContract(t, srv.URL)
 			resp, err := http.Get(srv.URL + "/api/v1/health")
 			testenv.Must(t, "GET health", err)
 			defer resp.Body.Close()

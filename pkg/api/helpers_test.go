@@ -100,7 +100,9 @@ type deviceView struct {
 // startAPI runs API and worker (no scheduler) on a fresh database and Redis DB.
 func startAPI(t *testing.T) *harness.System {
 	t.Helper()
-	return harness.Start(t, harness.Options{NoScheduler: true})
+	sys := harness.Start(t, harness.Options{NoScheduler: true})
+	checkContract(t, sys.URL)
+	return sys
 }
 
 func createDevice(t *testing.T, sys *harness.System, body string) deviceView {

@@ -212,6 +212,7 @@ func TestOpenAPIServed(t *testing.T) {
 	s, svc := routeServer(t)
 	srv := httptest.NewServer(s)
 	defer srv.Close()
+	checkContract(t, srv.URL)
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/api/v1/openapi.yaml", nil)
 	testenv.Must(t, "request", err)
 	req.Header.Set("Authorization", "Bearer "+authtest.Token(t, svc, auth.RoleViewer))

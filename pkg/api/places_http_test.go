@@ -130,6 +130,7 @@ func TestProfilesAPI(t *testing.T) {
 		testenv.Must(t, "snmp service", err)
 		return svc
 	}})
+	checkContract(t, sys.URL)
 	ctx := t.Context()
 	testenv.Must(t, "prime cache", sys.Redis.Set(ctx, cache.ProfilesKey, "[]", 0).Err())
 	a := jsonCall(t, sys, http.MethodPost, "/api/v1/profiles", `{"name":"lossy-wan","ping_count":10,"ping_interval_ms":20,

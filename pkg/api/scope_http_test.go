@@ -93,6 +93,7 @@ func startScopeEnv(t *testing.T) *scopeEnv {
 	monitoring.Register(srv, monitoring.NewControl(insp, svc.Audit(), tasks.Queues()))
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.CloseStreams(); hs.Close() })
+	checkContract(t, hs.URL)
 	e := &scopeEnv{t: t, url: hs.URL, st: st, pool: pool, rdb: rdb, svc: svc, callers: map[string]*scopeCaller{},
 		dev: map[string]int64{}, alerts: map[string]int64{}, inc: map[string]int64{}, windows: map[string]int64{}}
 	e.seed()
@@ -159,7 +160,7 @@ func (e *scopeEnv) addCallers() {
 	// one session caller: what a signed-in browser gets
 	authtest.ScopedUser(e.t, e.svc, "nina", auth.RoleViewer, auth.Scope{Regions: []string{"A"}})
 	jar, _ := cookiejar.New(nil)
-	sess := &scopeCaller{http: &http.Client{Jar: jar}, sees: []string{"A"}, role: auth.RoleViewer}
+	sess := &scopeCaller{http: &http.Client{Jar: jar, Transport: contractCheck}, sees: []string{"A"}, role: auth.RoleViewer}
 	if st, body := e.do(sess, "POST", "/api/v1/auth/login", `{"username":"nina","password":"`+authtest.Password+`"}`); st != 200 {
 		e.t.Fatalf("login: %d %s", st, body)
 	}

@@ -62,6 +62,7 @@ func (e *streamEnv) replica(o streamOptions) string {
 	srv := api.New(api.Params{Auth: e.svc, Store: e.store, Redis: e.rdb, Hub: hub, Streams: o.Streams})
 	hs := httptest.NewServer(srv)
 	e.t.Cleanup(func() { srv.CloseStreams(); _ = hub.Close(); hs.Close() })
+	checkContract(e.t, hs.URL)
 	return hs.URL
 }
 

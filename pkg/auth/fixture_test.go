@@ -105,6 +105,7 @@ func newFixtureWith(t *testing.T, o fixtureOpts) *fixture {
 	f.srv.Listener = ln
 	f.srv.Start()
 	t.Cleanup(f.srv.Close)
+	contractCheck.Watch(t, f.srv.URL, standIns...)
 	for _, r := range []auth.Role{auth.RoleAdmin, auth.RoleOperator, auth.RoleViewer} {
 		f.users[r.String()] = authtest.User(t, f.svc, r.String(), r).ID
 	}
@@ -141,7 +142,7 @@ type client struct {
 
 func (f *fixture) anon() *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{f: f, http: &http.Client{Jar: jar}, header: http.Header{}}
+	return &client{f: f, http: &http.Client{Jar: jar, Transport: contractCheck}, header: http.Header{}}
 }
 
 func (f *fixture) withToken(secret string) *client {

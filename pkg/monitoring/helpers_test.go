@@ -58,6 +58,7 @@ func start(t *testing.T, metricsURL string) *system {
 	monitoring.Register(srv, ctl)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
+	contractCheck.Watch(t, hs.URL)
 	return &system{t: t, url: hs.URL, rdb: rdb, store: st, auth: svc, insp: insp, client: client, ctl: ctl, ui: ui,
 		admin: authtest.Token(t, svc, auth.RoleAdmin), operator: authtest.Token(t, svc, auth.RoleOperator)}
 }

@@ -3,17 +3,16 @@ package fleetsim
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wardops/wardops/pkg/apiclient"
 )
 
 // Client talks to a WardOps API with an admin token.
@@ -26,6 +25,10 @@ type Client struct {
 	Parallel int
 	// Progress receives a line now and then on long runs (may be nil).
 	Progress func(format string, args ...any)
+
+	once      sync.Once
+	client    *apiclient.ClientWithResponses
+	clientErr error
 }
 
 // APIError is an answer other than the expected status.
@@ -45,38 +48,43 @@ func (c *Client) progress(format string, args ...any) {
 	}
 }
 
-func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte, want int, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Base, "/")+path, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 5 * time.Minute}
-	}
-	resp, err := hc.Do(req)
+// api is the typed client of the API (pkg/apiclient, generated from its OpenAPI document),
+// built on first use.
+func (c *Client) api() (*apiclient.ClientWithResponses, error) {
+	c.once.Do(func() {
+		hc := c.HTTP
+		if hc == nil {
+			hc = &http.Client{Timeout: 5 * time.Minute}
+		}
+		// the token is read per request: a caller may set it after the first call
+		bearer := apiclient.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+c.Token)
+			return nil
+		})
+		c.client, c.clientErr = apiclient.NewClientWithResponses(strings.TrimRight(c.Base, "/")+"/api/v1",
+			apiclient.WithHTTPClient(hc), bearer)
+	})
+	return c.client, c.clientErr
+}
+
+// answer is what every generated response has.
+type answer interface {
+	StatusCode() int
+	GetBody() []byte
+}
+
+// expect turns a call's outcome into an error unless it answered want (resp is only read
+// when err is nil).
+func expect(method, path string, resp answer, err error, want int) error {
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
-	}
-	if resp.StatusCode != want {
-		if len(b) > 2000 {
-			b = append(b[:2000], "…"...)
+	if resp.StatusCode() != want {
+		body := resp.GetBody()
+		if len(body) > 2000 {
+			body = append(body[:2000:2000], "…"...)
 		}
-		return &APIError{Method: method, Path: path, Status: resp.StatusCode, Body: string(b)}
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
-		}
+		return &APIError{Method: method, Path: path, Status: resp.StatusCode(), Body: string(body)}
 	}
 	return nil
 }
@@ -84,10 +92,17 @@ func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte
 // Check verifies that the API answers and the token is an admin's (GET /devices?limit=1 works
 // for any role, so it also tries an empty import, which only admins may post).
 func (c *Client) Check(ctx context.Context) error {
-	if err := c.do(ctx, http.MethodGet, "/api/v1/devices?limit=1", "", nil, http.StatusOK, nil); err != nil {
+	api, err := c.api()
+	if err != nil {
 		return err
 	}
-	err := c.do(ctx, http.MethodPost, "/api/v1/devices/import", "text/csv", []byte(csvHeader), http.StatusBadRequest, nil)
+	one := 1
+	list, err := api.ListDevicesWithResponse(ctx, &apiclient.ListDevicesParams{Limit: &one})
+	if err := expect(http.MethodGet, "/api/v1/devices", list, err, http.StatusOK); err != nil {
+		return err
+	}
+	imp, err := api.ImportDevicesWithBodyWithResponse(ctx, "text/csv", strings.NewReader(csvHeader))
+	err = expect(http.MethodPost, "/api/v1/devices/import", imp, err, http.StatusBadRequest)
 	var ae *APIError
 	if errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusUnauthorized) {
 		return fmt.Errorf("the token is not an admin's: %w", err)
@@ -103,6 +118,10 @@ const ImportChunk = 5000
 // Import creates or updates devs through POST /api/v1/devices/import, ImportChunk at a time
 // (a parent is in the same chunk or an earlier one, so every parent exists when named).
 func (c *Client) Import(ctx context.Context, devs []Device) (created, updated int, err error) {
+	api, err := c.api()
+	if err != nil {
+		return 0, 0, err
+	}
 	start := time.Now()
 	for lo := 0; lo < len(devs); lo += ImportChunk {
 		hi := min(lo+ImportChunk, len(devs))
@@ -111,12 +130,12 @@ func (c *Client) Import(ctx context.Context, devs []Device) (created, updated in
 		for _, d := range devs[lo:hi] {
 			fmt.Fprintf(&b, "%s,%s,%s,%s,%s,%s,%s,%s=%s\n", d.Name, d.IP, d.Branch, d.Region, d.Type, d.Vendor, d.Parent, LabelKey, LabelValue)
 		}
-		var res struct{ Created, Updated int }
-		if err := c.do(ctx, http.MethodPost, "/api/v1/devices/import", "text/csv", b.Bytes(), http.StatusOK, &res); err != nil {
+		res, err := api.ImportDevicesWithBodyWithResponse(ctx, "text/csv", &b)
+		if err := expect(http.MethodPost, "/api/v1/devices/import", res, err, http.StatusOK); err != nil {
 			return created, updated, fmt.Errorf("import devices %d-%d: %w", lo+1, hi, err)
 		}
-		created += res.Created
-		updated += res.Updated
+		created += int(res.JSON200.Created)
+		updated += int(res.JSON200.Updated)
 		c.progress("imported %d/%d devices (%.1f s)", hi, len(devs), time.Since(start).Seconds())
 	}
 	return created, updated, nil
@@ -136,55 +155,82 @@ func (l Listed) Mine() bool {
 
 // ListFleet returns every device of the fleet (name prefix and label), 1,000 per request.
 func (c *Client) ListFleet(ctx context.Context) ([]Listed, error) {
+	api, err := c.api()
+	if err != nil {
+		return nil, err
+	}
 	var out []Listed
-	cursor := ""
+	q, limit := NamePrefix, 1000
+	params := apiclient.ListDevicesParams{Q: &q, Limit: &limit}
 	for {
-		q := url.Values{"q": {NamePrefix}, "limit": {"1000"}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var page struct {
-			Devices    []Listed `json:"devices"`
-			NextCursor *string  `json:"next_cursor"`
-		}
-		if err := c.do(ctx, http.MethodGet, "/api/v1/devices?"+q.Encode(), "", nil, http.StatusOK, &page); err != nil {
+		page, err := api.ListDevicesWithResponse(ctx, &params)
+		if err := expect(http.MethodGet, "/api/v1/devices", page, err, http.StatusOK); err != nil {
 			return out, fmt.Errorf("list the fleet: %w", err)
 		}
-		for _, d := range page.Devices {
-			if d.Mine() {
-				out = append(out, d)
+		for _, d := range page.JSON200.Devices {
+			l := Listed{ID: d.Id, Name: d.Name}
+			if d.Labels != nil {
+				l.Labels = *d.Labels
+			}
+			if l.Mine() {
+				out = append(out, l)
 			}
 		}
-		if page.NextCursor == nil || *page.NextCursor == "" {
+		next := page.JSON200.NextCursor
+		if next == nil || *next == "" {
 			return out, nil
 		}
-		cursor = *page.NextCursor
+		params.Cursor = next
 	}
 }
 
 // SNMPv2c is the SNMP settings body of a simulated agent.
 type SNMPv2c struct {
-	Version   string `json:"version"`
-	Community string `json:"community"`
-	Host      string `json:"host"`
-	Port      int    `json:"port"`
-	TimeoutMS int    `json:"timeout_ms,omitempty"`
-	Retries   *int   `json:"retries,omitempty"`
+	Version   string
+	Community string
+	Host      string
+	Port      int
+	TimeoutMS int  // 0: the API's default
+	Retries   *int // nil: the API's default
+}
+
+// input is the settings as the API takes them.
+func (s SNMPv2c) input() apiclient.SNMPSettingsInput {
+	port := int64(s.Port)
+	in := apiclient.SNMPSettingsInput{Version: &s.Version, Community: &s.Community, Host: &s.Host, Port: &port}
+	if s.TimeoutMS != 0 {
+		ms := int64(s.TimeoutMS)
+		in.TimeoutMs = &ms
+	}
+	if s.Retries != nil {
+		r := int64(*s.Retries)
+		in.Retries = &r
+	}
+	return in
 }
 
 // PutSNMP sets the SNMP settings of the devices (ids[i] gets settings[i]), Parallel at a time.
 func (c *Client) PutSNMP(ctx context.Context, ids []int64, settings []SNMPv2c) error {
+	api, err := c.api()
+	if err != nil {
+		return err
+	}
 	return c.each(ctx, len(ids), "SNMP settings set", func(ctx context.Context, i int) error {
-		b, _ := json.Marshal(settings[i])
-		return c.do(ctx, http.MethodPut, "/api/v1/devices/"+strconv.FormatInt(ids[i], 10)+"/snmp", "application/json", b, http.StatusOK, nil)
+		res, err := api.PutDeviceSNMPWithResponse(ctx, ids[i], settings[i].input())
+		return expect(http.MethodPut, devicePath(ids[i])+"/snmp", res, err, http.StatusOK)
 	})
 }
 
 // DeleteSNMP removes the SNMP settings of the devices, Parallel at a time; settings (or a
 // device) already gone are not an error.
 func (c *Client) DeleteSNMP(ctx context.Context, ids []int64) error {
+	api, err := c.api()
+	if err != nil {
+		return err
+	}
 	return c.each(ctx, len(ids), "SNMP settings removed", func(ctx context.Context, i int) error {
-		err := c.do(ctx, http.MethodDelete, "/api/v1/devices/"+strconv.FormatInt(ids[i], 10)+"/snmp", "", nil, http.StatusNoContent, nil)
+		res, err := api.DeleteDeviceSNMPWithResponse(ctx, ids[i])
+		err = expect(http.MethodDelete, devicePath(ids[i])+"/snmp", res, err, http.StatusNoContent)
 		var ae *APIError
 		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
 			return nil
@@ -195,8 +241,13 @@ func (c *Client) DeleteSNMP(ctx context.Context, ids []int64) error {
 
 // Delete deletes the devices, Parallel at a time; a device already gone is not an error.
 func (c *Client) Delete(ctx context.Context, ids []int64) error {
+	api, err := c.api()
+	if err != nil {
+		return err
+	}
 	return c.each(ctx, len(ids), "devices deleted", func(ctx context.Context, i int) error {
-		err := c.do(ctx, http.MethodDelete, "/api/v1/devices/"+strconv.FormatInt(ids[i], 10), "", nil, http.StatusNoContent, nil)
+		res, err := api.DeleteDeviceWithResponse(ctx, ids[i])
+		err = expect(http.MethodDelete, devicePath(ids[i]), res, err, http.StatusNoContent)
 		var ae *APIError
 		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
 			return nil
@@ -204,6 +255,8 @@ func (c *Client) Delete(ctx context.Context, ids []int64) error {
 		return err
 	})
 }
+
+func devicePath(id int64) string { return "/api/v1/devices/" + strconv.FormatInt(id, 10) }
 
 // each runs f(0..n-1) Parallel at a time, stops at the first error and reports progress.
 func (c *Client) each(ctx context.Context, n int, what string, f func(context.Context, int) error) error {
