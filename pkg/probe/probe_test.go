@@ -164,8 +164,5 @@ func TestEngineCancel(t *testing.T) {
 // needICMP skips under -short and fails without raw ICMP sockets (root or CAP_NET_RAW).
 func needICMP(t *testing.T) {
 	t.Helper()
-	testenv.SkipShort(t, "raw ICMP sockets (root or CAP_NET_RAW)")
-	if err := probe.CheckPermission(); err != nil {
-		t.Fatalf("ICMP tests need root or CAP_NET_RAW: %v", err)
-	}
+	testenv.RequireICMP(t)
 }

@@ -3,6 +3,8 @@ package testenv
 import (
 	"os"
 	"testing"
+
+	"github.com/wardops/wardops/pkg/probe"
 )
 
 // SkipShort skips the test under `go test -short`, naming the service it needs. The short run
@@ -24,5 +26,15 @@ func RequireRoot(tb testing.TB, what string) {
 	SkipShort(tb, "root ("+what+")")
 	if os.Geteuid() != 0 {
 		tb.Fatalf("%s needs root (or CAP_NET_RAW/CAP_NET_ADMIN): run the tests as root, or with -short to skip it", what)
+	}
+}
+
+// RequireICMP skips under -short and otherwise fails unless raw ICMP sockets can be opened
+// (root or CAP_NET_RAW): the test pings for real.
+func RequireICMP(tb testing.TB) {
+	tb.Helper()
+	SkipShort(tb, "raw ICMP sockets (root or CAP_NET_RAW)")
+	if err := probe.CheckPermission(); err != nil {
+		tb.Fatalf("this test pings for real and needs root or CAP_NET_RAW: %v", err)
 	}
 }
