@@ -16,7 +16,9 @@ RUN_DIR=${WARDOPS_RUN_DIR:-$PWD/run}
 DUR=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-4}
 CHUNK=${BENCH_IMPORT_CHUNK:-25000}
-command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || { echo "install wrk" >&2; exit 1; }; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_want wrk wrk
+apt_install bench-api
 bash scripts/services.sh "$RUN_DIR" >/dev/null
 mkdir -p "$RUN_DIR/bin"
 go build -o "$RUN_DIR/bin/" ./cmd/api

@@ -20,15 +20,11 @@ cd "$(dirname "$0")/.."
 RUN_DIR=${WARDOPS_RUN_DIR:-$PWD/run}
 mkdir -p "$RUN_DIR/bench"
 [ "$(id -u)" -eq 0 ] || { echo "bench-pipeline: the worker needs raw ICMP: run as root" >&2; exit 1; }
-need=()
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-command -v victoria-metrics >/dev/null 2>&1 || need+=(victoria-metrics)
-if [ ${#need[@]} -gt 0 ]; then
-	echo "bench-pipeline: installing with apt-get: ${need[*]}" >&2
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_want redis-server redis-server
+apt_want_glob '/usr/lib/postgresql/*/bin/initdb' postgresql
+apt_want victoria-metrics victoria-metrics
+apt_install bench-pipeline
 bash scripts/snmp.sh install
 echo "machine: $(nproc) CPU(s), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); go $(go env GOVERSION); $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

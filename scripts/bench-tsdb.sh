@@ -21,7 +21,9 @@ RUN=$(mktemp -d "${TMPDIR:-/tmp}/wardops-bench-tsdb.XXXXXX")
 cleanup() { scripts/victoriametrics.sh stop "$RUN/vm" >/dev/null || true; rm -rf "$RUN"; }
 trap cleanup EXIT
 
-command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_want curl curl
+apt_install bench-tsdb
 scripts/victoriametrics.sh start "$RUN/vm" "$PORT"
 export WARDOPS_BENCH_VM_URL="http://127.0.0.1:$PORT"
 export WARDOPS_BENCH_FILE="$RUN/samples.prom.gz"

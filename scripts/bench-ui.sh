@@ -14,13 +14,10 @@ source scripts/bench-lib.sh
 bench_begin ui "go tool task bench:ui"
 RUN_DIR=${WARDOPS_RUN_DIR:-$PWD/run}
 RUNS=${BENCH_RUNS:-10}
-need=()
-command -v chromium >/dev/null || need+=(chromium)
-command -v psql >/dev/null || need+=(postgresql-client)
-if ((${#need[@]})); then
-	echo "installing with apt-get: ${need[*]}" >&2
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_want chromium chromium
+apt_want psql postgresql-client
+apt_install bench-ui
 bash scripts/services.sh "$RUN_DIR" >/dev/null 2>&1 || bash scripts/services.sh "$RUN_DIR" >&2
 out=$(go test -run '^$' -bench 'BenchmarkUIRender' -benchtime "${RUNS}x" -count 1 -timeout 60m ./pkg/web/ 2>&1) || { echo "$out" >&2; exit 1; }
 printf '| page | devices | firing alerts | ms to rendered, mean of %s | best | bytes transferred | bytes decoded |\n|---|---|---|---|---|---|---|\n' "$RUNS"

@@ -14,18 +14,17 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 
 check_ldap() { have slapd && have slapadd && have ldapsearch; }
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+
 install_ldap() {
-	local need=()
-	have slapd || need+=(slapd)
-	have ldapsearch || need+=(ldap-utils)
-	[ ${#need[@]} -eq 0 ] && return 0
-	echo "ldap.sh: installing with apt-get: ${need[*]}" >&2
+	have slapd || APT_NEED+=(slapd)
+	have ldapsearch || APT_NEED+=(ldap-utils)
+	[ ${#APT_NEED[@]} -eq 0 ] && return 0
 	local sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	# no system directory: the package would otherwise create dc=<hostname> and start slapd on :389
 	echo "slapd slapd/no_configuration boolean true" | $sudo debconf-set-selections
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	apt_install ldap.sh
 	check_ldap || die "slapd/ldap-utils still missing after apt-get"
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs (apt-get, when missing) and starts (when not running) every service WardOps and its
 # tests need on this machine: PostgreSQL 15, Redis 7, VictoriaMetrics, snmpd + snmpsim, plus the
-# tools fping, chromium, iproute2, nftables (loss in namespace tests) and curl, and OpenLDAP (slapd, ldap-utils) for directory sign-in tests. Safe to run again: what runs is left alone.
+# tools fping, chromium, iproute2, nftables (loss in namespace tests), curl and promtool, and
+# OpenLDAP (slapd, ldap-utils) for directory sign-in tests. Safe to run again: what runs is left alone.
 #
 #   scripts/services.sh [RUN_DIR]     RUN_DIR holds VictoriaMetrics/SNMP data (default ./run)
 set -euo pipefail
@@ -13,23 +14,22 @@ SUDO=""
 
 log() { echo "services: $*" >&2; }
 
-# packages: command -> Debian package
-need=()
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+# packages: command -> Debian package (promtool checks the self-metrics' exposition in a test)
 declare -A pkgs=(
 	[psql]=postgresql [pg_ctlcluster]=postgresql [redis-server]=redis-server [redis-cli]=redis-tools
 	[victoria-metrics]=victoria-metrics [snmpd]=snmpd [snmpbulkwalk]=snmp [snmpsimd]=snmpsim
-	[fping]=fping [chromium]=chromium [ip]=iproute2 [curl]=curl [nft]=nftables
+	[fping]=fping [chromium]=chromium [ip]=iproute2 [curl]=curl [nft]=nftables [promtool]=prometheus
 )
 for cmd in "${!pkgs[@]}"; do
-	command -v "$cmd" >/dev/null 2>&1 || need+=("${pkgs[$cmd]}")
+	apt_want "$cmd" "${pkgs[$cmd]}"
 done
 fresh_pg=0
-if [ ${#need[@]} -gt 0 ]; then
-	mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
-	log "installing with apt-get: ${need[*]}"
-	[[ " ${need[*]} " == *" postgresql "* ]] && fresh_pg=1
-	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+apt_wanted postgresql && fresh_pg=1
+apt_install services
+if [[ " ${APT_INSTALLED[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+	# only its promtool is wanted: the package's own Prometheus server is no part of WardOps
+	$SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
 
 start_postgres() {
@@ -61,7 +61,13 @@ start_redis() {
 start_postgres
 start_redis
 scripts/victoriametrics.sh start "$RUN_DIR/vm" "${WARDOPS_VM_PORT:-8428}" >&2
-if [ -x scripts/snmp.sh ]; then scripts/snmp.sh start "$RUN_DIR/snmp" >&2; fi
+if [ -x scripts/snmp.sh ]; then
+	scripts/snmp.sh start "$RUN_DIR/snmp" >&2
+	# the tests' shared snmpsim (pkg/testenv NewSNMPSim), owned by this script like the others,
+	# so that no test binary leaves one running
+	WARDOPS_SNMPD_PORT=0 WARDOPS_SNMPSIM_PORT=${WARDOPS_TEST_SNMPSIM_PORT:-11172} WARDOPS_SNMPSIM_DEVICES=20 \
+		scripts/snmp.sh start "$RUN_DIR/test-snmp" >&2
+fi
 if [ -x scripts/ldap.sh ]; then scripts/ldap.sh install >&2; fi # tests start their own slapd
 psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='wardops'" | grep -q 1 \
 	|| psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE wardops"

@@ -33,17 +33,13 @@ export MIBS="" # no MIB files needed (numeric OIDs); silences net-snmp's MIB war
 die() { echo "snmp.sh: $*" >&2; exit 1; }
 log() { echo "snmp.sh: $*" >&2; }
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+
 install_snmp() {
-	local need=()
-	command -v snmpd >/dev/null 2>&1 || [ -x /usr/sbin/snmpd ] || need+=(snmpd)
-	command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
-	command -v snmpsimd >/dev/null 2>&1 || need+=(snmpsim)
-	[ ${#need[@]} -eq 0 ] && return 0
-	log "installing with apt-get: ${need[*]}"
-	local sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	apt_want snmpd snmpd
+	apt_want snmpbulkwalk snmp
+	apt_want snmpsimd snmpsim
+	apt_install snmp.sh
 }
 
 snmpd_bin() { command -v snmpd 2>/dev/null || echo /usr/sbin/snmpd; }

@@ -12,17 +12,12 @@ cd "$(dirname "$0")/.."
 RUN_DIR=${1:-${WARDOPS_RUN_DIR:-$PWD/run}}
 mkdir -p "$RUN_DIR"
 # The tests start private services of their own; only the programs must be installed.
-need=()
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-command -v victoria-metrics >/dev/null 2>&1 || need+=(victoria-metrics)
-command -v ip >/dev/null 2>&1 || need+=(iproute2)
-if [ ${#need[@]} -gt 0 ]; then
-	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-	echo "soak: installing with apt-get: ${need[*]}" >&2
-	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_want redis-server redis-server
+apt_want_glob '/usr/lib/postgresql/*/bin/initdb' postgresql
+apt_want victoria-metrics victoria-metrics
+apt_want ip iproute2
+apt_install soak
 export WARDOPS_SOAK_DURATION=${WARDOPS_SOAK_DURATION:-1h}
 export WARDOPS_SOAK_DEVICES=${WARDOPS_SOAK_DEVICES:-10000}
 export WARDOPS_SOAK_EVERY=${WARDOPS_SOAK_EVERY:-1m}

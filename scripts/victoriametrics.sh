@@ -17,13 +17,11 @@ RETENTION=${WARDOPS_VM_RETENTION:-400d}
 
 die() { echo "victoriametrics.sh: $*" >&2; exit 1; }
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+
 install_vm() {
-	if command -v "$BIN" >/dev/null 2>&1; then return 0; fi
-	echo "installing victoria-metrics with apt-get" >&2
-	local sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq victoria-metrics
+	apt_want "$BIN" victoria-metrics
+	apt_install victoriametrics.sh
 	command -v "$BIN" >/dev/null 2>&1 || die "victoria-metrics still not on PATH after apt-get"
 }
 

@@ -18,7 +18,6 @@ import (
 	"github.com/wardops/wardops/pkg/harness"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/notify/notifytest"
-	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/testenv"
@@ -44,9 +43,7 @@ func (l *lateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 // before accepting); the five devices are suppressed under the incident. When the link comes
 // back, exactly the router's resolve is delivered.
 func TestBranchOutageEndToEnd(t *testing.T) {
-	if err := probe.CheckPermission(); err != nil {
-		t.Fatalf("this test pings for real and needs root or CAP_NET_RAW: %v", err)
-	}
+	testenv.RequireICMP(t)
 	const interval = 2 * time.Second
 	host := testenv.NewHost(t, 77)
 	var eval, deliver lateHandler

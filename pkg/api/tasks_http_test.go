@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardops/wardops/pkg/probe"
+	"github.com/wardops/wardops/pkg/testenv"
 )
 
 type taskAnswer struct {
@@ -29,9 +29,7 @@ type taskAnswer struct {
 // worker pings the loopback device and GET /tasks/{queue}/{id} shows it completed with the
 // result, which also lands in the device's status.
 func TestPingNow(t *testing.T) {
-	if err := probe.CheckPermission(); err != nil {
-		t.Fatalf("this test pings for real and needs root or CAP_NET_RAW: %v", err)
-	}
+	testenv.RequireICMP(t)
 	sys := startAPI(t)
 	d := createDevice(t, sys, `{"name":"lo","ip":"127.53.0.1"}`)
 

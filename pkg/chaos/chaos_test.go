@@ -2,6 +2,7 @@ package chaos_test
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,6 +24,10 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run()) // the process tests skip; the pure ones need no binaries
+	}
 	dir, err := os.MkdirTemp("", "wardops-chaos-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -69,9 +74,7 @@ func chaosParams(t *testing.T) params {
 
 func start(t *testing.T, p params, o chaos.Options) *chaos.Stack {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("the chaos tests run the worker, which needs raw ICMP sockets: run them as root (or with CAP_NET_RAW and CAP_NET_ADMIN)")
-	}
+	testenv.RequireRoot(t, "the chaos tests run the worker, which needs raw ICMP sockets")
 	o.Bin, o.Devices, o.Interval, o.NoDedup = binDir, p.devices, p.interval, true
 	s := chaos.Start(t, o)
 	s.LogsOnFailure()

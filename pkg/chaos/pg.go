@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/wardops/wardops/pkg/testenv"
 )
 
 const pgHint = "install PostgreSQL with `go tool task services` (apt-get install postgresql) or set WARDOPS_CHAOS_PG_BIN to the directory holding initdb and pg_ctl"
@@ -54,6 +56,7 @@ func pgVersion(binDir string) int {
 // database named wardops. It is stopped and removed when the test ends.
 func NewPG(t testing.TB) *PG {
 	t.Helper()
+	testenv.SkipShort(t, "a private PostgreSQL cluster")
 	bin, err := PGBin()
 	if err != nil {
 		t.Fatalf("find PostgreSQL: %v (%s)", err, pgHint)

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wardops/wardops/pkg/testenv"
 )
 
 // Proc is one WardOps binary run as a process, its output appended to a log file. It can be
@@ -35,6 +37,7 @@ type Proc struct {
 // NewProc prepares a process of binary bin (not started). env holds only what the process gets:
 // PATH and HOME are added, nothing else of the test's environment leaks in.
 func NewProc(t testing.TB, name, bin, logDir string, env map[string]string, args ...string) *Proc {
+	testenv.SkipShort(t, "the WardOps binaries as processes")
 	p := &Proc{t: t, Name: name, bin: bin, args: args, log: filepath.Join(logDir, name+".log")}
 	p.env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir()}
 	for k, v := range env {
@@ -57,8 +60,7 @@ func (p *Proc) Start() {
 	fmt.Fprintf(lf, "---- start %s %s\n", time.Now().UTC().Format(time.RFC3339Nano), p.Name)
 	cmd := exec.Command(p.bin, p.args...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = p.env, lf, lf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := testenv.StartOwned(cmd); err != nil {
 		lf.Close()
 		p.t.Fatalf("start %s: %v", p.Name, err)
 	}

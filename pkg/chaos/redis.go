@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/wardops/wardops/pkg/testenv"
 )
 
 const redisHint = "install Redis with `go tool task services` (apt-get install redis-server)"
@@ -30,6 +32,7 @@ type Redis struct {
 // NewRedis starts a private redis-server; it is stopped when the test ends.
 func NewRedis(t testing.TB) *Redis {
 	t.Helper()
+	testenv.SkipShort(t, "redis-server")
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatalf("find redis-server: %v (%s)", err, redisHint)
 	}
@@ -51,7 +54,7 @@ func (r *Redis) Start() {
 	cmd := exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.dir,
 		"--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
 		"--logfile", filepath.Join(r.dir, "redis.log"))
-	if err := cmd.Start(); err != nil {
+	if err := testenv.StartOwned(cmd); err != nil {
 		r.t.Fatalf("start redis-server: %v (%s)", err, redisHint)
 	}
 	r.cmd, r.done = cmd, make(chan error, 1)
@@ -108,6 +111,7 @@ type Sentinel struct {
 // master under name; it stops when the test ends.
 func NewSentinel(t testing.TB, master *Redis, name string) *Sentinel {
 	t.Helper()
+	testenv.SkipShort(t, "redis-server --sentinel")
 	dir := t.TempDir()
 	s := &Sentinel{port: FreePort(t)}
 	conf := filepath.Join(dir, "sentinel.conf")
@@ -117,7 +121,7 @@ func NewSentinel(t testing.TB, master *Redis, name string) *Sentinel {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("redis-server", conf, "--sentinel", "--logfile", filepath.Join(dir, "sentinel.log"))
-	if err := cmd.Start(); err != nil {
+	if err := testenv.StartOwned(cmd); err != nil {
 		t.Fatalf("start redis sentinel: %v (%s)", err, redisHint)
 	}
 	done := make(chan struct{})

@@ -7,12 +7,11 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/probe"
+	"github.com/wardops/wardops/pkg/testenv"
 )
 
 func TestProBingLoopback(t *testing.T) {
-	if err := probe.CheckPermission(); err != nil {
-		t.Fatalf("ICMP tests need root or CAP_NET_RAW: %v", err)
-	}
+	needICMP(t)
 	targets := []probe.Target{
 		{ID: 1, Addr: netip.MustParseAddr("127.0.0.1")},
 		{ID: 2, Addr: netip.MustParseAddr("127.3.4.5")},
@@ -63,6 +62,7 @@ func TestResultStats(t *testing.T) {
 }
 
 func TestEngineLoopback(t *testing.T) {
+	needICMP(t)
 	e, err := probe.NewEngine(probe.EngineParams{})
 	if err != nil {
 		t.Fatalf("ICMP tests need root or CAP_NET_RAW: %v", err)
@@ -98,6 +98,7 @@ func TestEngineLoopback(t *testing.T) {
 func TestEnginesConcurrentCalls(t *testing.T) {
 	var engines []*probe.Engine
 	for range 2 {
+		needICMP(t)
 		e, err := probe.NewEngine(probe.EngineParams{})
 		if err != nil {
 			t.Fatalf("ICMP tests need root or CAP_NET_RAW: %v", err)
@@ -137,6 +138,7 @@ func TestEnginesConcurrentCalls(t *testing.T) {
 
 // A cancelled call returns at once with what it has, and the engine keeps working.
 func TestEngineCancel(t *testing.T) {
+	needICMP(t)
 	e, err := probe.NewEngine(probe.EngineParams{})
 	if err != nil {
 		t.Fatalf("ICMP tests need root or CAP_NET_RAW: %v", err)
@@ -157,4 +159,10 @@ func TestEngineCancel(t *testing.T) {
 	if res[0].Received != 3 {
 		t.Errorf("after a cancelled call: received %d of 3", res[0].Received)
 	}
+}
+
+// needICMP skips under -short and fails without raw ICMP sockets (root or CAP_NET_RAW).
+func needICMP(t *testing.T) {
+	t.Helper()
+	testenv.RequireICMP(t)
 }

@@ -1,6 +1,7 @@
 package selfmetrics
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"strings"
@@ -27,8 +28,11 @@ type Registry struct {
 // metrics listener is loopback by default, and profiles name no secrets but cost CPU while taken.
 func (r *Registry) ServePprof(on bool) { r.pprof = on }
 
-// New returns an empty registry for the named binary (api, worker, scheduler).
+// New returns an empty registry for the named binary (api, worker, scheduler). It turns on the
+// metrics library's TYPE and HELP lines (a process-wide switch of the library; every WardOps
+// binary wants them) so that WritePrometheus can give each family its HELP text.
 func New(binary string) *Registry {
+	metrics.ExposeMetadata(true)
 	return &Registry{binary: binary, set: metrics.NewSet()}
 }
 
@@ -39,10 +43,88 @@ func (r *Registry) Set() *metrics.Set { return r.set }
 func (r *Registry) Binary() string { return r.binary }
 
 // WritePrometheus writes every metric of the registry, then the Go runtime and process
-// metrics (go_*, process_*), in the Prometheus text format.
+// metrics (go_*, process_*), in the Prometheus text format: each family with its TYPE and
+// its HELP text (help.go).
 func (r *Registry) WritePrometheus(w io.Writer) {
-	r.set.WritePrometheus(w)
-	metrics.WriteProcessMetrics(w)
+	var b bytes.Buffer
+	r.set.WritePrometheus(&b)
+	metrics.WriteProcessMetrics(&b)
+	_, _ = w.Write(withHelp(b.Bytes()))
+}
+
+// What the library writes is fixed up on the way out so that promtool check metrics passes:
+//   - its push client's two histograms (WARDOPS_METRICS_PUSH_URL) use vmrange buckets, which
+//     Prometheus tools reject: left out (the push counters stay);
+//   - three Go families end in _count without being histograms: renamed;
+//   - the process I/O totals are cumulative but typed gauge: typed counter; the push interval
+//     is a setting typed counter: typed gauge.
+var (
+	unservable = []string{"metrics_push_block_size_bytes", "metrics_push_duration_seconds"}
+	renamed    = map[string]string{
+		"go_cgo_calls_count": "go_cgo_calls_total",
+		"go_gc_forced_count": "go_gc_forced_total",
+		"go_cpu_count":       "go_cpus",
+	}
+	retyped = map[string]string{
+		"process_io_read_bytes_total":            "counter",
+		"process_io_written_bytes_total":         "counter",
+		"process_io_read_syscalls_total":         "counter",
+		"process_io_write_syscalls_total":        "counter",
+		"process_io_storage_read_bytes_total":    "counter",
+		"process_io_storage_written_bytes_total": "counter",
+		"metrics_push_interval_seconds":          "gauge",
+	}
+)
+
+// withHelp gives the library's bare `# HELP family` lines their text (help.go) and applies
+// the fix-ups above, line by line.
+func withHelp(exp []byte) []byte {
+	var out bytes.Buffer
+	out.Grow(len(exp) + len(exp)/4)
+	for len(exp) > 0 {
+		line := exp
+		if i := bytes.IndexByte(exp, '\n'); i >= 0 {
+			line, exp = exp[:i], exp[i+1:]
+		} else {
+			exp = nil
+		}
+		writeLine(&out, string(line))
+	}
+	return out.Bytes()
+}
+
+func writeLine(out *bytes.Buffer, line string) {
+	meta, rest := "", line
+	if strings.HasPrefix(line, "# HELP ") || strings.HasPrefix(line, "# TYPE ") {
+		meta, rest = line[:7], line[7:]
+	} else if strings.HasPrefix(line, "#") {
+		out.WriteString(line + "\n")
+		return
+	}
+	end := strings.IndexAny(rest, " {")
+	if end < 0 {
+		end = len(rest)
+	}
+	name, tail := rest[:end], rest[end:]
+	for _, u := range unservable {
+		if strings.HasPrefix(name, u) {
+			return
+		}
+	}
+	if n, ok := renamed[name]; ok {
+		name = n
+	}
+	switch meta {
+	case "# HELP ":
+		if text := help[name]; text != "" {
+			tail = " " + text
+		}
+	case "# TYPE ":
+		if typ, ok := retyped[name]; ok {
+			tail = " " + typ
+		}
+	}
+	out.WriteString(meta + name + tail + "\n")
 }
 
 // Handler serves WritePrometheus, for GET /metrics.

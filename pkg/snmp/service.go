@@ -153,13 +153,18 @@ func (m serviceMetrics) batch(result string) {
 	m.set.GetOrCreateCounter(`wardops_snmp_batches_total{result="` + result + `"}`).Inc()
 }
 
+// pollBuckets (seconds) of wardops_snmp_poll_duration_seconds: a poll is bounded by the SNMP
+// timeout and retries, seconds at most.
+var pollBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+
 func (m serviceMetrics) poll(kind ErrorKind, took time.Duration) {
 	k := string(kind)
 	if k == "" {
 		k = "ok"
 	}
 	m.set.GetOrCreateCounter(`wardops_snmp_polls_total{result="` + k + `"}`).Inc()
-	m.set.GetOrCreateHistogram(`wardops_snmp_poll_duration_seconds`).Update(took.Seconds())
+	// le buckets (not the library's vmrange ones), which Prometheus tools understand
+	m.set.GetOrCreatePrometheusHistogramExt(`wardops_snmp_poll_duration_seconds`, pollBuckets).Update(took.Seconds())
 }
 
 func (m serviceMetrics) notComputed(counts map[RateStatus]int) {

@@ -99,6 +99,7 @@ func slapBin(name string) (string, error) {
 // NewLDAP starts a private slapd for the test and waits until it accepts connections.
 func NewLDAP(t testing.TB) *LDAP {
 	t.Helper()
+	SkipShort(t, "OpenLDAP slapd")
 	slapd, err := slapBin("slapd")
 	if err != nil {
 		t.Fatalf("%v (%s)", err, ldapHint)
@@ -154,8 +155,7 @@ func (l *LDAP) start() error {
 	var out bytes.Buffer
 	cmd := exec.Command(l.bin, l.args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := StartOwned(cmd); err != nil {
 		return fmt.Errorf("%w (%s)", err, ldapHint)
 	}
 	done := make(chan struct{})

@@ -32,6 +32,7 @@ func NewHost(t testing.TB, n int) *Host {
 	if n < 1 || n > 250 {
 		t.Fatalf("netns host number %d out of 1..250", n)
 	}
+	RequireRoot(t, "network namespaces")
 	ensureGuardRoute(t)
 	id := fmt.Sprintf("%d%d", nsSeq.Add(1)%100, n)
 	h := &Host{NS: "wdt-" + id + "-" + randHex(2), HostIf: "wdh" + id + randHex(1), NSIf: "wdn" + id + randHex(1),

@@ -35,6 +35,7 @@ var dbURLs sync.Map // testing.TB -> string; test-scoped, not shared state betwe
 // DBURL returns the URL of the test's own fresh, migrated database, creating it on first call.
 func DBURL(t testing.TB) string {
 	t.Helper()
+	SkipShort(t, "PostgreSQL")
 	if u, ok := dbURLs.Load(t); ok {
 		return u.(string)
 	}
@@ -48,6 +49,7 @@ func DBURL(t testing.TB) string {
 // database is dropped when the test ends.
 func NewDB(t testing.TB) *pgxpool.Pool {
 	t.Helper()
+	SkipShort(t, "PostgreSQL")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, err := store.Open(ctx, store.PoolParams{URL: DBURL(t), MaxConns: 20, AppName: "wardops-test"})

@@ -31,6 +31,7 @@ var redisDBs sync.Map // testing.TB -> int
 // it against other test processes until the test ends. The DB is flushed before use.
 func RedisOpt(t testing.TB) (string, int) {
 	t.Helper()
+	SkipShort(t, "Redis")
 	if db, ok := redisDBs.Load(t); ok {
 		return RedisAddr(), db.(int)
 	}

@@ -43,6 +43,7 @@ type SNMPD struct {
 // NewSNMPD starts a private snmpd for the test and waits until it answers.
 func NewSNMPD(t testing.TB) *SNMPD {
 	t.Helper()
+	SkipShort(t, "snmpd")
 	bin, err := exec.LookPath("snmpd")
 	if err != nil {
 		if _, serr := os.Stat("/usr/sbin/snmpd"); serr != nil {
@@ -58,8 +59,7 @@ func NewSNMPD(t testing.TB) *SNMPD {
 	logf := filepath.Join(dir, "snmpd.log")
 	cmd := exec.Command(bin, "-f", "-Lf", logf, "-C", "-c", conf, "-I", "-smux")
 	cmd.Env = append(os.Environ(), "SNMP_PERSISTENT_DIR="+filepath.Join(dir, "persist"), "MIBS=")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := StartOwned(cmd); err != nil {
 		t.Fatalf("start snmpd: %v (%s)", err, snmpdHint)
 	}
 	done := make(chan struct{})
@@ -104,22 +104,28 @@ const DefaultTestSNMPSimPort = 11172
 // sim-0020 (sim-0010 and sim-0020 have no ifXTable).
 const TestSNMPSimDevices = 20
 
-const simHint = "start it with `WARDOPS_SNMPD_PORT=0 WARDOPS_SNMPSIM_PORT=%d WARDOPS_SNMPSIM_DEVICES=%d scripts/snmp.sh start %s` (needs snmpsim: scripts/snmp.sh install)"
+const simHint = "scripts/services.sh starts the tests' shared snmpsim (or `WARDOPS_SNMPD_PORT=0 WARDOPS_SNMPSIM_PORT=%d WARDOPS_SNMPSIM_DEVICES=%d scripts/snmp.sh start RUN_DIR/test-snmp`); snmpsim itself: scripts/snmp.sh install"
 
-// SNMPSim is the tests' shared snmpsim agent: one simulated device per community
+// SNMPSim is the tests' snmpsim agent: one simulated device per community
 // (simdata.Name("sim", i)).
 type SNMPSim struct {
 	Host string
 	Port int
 }
 
-var simMu sync.Mutex // serialises the start-or-reuse check of one test process
+// One private snmpsimd per test binary at most, shared by its tests (process-wide by nature).
+var (
+	simMu      sync.Mutex
+	privateSim *SNMPSim
+)
 
-// NewSNMPSim returns the tests' shared snmpsim, starting it with scripts/snmp.sh when nothing
-// answers on its port. It is left running for later test runs (its start builds data indexes,
-// which takes seconds); `scripts/snmp.sh stop $TMPDIR/wardops-test-snmp` stops it.
+// NewSNMPSim returns the tests' shared snmpsim, which scripts/services.sh starts on
+// DefaultTestSNMPSimPort (WARDOPS_TEST_SNMPSIM_PORT) and owns. When nothing answers there, it
+// starts a private snmpsimd for this test binary on a free port, with its data in a temporary
+// directory; the process ends with the binary (StartOwned) and is never left running.
 func NewSNMPSim(t testing.TB) *SNMPSim {
 	t.Helper()
+	SkipShort(t, "snmpsim")
 	simMu.Lock()
 	defer simMu.Unlock()
 	port := DefaultTestSNMPSimPort
@@ -134,23 +140,16 @@ func NewSNMPSim(t testing.TB) *SNMPSim {
 	if waitSNMP(a.Host, port, "sim-0001", time.Second, nil) == nil {
 		return a
 	}
-	run := filepath.Join(os.TempDir(), "wardops-test-snmp")
-	hint := fmt.Sprintf(simHint, port, TestSNMPSimDevices, run)
-	root, err := moduleRoot()
+	if privateSim != nil {
+		return privateSim
+	}
+	hint := fmt.Sprintf(simHint, port, TestSNMPSimDevices)
+	p, err := startPrivateSim()
 	if err != nil {
-		t.Fatalf("snmpsim not answering on 127.0.0.1:%d and %v; %s", port, err, hint)
+		t.Fatalf("snmpsim not answering on 127.0.0.1:%d and a private one failed: %v; %s", port, err, hint)
 	}
-	cmd := exec.Command("bash", filepath.Join(root, "scripts", "snmp.sh"), "start", run)
-	cmd.Env = append(os.Environ(), "WARDOPS_SNMPD_PORT=0", "WARDOPS_SNMPSIM_PORT="+strconv.Itoa(port),
-		"WARDOPS_SNMPSIM_DEVICES="+strconv.Itoa(TestSNMPSimDevices), "WARDOPS_SNMPSIM_PROCS=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("snmpsim not answering on 127.0.0.1:%d and starting it failed: %v\n%s\n%s", port, err, out, hint)
-	}
-	if err := waitSNMP(a.Host, port, "sim-0001", 30*time.Second, nil); err != nil {
-		t.Fatalf("snmpsim on 127.0.0.1:%d: %v; %s", port, err, hint)
-	}
-	return a
+	privateSim = p
+	return p
 }
 
 // Blackhole is a loopback UDP socket that reads everything and never answers: an SNMP agent
@@ -219,24 +218,6 @@ func waitSNMP(host string, port int, community string, limit time.Duration, exit
 		}
 	}
 	return fmt.Errorf("no answer within %s: %w", limit, err)
-}
-
-// moduleRoot finds the repository root (the directory of go.mod) from the working directory.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/wardops/wardops") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("repository root (go.mod) not found above the working directory")
-		}
-		dir = parent
-	}
 }
 
 func tail(s string, n int) string {

@@ -57,6 +57,7 @@ func NewVM(t testing.TB) *VM {
 // NewVMWith starts a private VictoriaMetrics with options.
 func NewVMWith(t testing.TB, o VMOptions) *VM {
 	t.Helper()
+	SkipShort(t, "VictoriaMetrics")
 	bin, err := VMBin()
 	if err != nil {
 		t.Fatalf("find victoria-metrics: %v (%s)", err, vmHint)
@@ -126,7 +127,7 @@ func (v *VM) start() error {
 	defer lf.Close()
 	cmd := exec.Command(v.bin, v.args...)
 	cmd.Stdout, cmd.Stderr = lf, lf
-	if err := cmd.Start(); err != nil {
+	if err := StartOwned(cmd); err != nil {
 		return fmt.Errorf("%w (%s)", err, vmHint)
 	}
 	done := make(chan error, 1)

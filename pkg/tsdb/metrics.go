@@ -9,7 +9,7 @@ type sinkMetrics struct {
 	written, spooled, drained, dropped, rejected, invalid *metrics.Counter
 	retries, spoolErrors                                  *metrics.Counter
 	reqOK, reqErr                                         *metrics.Counter
-	duration                                              *metrics.Histogram
+	duration                                              *metrics.PrometheusHistogram
 }
 
 func newSinkMetrics(set *metrics.Set, status func() SpoolStatus) *sinkMetrics {
@@ -24,7 +24,9 @@ func newSinkMetrics(set *metrics.Set, status func() SpoolStatus) *sinkMetrics {
 		spoolErrors: set.GetOrCreateCounter(`wardops_tsdb_spool_errors_total`),
 		reqOK:       set.GetOrCreateCounter(`wardops_tsdb_write_requests_total{result="ok"}`),
 		reqErr:      set.GetOrCreateCounter(`wardops_tsdb_write_requests_total{result="error"}`),
-		duration:    set.GetOrCreateHistogram(`wardops_tsdb_write_duration_seconds`),
+		// le buckets (not the library's vmrange ones), which Prometheus tools understand
+		duration: set.GetOrCreatePrometheusHistogramExt(`wardops_tsdb_write_duration_seconds`,
+			[]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
 	}
 	gauge := func(name string, f func(SpoolStatus) float64) {
 		set.GetOrCreateGauge(name, func() float64 { return f(status()) })

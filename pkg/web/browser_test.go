@@ -27,6 +27,7 @@ import (
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/notify/notifytest"
 	"github.com/wardops/wardops/pkg/secrets"
+	"github.com/wardops/wardops/pkg/testenv"
 )
 
 const chromiumHint = "browser tests need Debian's chromium: `apt-get install chromium` (scripts/services.sh installs it), or set WARDOPS_CHROMIUM"
@@ -34,6 +35,7 @@ const chromiumHint = "browser tests need Debian's chromium: `apt-get install chr
 // chromiumPath is WARDOPS_CHROMIUM or chromium on PATH.
 func chromiumPath(tb testing.TB) string {
 	tb.Helper()
+	testenv.SkipShort(tb, "chromium")
 	if p := os.Getenv("WARDOPS_CHROMIUM"); p != "" {
 		return p
 	}

@@ -22,7 +22,6 @@ import (
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/harness"
-	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
 	"github.com/wardops/wardops/pkg/testenv"
@@ -60,9 +59,7 @@ type e2e struct {
 // acknowledged with a comment, the RTT chart read, the API restarted under the open page, and
 // the availability report listing the outage. Screenshots of each page go to the artifacts.
 func TestDashboardEndToEnd(t *testing.T) {
-	if err := probe.CheckPermission(); err != nil {
-		t.Fatalf("this test pings for real and needs root or CAP_NET_RAW: %v", err)
-	}
+	testenv.RequireICMP(t)
 	x := startE2E(t)
 	x.signIn()
 	x.importDevices()

@@ -16,6 +16,7 @@ import (
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/pkg/testenv"
 )
 
 // BenchmarkPingCycle measures the wall time of one whole ping cycle — fan-out, every batch
@@ -24,9 +25,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkPingCycle -benchtime 3x ./pkg/worker/
 func BenchmarkPingCycle(b *testing.B) {
-	if err := probe.CheckPermission(); err != nil {
-		b.Fatalf("needs root or CAP_NET_RAW: %v", err)
-	}
+	testenv.RequireICMP(b)
 	n := 875
 	if v := os.Getenv("WARDOPS_BENCH_DEVICES"); v != "" {
 		n, _ = strconv.Atoi(v)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/harness"
-	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/testenv"
 )
@@ -22,9 +21,7 @@ type listAnswer struct {
 // TestPipelineEndToEnd runs scheduler, worker and API in-process with a 2 s interval over 20
 // loopback devices and one device in a network namespace whose link goes down mid-test.
 func TestPipelineEndToEnd(t *testing.T) {
-	if err := probe.CheckPermission(); err != nil {
-		t.Fatalf("this test pings for real and needs root or CAP_NET_RAW: %v", err)
-	}
+	testenv.RequireICMP(t)
 	const interval = 2 * time.Second
 	host := testenv.NewHost(t, 21)
 	sys := harness.Start(t, harness.Options{PingInterval: interval, BatchSize: 7})
