@@ -50,10 +50,16 @@ func fieldErr(doc *Document, path string, err error) *Error {
 	case errors.As(err, &se):
 		return doc.At(join(path, se.Field), "%s", se.Message)
 	case errors.As(err, &ce):
-		return doc.At(path, "%s", ce.ClientMessage("object"))
+		field := map[string]string{"parent_id": "parent", "profile_id": "profile", "region_id": "region"}[ce.Field()]
+		if field == "" {
+			field = ce.Field()
+		}
+		return doc.At(join(path, field), "%s", ce.ClientMessage(strings.TrimRightFunc(parentPath(path+"."), isIndexRune)))
 	}
 	return doc.At(path, "%v", err)
 }
+
+func isIndexRune(r rune) bool { return r == ']' || r == '[' || (r >= '0' && r <= '9') }
 
 // known says whether a name of a list is there after the apply: in the file, or in the
 // database unless the file's list replaces it (prune).
