@@ -19,6 +19,7 @@ import (
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
+	"github.com/wardops/wardops/pkg/configfile"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/monitoring"
 	"github.com/wardops/wardops/pkg/snmp"
@@ -72,7 +73,7 @@ func routeServer(t *testing.T) (*api.Server, *auth.Service) {
 	snmpSvc, err := snmp.New(snmp.Params{Devices: st, Store: st})
 	testenv.Must(t, "snmp service", err)
 	srv := api.New(api.Params{Auth: svc, Redis: rdb, Client: client, Tasks: inspector, Health: checker, Monitoring: mon,
-		Metrics: http.NotFoundHandler(), SNMP: snmpSvc, Alerting: &api.Alerting{},
+		Metrics: http.NotFoundHandler(), SNMP: snmpSvc, Alerting: &api.Alerting{}, Config: configfile.New(configfile.Params{Store: st}),
 		HealthDetail: func(*echo.Context) error { return nil }})
 	monitoring.Register(srv, monitoring.NewControl(inspector, svc.Audit(), tasks.Queues()))
 	return srv, svc

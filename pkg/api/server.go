@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/configfile"
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/httpsec"
@@ -61,6 +62,8 @@ type Params struct {
 	// ProfileSNMP keeps profiles' SNMP defaults (nil: profiles are answered without them and
 	// an snmp field is refused).
 	ProfileSNMP ProfileSNMP
+	// Config exports and applies configuration files (nil: no /config routes but the schema).
+	Config *configfile.Service
 	// Series reads graph series (nil: the series route answers 503).
 	Series SeriesReader
 	// Monitoring is the asynqmon handler mounted at /monitoring (nil: not mounted).
@@ -111,7 +114,7 @@ func New(p Params) *Server {
 	e.Use(middleware.Recover())
 	e.Use(httpsec.SecureHeaders(httpsec.HeadersParams{}))
 	e.Use(p.Middleware...)
-	e.Use(httpsec.BodyLimit(MaxBody, map[string]int64{importPath: MaxImportBody}))
+	e.Use(httpsec.BodyLimit(MaxBody, map[string]int64{importPath: MaxImportBody, configApplyPath: configfile.MaxFileSize}))
 	e.Use(p.Auth.Authenticate)
 	e.Use(p.Auth.Audit().Middleware)
 	s := &Server{p: p, echo: e, closing: make(chan struct{}), list: listCache{load: loadStandalone(p.Store)},
@@ -174,6 +177,7 @@ func (s *Server) routes() {
 	s.placeRoutes()
 	s.alertRoutes()
 	s.scheduleRoutes()
+	s.configRoutes()
 	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger, reportScope), s.viewer())
 	if s.p.HealthDetail != nil {
 		g.GET("/health/detail", s.p.HealthDetail, s.admin())

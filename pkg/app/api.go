@@ -18,7 +18,9 @@ import (
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/auth"
+	"github.com/wardops/wardops/pkg/cache"
 	"github.com/wardops/wardops/pkg/config"
+	"github.com/wardops/wardops/pkg/configfile"
 	"github.com/wardops/wardops/pkg/daemon"
 	"github.com/wardops/wardops/pkg/directory"
 	"github.com/wardops/wardops/pkg/events"
@@ -63,8 +65,8 @@ func RunAPI(args []string) int {
 		return 0
 	}
 	if len(args) > 0 && !cliCommands[args[0]] {
-		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token, tasks, schedule, profile, region, branch)\n%s%s%s%s",
-			args[0], auth.CLIUsage, monitoring.CLIUsage, schedule.CLIUsage, api.ConfigCLIUsage)
+		fmt.Fprintf(os.Stderr, "api: unknown command %q (commands: migrate, user, token, tasks, schedule, profile, region, branch, config)\n%s%s%s%s%s",
+			args[0], auth.CLIUsage, monitoring.CLIUsage, schedule.CLIUsage, api.ConfigCLIUsage, configfile.CLIUsage)
 		return 2
 	}
 	if cfg.MigrateOnStart || len(args) > 0 {
@@ -99,6 +101,9 @@ func RunAPI(args []string) int {
 	}
 	if len(args) > 0 && configObjects[args[0]] { // api profile|region|branch …
 		return runConfigCLI(ctx, args, cfg, st, rdb, svc)
+	}
+	if len(args) > 0 && args[0] == "config" { // api config export|apply|schema
+		return runConfigFileCLI(ctx, args[1:], cfg, st, rdb)
 	}
 	if len(args) > 0 && args[0] == "schedule" { // api schedule …
 		return runScheduleCLI(ctx, args[1:], st, rdb, svc)
@@ -178,7 +183,7 @@ func runTasksCLI(ctx context.Context, args []string, rdb redis.UniversalClient, 
 }
 
 // cliCommands are the first arguments the api binary takes besides none (serve).
-var cliCommands = map[string]bool{"user": true, "token": true, "tasks": true, "profile": true, "region": true, "branch": true, "schedule": true}
+var cliCommands = map[string]bool{"user": true, "token": true, "tasks": true, "profile": true, "region": true, "branch": true, "schedule": true, "config": true}
 
 // configObjects are the objects of `api profile|region|branch …`.
 var configObjects = map[string]bool{"profile": true, "region": true, "branch": true}
@@ -199,6 +204,31 @@ func runConfigCLI(ctx context.Context, args []string, cfg config.API, st *store.
 	case errors.Is(err, api.ErrCLIUsage):
 		fmt.Fprintf(os.Stderr, "api: %v\n%s", err, api.ConfigCLIUsage)
 		return 2
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "api: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// runConfigFileCLI runs `api config …`: a refused file prints one error a line and exits 1.
+func runConfigFileCLI(ctx context.Context, args []string, cfg config.API, st *store.Store, rdb redis.UniversalClient) int {
+	box, err := daemon.SecretBox(cfg.SecretKey)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "api: %v\n", err)
+		return 2
+	}
+	svc := configfile.New(configfile.Params{Store: st, Sealer: box, Policy: notify.NewDestinationPolicy(cfg.NotifyAllow),
+		AfterApply: func(ctx context.Context) { _ = rdb.Del(ctx, cache.ProfilesKey).Err() }})
+	err = configfile.RunCLI(ctx, args, svc, os.Stdout)
+	var es configfile.Errors
+	switch {
+	case errors.Is(err, configfile.ErrUsage):
+		fmt.Fprintf(os.Stderr, "api: %v\n%s", err, configfile.CLIUsage)
+		return 2
+	case errors.As(err, &es):
+		fmt.Fprintln(os.Stderr, es.Error())
+		return 1
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "api: %v\n", err)
 		return 1
@@ -314,7 +344,9 @@ func NewAPI(ctx context.Context, cfg config.API, logger *slog.Logger, d APIInput
 			Alerts: alert.NewService(alert.ServiceParams{Rules: d.Store, Acks: d.Store, Enqueuer: client,
 				RuleCache: alert.NewRuleCache(d.Redis, d.Store.EnabledAlertRules), Publisher: events.NewPublisher(d.Redis), Logger: logger}),
 			Channels: notify.NewService(notify.ServiceParams{Channels: d.Store, Deliveries: d.Store, Sealer: box, Policy: policy, Logger: logger}),
-		}, Metrics: reg.Handler(), Auth: d.Auth,
+		},
+		Config:  configfile.New(configfile.Params{Store: d.Store, Sealer: box, Policy: policy, Logger: logger.With("component", "config")}),
+		Metrics: reg.Handler(), Auth: d.Auth,
 		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
 		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()},
 		Hub:        a.hub, Streams: api.StreamParams{MaxLife: cfg.Streams.MaxLife}})

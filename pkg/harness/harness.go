@@ -21,6 +21,7 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/config"
+	"github.com/wardops/wardops/pkg/configfile"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/retention"
@@ -148,7 +149,7 @@ func Start(t testing.TB, o Options) *System {
 		profileSNMP = o.ProfileSNMP(st)
 	}
 	sys.API = api.New(api.Params{Store: st, Redis: rdb, Client: client, Tasks: insp, Health: checker, Logger: logger,
-		Auth: sys.Auth, Series: o.Series, ProfileSNMP: profileSNMP})
+		Auth: sys.Auth, Series: o.Series, ProfileSNMP: profileSNMP, Config: configfile.New(configfile.Params{Store: st, Logger: logger})})
 	if o.Extra != nil {
 		o.Extra(sys.API)
 	}

@@ -164,6 +164,17 @@ func (s *Service) List(ctx context.Context) ([]Channel, error) {
 	return cs, err
 }
 
+// Secrets opens the stored secrets of channel id, for a caller that must compare them with
+// the ones it is about to write (the configuration file's apply). They must never be
+// returned to a client nor logged.
+func (s *Service) Secrets(ctx context.Context, id int64) (Secrets, error) {
+	c, err := s.p.Channels.GetChannel(ctx, id)
+	if err != nil {
+		return Secrets{}, err
+	}
+	return openSecrets(s.p.Sealer, &c)
+}
+
 // Delete removes a channel.
 func (s *Service) Delete(ctx context.Context, id int64) error {
 	return s.p.Channels.DeleteChannel(ctx, id)

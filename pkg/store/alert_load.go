@@ -24,7 +24,7 @@ const alertPassLockKey = 0x77617264_616c7274 // "wardalrt"
 // LockAlertPass takes the session advisory lock that serialises evaluation passes across
 // workers, on a connection of its own; unlock releases both (idempotent). Waiting honours ctx.
 func (s *Store) LockAlertPass(ctx context.Context) (func(), error) {
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.root.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("acquire connection: %w", err)
 	}

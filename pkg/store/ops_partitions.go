@@ -117,7 +117,7 @@ func (s *Store) DropPartition(ctx context.Context, parent string, p Partition, l
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.root.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("drop partition %s: %w", p.Name, err)
 	}

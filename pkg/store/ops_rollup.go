@@ -149,7 +149,7 @@ const opsLockClass = 0x6f7073 // "ops"
 func (s *Store) TryOpsLock(ctx context.Context, name string) (release func(), ok bool, err error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.root.Acquire(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock %s: %w", name, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -85,11 +87,40 @@ func Open(ctx context.Context, p PoolParams) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-// Store runs WardOps' queries on a pool. It is safe for concurrent use.
+// Store runs WardOps' queries on a pool. It is safe for concurrent use; a Store that InTx
+// hands out is not (it is one transaction).
 type Store struct {
-	pool    *pgxpool.Pool
+	// pool is what the queries run on: the pool, or one transaction inside InTx.
+	pool dbtx
+	// root is the pool itself (sessions that need a connection of their own, health checks).
+	root    *pgxpool.Pool
 	timeout time.Duration
 	logger  *slog.Logger
+}
+
+// dbtx is the part of a pool that the queries use; pgx.Tx has it too, so every write
+// function runs unchanged inside a caller's transaction (a nested BeginFunc is a savepoint).
+type dbtx interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+var (
+	_ dbtx = (*pgxpool.Pool)(nil)
+	_ dbtx = (pgx.Tx)(nil)
+)
+
+// InTx runs fn with a Store whose every call runs in one transaction, committed when fn
+// returns nil and rolled back otherwise: the config file's all-or-nothing apply reuses the
+// ordinary write functions this way. The Store fn receives must not outlive fn nor be used
+// from two goroutines at once.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(&Store{pool: tx, root: s.root, timeout: s.timeout, logger: s.logger})
+	})
 }
 
 // New returns a Store on pool; timeout bounds each call (0 means DefaultQueryTimeout).
@@ -100,11 +131,11 @@ func New(pool *pgxpool.Pool, timeout time.Duration, logger *slog.Logger) *Store 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{pool: pool, timeout: timeout, logger: logger}
+	return &Store{pool: pool, root: pool, timeout: timeout, logger: logger}
 }
 
 // Pool returns the underlying pool, for health checks and packages that keep their own queries.
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+func (s *Store) Pool() *pgxpool.Pool { return s.root }
 
 // ctx bounds one store call by the query timeout.
 func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
