@@ -1,7 +1,7 @@
 // Boot and routing. Pages are addressed by the URL fragment (#/devices/12) so that the API
 // serves one shell at "/". The overview module is preloaded; the other pages load on first use.
 import * as api from './api.js';
-import * as alerts from './alertsapi.js';
+import * as problems from './problems.js';
 import {Fleet} from './fleet.js';
 import {Live} from './live.js';
 import {clear, parseHash, errorBox} from './dom.js';
@@ -279,8 +279,9 @@ async function boot() {
   app.early = api.devices.all({quiet401: true});
   app.early.catch(() => {});
   if (!location.hash || location.hash === '#/' || location.hash === '#/wall') {
-    app.earlyData = {health: api.health({quiet401: true}), incidents: alerts.incidents('open', 1000, {quiet401: true}),
-      alerts: alerts.list({state: 'open', limit: 1000}, {quiet401: true})};
+    const wall = location.hash === '#/wall';
+    app.earlyData = {health: api.health({quiet401: true}),
+      [wall ? 'problemsWall' : 'problems']: problems.load(problems.LIMITS[wall ? 'wall' : 'overview'], {quiet401: true})};
     for (const p of Object.values(app.earlyData)) p.catch(() => {});
   }
   if (document.cookie.includes('wardops_csrf=')) startLive(); // probably signed in: connect now

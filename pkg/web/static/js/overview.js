@@ -30,8 +30,10 @@ class Overview {
     this.unsub = app.fleet.subscribe((ev) => this.onFleet(ev));
     this.alertSev = new Map(); // device id → worst open alert severity
     // the wall shows every row: its list pages by itself (nothing to click on a wall)
-    this.problems = new problems.ProblemList({limit: wall ? 10000 : 12, fleet: app.fleet});
-    // a status change can move an alert to maintenance or a device behind an incident
+    this.problems = new problems.ProblemList({...problems.LIMITS[wall ? 'wall' : 'overview'], fleet: app.fleet});
+    // a status change can make a device unreachable behind an incident (drawn from the fleet),
+    // or move a device's alerts in or out of maintenance (the server sorts them: asked again)
+    this.reloadProblems = debounce(() => this.loadAlerts(), 300);
     this.redrawProblems = debounce(() => {
       this.problems.update();
       const sev = problems.alertSeverityByDevice(this.alertData, app.fleet);
@@ -101,6 +103,7 @@ class Overview {
 
   onFleet(ev) {
     this.redrawProblems();
+    if (ev.type === 'status' && (ev.from === 'maintenance' || ev.device.status === 'maintenance')) this.reloadProblems();
     if (this.timeline && ev.type === 'status') this.timeline.reloadSoon();
     if (ev.type === 'reload') { this.renderAll(); return; }
     if (ev.type === 'status') {
@@ -198,7 +201,7 @@ class Overview {
   announce(data) {
     const crit = this.problems.last ? this.problems.last.counts.critical : 0;
     document.title = crit ? `(${crit} critical) WardOps` : 'WardOps';
-    const ids = new Set(data.alerts.filter((a) => a.severity === 'critical' && a.state === 'firing').map((a) => a.id));
+    const ids = new Set(data.critical_ids || []);
     const fresh = this.critSeen ? [...ids].some((id) => !this.critSeen.has(id)) : false;
     this.critSeen = ids;
     if (!fresh || !this.wall) return;
@@ -232,14 +235,13 @@ class Overview {
 
   async loadAlerts() {
     try {
-      const data = await problems.load({incidents: this.app.takeEarly('incidents'), alerts: this.app.takeEarly('alerts')});
+      const data = await this.problems.load(this.app.takeEarly(this.wall ? 'problemsWall' : 'problems'));
       if (data === null) {
         this.alertsEl.replaceChildren(h('p', {class: 'muted'}, 'Alerting is not available on this API yet.'));
         return;
       }
       this.alertData = data;
       this.alertSev = problems.alertSeverityByDevice(data, this.app.fleet);
-      this.problems.update(data);
       this.announce(data);
       if (this.alertsEl.childNodes.length !== 1 || this.alertsEl.firstChild !== this.problems.el) this.alertsEl.replaceChildren(this.problems.el);
       this.redrawTiles();
