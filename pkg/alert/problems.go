@@ -43,10 +43,6 @@ type ProblemRow struct {
 	// Incident and Root (its root alert, if open) are set on an incident row.
 	Incident *Incident `json:"incident,omitempty"`
 	Root     *Alert    `json:"root,omitempty"`
-	// firing counts the row's firing alerts by severity (what the list's counts add up),
-	// critical lists its firing criticals.
-	firing   map[Severity]int
-	critical []int64
 }
 
 // ProblemSection is one part of the list: its rows (cut at the limit asked for, every
@@ -84,80 +80,223 @@ func SeverityRank(s Severity) int {
 	return 0
 }
 
-// BuildProblems sorts the open alerts and incidents into the problem list. Rows are ordered by
-// severity, then age (the oldest first); each section keeps its first limit rows and every
-// critical row; a row carries at most perRow of its alerts.
-func BuildProblems(in ProblemInput, limit, perRow int) Problems {
-	p := Problems{Counts: map[Severity]int{SeverityCritical: 0, SeverityMajor: 0, SeverityMinor: 0, SeverityWarning: 0},
-		Critical: []int64{}, DeviceSeverity: map[int64]Severity{}}
-	var rows, acked, muted []ProblemRow
-	byIncident := map[int64][]Alert{}
-	for _, a := range in.Alerts {
-		if a.IncidentID != 0 && a.State != StateSuppressed {
-			byIncident[a.IncidentID] = append(byIncident[a.IncidentID], a)
-		}
-	}
-	shown := map[int64]bool{}
+// ProblemGroup is one row of the problem list before it is cut and filled with alerts: the
+// store aggregates it in SQL (or GroupProblems from the alerts themselves).
+type ProblemGroup struct {
+	// Key is as ProblemRow.Key; Section is rows, acked or muted.
+	Key, Section string
+	DeviceID     int64
+	Device       string
+	// IncidentID is set on an incident's row.
+	IncidentID int64
+	Count      int
+	Kinds      int
+	Since      time.Time
+	Severity   Severity
+	// Firing counts the firing alerts by severity; Critical lists the firing criticals.
+	Firing   map[Severity]int
+	Critical []int64
+}
+
+// Problem list sections.
+const (
+	SectionRows  = "rows"
+	SectionAcked = "acked"
+	SectionMuted = "muted"
+)
+
+// GroupProblems folds the open alerts and incidents into the problem list's groups and the
+// worst alert severity per device: the reference of the store's SQL (store.ProblemGroups),
+// which must agree with it.
+func GroupProblems(in ProblemInput) ([]ProblemGroup, map[int64]Severity, map[int64]string) {
+	devSev := map[int64]Severity{}
+	keyOf := map[int64]string{} // alert id → the key of its group
+	incidents := map[int64]Incident{}
 	for _, inc := range in.Incidents {
-		shown[inc.ID] = true
-		r := incidentRow(inc, byIncident[inc.ID], perRow)
-		switch {
-		case in.InMaintenance[inc.RootDeviceID]:
-			muted = append(muted, r)
-		case r.Root != nil && r.Root.State == StateAcknowledged:
-			acked = append(acked, r)
-		default:
-			rows = append(rows, r)
-		}
+		incidents[inc.ID] = inc
 	}
-	type group struct {
-		section *[]ProblemRow
-		key     string
-		alerts  []Alert
-	}
-	groups := map[string]*group{}
-	var order []*group
-	add := func(section *[]ProblemRow, prefix string, a Alert) {
-		key := fmt.Sprintf("%s%d", prefix, a.DeviceID)
-		if a.DeviceID == 0 {
-			key = fmt.Sprintf("%ss%d", prefix, a.ID)
-		}
+	groups := map[string]*ProblemGroup{}
+	var order []string
+	add := func(key string, a Alert) *ProblemGroup {
 		g := groups[key]
 		if g == nil {
-			g = &group{section: section, key: key}
+			g = &ProblemGroup{Key: key, DeviceID: a.DeviceID, Device: a.DeviceName, Since: a.StartedAt, Firing: map[Severity]int{}}
 			groups[key] = g
-			order = append(order, g)
+			order = append(order, key)
 		}
-		g.alerts = append(g.alerts, a)
+		g.Count++
+		if a.StartedAt.Before(g.Since) {
+			g.Since = a.StartedAt
+		}
+		if SeverityRank(a.Severity) > SeverityRank(g.Severity) {
+			g.Severity = a.Severity
+		}
+		if a.State == StateFiring {
+			g.Firing[a.Severity]++
+			if a.Severity == SeverityCritical {
+				g.Critical = append(g.Critical, a.ID)
+			}
+		}
+		return g
 	}
+	kinds := map[string]map[Kind]bool{}
 	for _, a := range in.Alerts {
 		maint := in.InMaintenance[a.DeviceID] || (a.State == StateSuppressed && a.SuppressedReason == "maintenance")
 		if a.DeviceID != 0 && !maint && (a.State == StateFiring || a.State == StateAcknowledged) &&
-			SeverityRank(a.Severity) > SeverityRank(p.DeviceSeverity[a.DeviceID]) {
-			p.DeviceSeverity[a.DeviceID] = a.Severity
+			SeverityRank(a.Severity) > SeverityRank(devSev[a.DeviceID]) {
+			devSev[a.DeviceID] = a.Severity
 		}
-		switch {
-		case a.IncidentID != 0 && shown[a.IncidentID]: // under its incident
-		case maint:
-			add(&muted, "m", a)
-		case a.State == StateSuppressed: // behind a down parent: its incident shows it
-		case a.State == StateAcknowledged:
-			add(&acked, "a", a)
+		dev := fmt.Sprint(a.DeviceID)
+		if a.DeviceID == 0 {
+			dev = fmt.Sprintf("s%d", a.ID)
+		}
+		var key, section string
+		if inc, ok := incidents[a.IncidentID]; ok && a.IncidentID != 0 {
+			if a.State == StateSuppressed {
+				continue // behind the down parent: the incident row counts its devices
+			}
+			key = fmt.Sprintf("i%d", inc.ID)
+		} else {
+			switch {
+			case maint:
+				key, section = "m"+dev, SectionMuted
+			case a.State == StateSuppressed: // behind a down parent: its incident shows it
+				continue
+			case a.State == StateAcknowledged:
+				key, section = "a"+dev, SectionAcked
+			default:
+				key, section = "d"+dev, SectionRows
+			}
+		}
+		keyOf[a.ID] = key
+		g := add(key, a)
+		g.Section = section
+		if kinds[key] == nil {
+			kinds[key] = map[Kind]bool{}
+		}
+		kinds[key][a.Kind] = true
+		g.Kinds = len(kinds[key])
+	}
+	out := make([]ProblemGroup, 0, len(order)+len(in.Incidents))
+	for _, k := range order {
+		if groups[k].Section != "" {
+			out = append(out, *groups[k])
+		}
+	}
+	for _, inc := range in.Incidents {
+		key := fmt.Sprintf("i%d", inc.ID)
+		g := groups[key]
+		if g == nil {
+			g = &ProblemGroup{Key: key, Since: inc.OpenedAt, Severity: SeverityCritical, Firing: map[Severity]int{}}
+		}
+		g.IncidentID, g.DeviceID, g.Device, g.Since = inc.ID, inc.RootDeviceID, inc.RootName, inc.OpenedAt
+		g.Section = SectionRows
+		for _, a := range in.Alerts {
+			if a.ID == inc.AlertID && a.IncidentID == inc.ID && a.State != StateSuppressed {
+				g.Severity = a.Severity // the root's, not the worst under it
+				if a.State == StateAcknowledged {
+					g.Section = SectionAcked
+				}
+			}
+		}
+		if in.InMaintenance[inc.RootDeviceID] {
+			g.Section = SectionMuted
+		}
+		out = append(out, *g)
+	}
+	return out, devSev, keyOf
+}
+
+// CutProblems sorts the groups into the problem list: each section by severity, then age (the
+// oldest first), cut at limit rows with every critical row kept. The rows have no alerts yet
+// (Keys names the rows that need them; Fill puts them in).
+func CutProblems(groups []ProblemGroup, incidents []Incident, devSev map[int64]Severity, limit int) Problems {
+	p := Problems{Counts: map[Severity]int{SeverityCritical: 0, SeverityMajor: 0, SeverityMinor: 0, SeverityWarning: 0},
+		Critical: []int64{}, DeviceSeverity: devSev}
+	if p.DeviceSeverity == nil {
+		p.DeviceSeverity = map[int64]Severity{}
+	}
+	byID := map[int64]Incident{}
+	for _, inc := range incidents {
+		byID[inc.ID] = inc
+	}
+	var rows, acked, muted []ProblemRow
+	for _, g := range groups {
+		r := ProblemRow{Key: g.Key, Kind: "device", Severity: g.Severity, Since: g.Since, DeviceID: g.DeviceID, Device: g.Device,
+			Count: g.Count, Kinds: g.Kinds, Alerts: []Alert{}}
+		if g.Count == 1 {
+			r.Kind = "alert"
+		}
+		if inc, ok := byID[g.IncidentID]; ok && g.IncidentID != 0 {
+			r.Kind, r.Incident = "incident", &inc
+			r.DeviceID, r.Device, r.Since = inc.RootDeviceID, inc.RootName, inc.OpenedAt
+		}
+		switch g.Section {
+		case SectionAcked:
+			acked = append(acked, r)
+		case SectionMuted:
+			muted = append(muted, r)
 		default:
-			add(&rows, "d", a)
+			rows = append(rows, r)
+			for s, n := range g.Firing {
+				p.Counts[s] += n
+			}
+			p.Critical = append(p.Critical, g.Critical...)
 		}
-	}
-	for _, g := range order {
-		*g.section = append(*g.section, deviceRow(g.key, g.alerts, perRow))
-	}
-	for _, r := range rows {
-		for s, n := range r.firing {
-			p.Counts[s] += n
-		}
-		p.Critical = append(p.Critical, r.critical...)
 	}
 	slices.Sort(p.Critical)
 	p.Rows, p.Acked, p.Muted = cut(rows, limit), cut(acked, limit), cut(muted, limit)
+	return p
+}
+
+// Keys names the rows of p, every section.
+func (p *Problems) Keys() []string {
+	var out []string
+	for _, s := range []*ProblemSection{&p.Rows, &p.Acked, &p.Muted} {
+		for _, r := range s.Rows {
+			out = append(out, r.Key)
+		}
+	}
+	return out
+}
+
+// Fill puts each row's alerts in (byKey: a row's alerts, most urgent first; perRow of them are
+// kept) and an incident row's root alert.
+func (p *Problems) Fill(byKey map[string][]Alert, perRow int) {
+	for _, s := range []*ProblemSection{&p.Rows, &p.Acked, &p.Muted} {
+		for i := range s.Rows {
+			r := &s.Rows[i]
+			list := byKey[r.Key]
+			slices.SortFunc(list, byAlertUrgency)
+			r.Alerts = list[:min(len(list), max(perRow, 1))]
+			if r.Incident == nil {
+				continue
+			}
+			for _, a := range list {
+				if a.ID == r.Incident.AlertID {
+					r.Root = &a
+				}
+			}
+		}
+	}
+}
+
+// BuildProblems is the whole problem list from the open alerts and incidents themselves
+// (GroupProblems, CutProblems, Fill): the reference the store's SQL path agrees with.
+func BuildProblems(in ProblemInput, limit, perRow int) Problems {
+	groups, devSev, keyOf := GroupProblems(in)
+	p := CutProblems(groups, in.Incidents, devSev, limit)
+	keep := map[string]bool{}
+	for _, k := range p.Keys() {
+		keep[k] = true
+	}
+	byKey := map[string][]Alert{}
+	for _, a := range in.Alerts {
+		if k, ok := keyOf[a.ID]; ok && keep[k] {
+			byKey[k] = append(byKey[k], a)
+		}
+	}
+	p.Fill(byKey, perRow)
 	return p
 }
 
@@ -184,56 +323,4 @@ func byUrgency(a, b ProblemRow) int {
 
 func byAlertUrgency(a, b Alert) int {
 	return cmp.Or(SeverityRank(b.Severity)-SeverityRank(a.Severity), a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.ID, b.ID))
-}
-
-func incidentRow(inc Incident, own []Alert, perRow int) ProblemRow {
-	r := ProblemRow{Key: fmt.Sprintf("i%d", inc.ID), Kind: "incident", Severity: SeverityCritical, Since: inc.OpenedAt,
-		DeviceID: inc.RootDeviceID, Device: inc.RootName, Incident: &inc, firing: map[Severity]int{}}
-	fill(&r, own, perRow)
-	for i := range own {
-		if own[i].ID == inc.AlertID {
-			root := own[i]
-			r.Root = &root
-			r.Severity = root.Severity
-		}
-	}
-	return r
-}
-
-func deviceRow(key string, list []Alert, perRow int) ProblemRow {
-	r := ProblemRow{Key: key, Kind: "device", firing: map[Severity]int{}}
-	fill(&r, list, perRow)
-	if r.Count == 1 {
-		r.Kind = "alert"
-	}
-	a0 := r.Alerts[0]
-	r.Severity, r.DeviceID, r.Device = a0.Severity, a0.DeviceID, a0.DeviceName
-	r.Since = a0.StartedAt
-	for _, a := range list {
-		if a.StartedAt.Before(r.Since) {
-			r.Since = a.StartedAt
-		}
-	}
-	return r
-}
-
-// fill sorts a row's alerts by urgency and sets its counts and its first perRow alerts; an
-// incident row without an open alert takes the severity of the worst of its own.
-func fill(r *ProblemRow, list []Alert, perRow int) {
-	slices.SortFunc(list, byAlertUrgency)
-	kinds := map[Kind]bool{}
-	for _, a := range list {
-		kinds[a.Kind] = true
-		if a.State == StateFiring {
-			r.firing[a.Severity]++
-			if a.Severity == SeverityCritical {
-				r.critical = append(r.critical, a.ID)
-			}
-		}
-	}
-	r.Count, r.Kinds = len(list), len(kinds)
-	r.Alerts = list[:min(len(list), max(perRow, 1))]
-	if r.Kind == "incident" && len(list) > 0 {
-		r.Severity = list[0].Severity
-	}
 }

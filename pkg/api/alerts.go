@@ -145,11 +145,11 @@ func (s *Server) problemList(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := s.p.Store.ProblemInput(c.Request().Context(), sc.Device())
+	p, err := s.p.Store.Problems(c.Request().Context(), sc.Device(), int(cmp.Or(limit, 50)), int(cmp.Or(perRow, 50)))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, alert.BuildProblems(in, int(cmp.Or(limit, 50)), int(cmp.Or(perRow, 50))))
+	return c.JSON(http.StatusOK, p)
 }
 
 func (s *Server) getAlert(c *echo.Context) error {

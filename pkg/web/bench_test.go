@@ -83,6 +83,9 @@ func benchPage(b *testing.B, br *browser, url, hash, ready string, n, alerts int
 			b.Fatalf("%s knows %d devices, want %d", hash, st.Devices, n)
 		}
 		best = min(best, st.RenderedMS)
+		if i == b.N-1 {
+			b.Logf("%s: %.0f ms; API (start+first byte/last byte ms): %s; marks: %s", hash, st.RenderedMS, strings.Join(st.API, ", "), strings.Join(st.Marks, ", "))
+		}
 		sum.RenderedMS += st.RenderedMS
 		sum.Transferred += st.Transferred
 		sum.Decoded += st.Decoded
@@ -107,6 +110,11 @@ type renderStats struct {
 	Requests    int     `json:"requests"`
 	Tiles       int     `json:"tiles"`
 	Devices     int     `json:"devices"`
+	// API is each API request's path with its time to the first byte (the server) and to the
+	// last, in ms: where a slow page spends its time.
+	API []string `json:"api"`
+	// Marks are the page's own performance marks (ms from navigation start).
+	Marks []string `json:"marks"`
 }
 
 const statsJS = `(() => {
@@ -116,6 +124,9 @@ const statsJS = `(() => {
 	return {rendered_ms: performance.getEntriesByName('wardops-rendered')[0].startTime,
 		transferred: all.reduce((s, e) => s + (e.transferSize || 0), 0),
 		decoded: all.reduce((s, e) => s + (e.decodedBodySize || 0), 0),
+		api: res.filter((e) => e.name.includes('/api/')).map((e) => e.name.replace(/^.*\/api\/v1/, '') + ' ' +
+			Math.round(e.startTime) + '+' + Math.round(e.responseStart - e.startTime) + '/' + Math.round(e.responseEnd - e.startTime)),
+		marks: performance.getEntriesByType('mark').map((m) => m.name + ' ' + Math.round(m.startTime)),
 		requests: all.length, tiles: document.querySelectorAll('.tile').length,
 		devices: (() => { const el = document.querySelector('#counts [data-status="total"] .count-n'); // overview and wall
 			return el ? Number(el.textContent.replace(/\D/g, '')) : -1; })()};
