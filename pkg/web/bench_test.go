@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/testenv"
 )
 
@@ -52,6 +54,19 @@ func benchPages(b *testing.B, n, alerts int) {
 	seedFleet(b, sys, n)
 	seedAlerts(b, sys, alerts)
 	f := startFront(b, sys, nil)
+	if alerts > 0 { // what the server spends on the problem list, apart from the page
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			_, err := sys.Store.Problems(testenv.Ctx(b, time.Minute), store.DeviceScope{}, 12, 50)
+			testenv.Must(b, "problem list", err)
+			t1 := time.Now()
+			resp, err := f.get("/api/v1/alerts/problems?limit=12&per_row=50")
+			testenv.Must(b, "GET problem list", err)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			b.Logf("store.Problems(limit 12): %.1f ms; GET /alerts/problems: %.1f ms", float64(t1.Sub(t0).Microseconds())/1000, float64(time.Since(t1).Microseconds())/1000)
+		}
+	}
 	br := newBrowser(b)
 	ctx := br.ctx
 	br.do(ctx, "viewport", chromedp.EmulateViewport(1920, 1080))

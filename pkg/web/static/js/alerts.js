@@ -65,7 +65,7 @@ class AlertsPage {
     try {
       const firingTab = this.state === 'firing';
       const [inc, res, prob] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list({state: this.state, limit: 500}),
-        firingTab ? this.problems.load() : null]);
+        firingTab ? this.problems.load(this.app.takeEarly('problems')) : null]);
       if (fleetWait) await fleetWait;
       this.probCard.hidden = !firingTab || prob === null;
       if (prob) this.problems.update();

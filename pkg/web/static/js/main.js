@@ -18,12 +18,16 @@ const PAGES = {
   security: () => import('./security.js'),
 };
 
+// EARLY_MS: answers asked for at boot are taken by pages drawn within this time of it.
+const EARLY_MS = 10000;
+
 const app = {
-  // takeEarly returns the answer of a request made at boot, once, or null.
+  // takeEarly returns the answer of a request made at boot, once, or null: only while the
+  // first page is drawn (a page opened later must not take an answer from long ago).
   takeEarly(name) {
     const p = this.earlyData && this.earlyData[name];
     if (p) delete this.earlyData[name];
-    return p || null;
+    return p && performance.now() < EARLY_MS ? p : null;
   },
   fleet: new Fleet(),
   live: null,
@@ -278,10 +282,12 @@ async function boot() {
   // trip less for a signed-in user; pages take these answers once (app.takeEarly)
   app.early = api.devices.all({quiet401: true});
   app.early.catch(() => {});
-  if (!location.hash || location.hash === '#/' || location.hash === '#/wall') {
-    const wall = location.hash === '#/wall';
-    app.earlyData = {health: api.health({quiet401: true}),
-      [wall ? 'problemsWall' : 'problems']: problems.load(problems.LIMITS[wall ? 'wall' : 'overview'], {quiet401: true})};
+  // the problem list as index.html preloads it (problems.FIRST): taken by the overview, the wall
+  // and the alerts page
+  const first = !location.hash || location.hash === '#/' || location.hash === '#/wall';
+  if (first || location.hash.startsWith('#/alerts')) {
+    app.earlyData = {problems: problems.load(problems.FIRST, {quiet401: true})};
+    if (first) app.earlyData.health = api.health({quiet401: true});
     for (const p of Object.values(app.earlyData)) p.catch(() => {});
   }
   if (document.cookie.includes('wardops_csrf=')) startLive(); // probably signed in: connect now

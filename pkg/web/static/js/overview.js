@@ -40,7 +40,7 @@ class Overview {
       if ([...sev].join() !== [...this.alertSev].join()) { this.alertSev = sev; this.redrawTiles(); }
     }, 300);
     // what changed in the last hour (not on the wall: it shows what is wrong now)
-    this.timeline = wall ? null : new Timeline(query);
+    this.timeline = wall ? null : new Timeline(query, app.fleet);
     const onAlert = debounce(() => { this.loadAlerts(); if (this.timeline) this.timeline.reloadSoon(); }, 1000);
     app.alertListeners.add(onAlert);
     this.offAlert = () => app.alertListeners.delete(onAlert);
@@ -105,6 +105,7 @@ class Overview {
     this.redrawProblems();
     if (ev.type === 'status' && (ev.from === 'maintenance' || ev.device.status === 'maintenance')) this.reloadProblems();
     if (this.timeline && ev.type === 'status') this.timeline.reloadSoon();
+    if (this.timeline && ev.type === 'reload' && this.timeline.loaded) this.timeline.render(); // unreachable is the fleet's word
     if (ev.type === 'reload') { this.renderAll(); return; }
     if (ev.type === 'status') {
       this.renderCounts();
@@ -235,7 +236,10 @@ class Overview {
 
   async loadAlerts() {
     try {
-      const data = await this.problems.load(this.app.takeEarly(this.wall ? 'problemsWall' : 'problems'));
+      const early = this.app.takeEarly('problems');
+      const data = await this.problems.load(early);
+      // the wall shows more rows than the first answer holds: asked for once it is drawn
+      if (early && this.wall) setTimeout(() => this.loadAlerts(), 0);
       if (data === null) {
         this.alertsEl.replaceChildren(h('p', {class: 'muted'}, 'Alerting is not available on this API yet.'));
         return;
