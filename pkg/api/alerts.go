@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strconv"
@@ -28,6 +29,7 @@ func (s *Server) alertRoutes() {
 	}
 	g := s.V1
 	g.GET("/alerts", s.listAlerts, s.viewer(), s.gzip)
+	g.GET("/alerts/problems", s.problemList, s.viewer(), s.gzip)
 	g.GET("/alerts/:id", s.getAlert, s.viewer())
 	g.POST("/alerts/:id/ack", s.ackAlert, s.operator())
 	g.POST("/alerts/:id/unack", s.unackAlert, s.operator())
@@ -125,6 +127,29 @@ func (s *Server) listAlerts(c *echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"alerts": orEmpty(list), "next_cursor": cursorJSON(next)})
+}
+
+// problemList: ?limit=&per_row= → the problem list of the caller's scope (alert.Problems):
+// counts per severity, each section's first limit rows (default 50, at most 1000) and every
+// critical row, at most per_row alerts a row (default 50, at most 1000).
+func (s *Server) problemList(c *echo.Context) error {
+	limit, err := queryInt(c, "limit", 1, 1000)
+	if err != nil {
+		return err
+	}
+	perRow, err := queryInt(c, "per_row", 1, 1000)
+	if err != nil {
+		return err
+	}
+	sc, err := callerScope(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.p.Store.Problems(c.Request().Context(), sc.Device(), int(cmp.Or(limit, 50)), int(cmp.Or(perRow, 50)))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
 }
 
 func (s *Server) getAlert(c *echo.Context) error {

@@ -203,6 +203,42 @@ func (e *scopeEnv) ids(c *scopeCaller, path, key, idField string) []int64 {
 	return out
 }
 
+// problemIDs GETs the problem list and returns the sorted ids of the alerts and incidents in
+// its rows, every section.
+func (e *scopeEnv) problemIDs(c *scopeCaller) (alerts, incidents []int64) {
+	e.t.Helper()
+	st, raw := e.do(c, "GET", "/api/v1/alerts/problems?limit=1000", "")
+	if st != 200 {
+		e.t.Fatalf("GET /api/v1/alerts/problems: %d %s", st, raw)
+	}
+	type section struct {
+		Rows []struct {
+			Alerts   []struct{ ID int64 }
+			Incident *struct{ ID int64 }
+		}
+	}
+	var p struct {
+		Rows        section
+		Acked       section `json:"acknowledged"`
+		Maintenance section
+	}
+	testenv.Must(e.t, "decode problem list", json.Unmarshal(raw, &p))
+	alerts, incidents = []int64{}, []int64{}
+	for _, sec := range []section{p.Rows, p.Acked, p.Maintenance} {
+		for _, r := range sec.Rows {
+			for _, a := range r.Alerts {
+				alerts = append(alerts, a.ID)
+			}
+			if r.Incident != nil {
+				incidents = append(incidents, r.Incident.ID)
+			}
+		}
+	}
+	slices.Sort(alerts)
+	slices.Sort(incidents)
+	return alerts, incidents
+}
+
 // want returns the sorted ids of m's entries named in names.
 func want(m map[string]int64, names ...string) []int64 {
 	out := []int64{}
@@ -261,6 +297,10 @@ func TestScopeMatrix(t *testing.T) {
 				if got := slices.Compact(e.ids(c, l.path, l.key, l.id)); !slices.Equal(l.want, got) {
 					t.Errorf("GET %s: ids %v, want %v", l.path, got, l.want)
 				}
+			}
+			// the problem list: the caller's alerts (incident B holds B's and C's) and incidents
+			if alerts, incs := e.problemIDs(c); !slices.Equal(want(e.alerts, c.alertsSeen()...), alerts) || !slices.Equal(want(e.inc, c.sees...), incs) {
+				t.Errorf("GET /api/v1/alerts/problems: alerts %v incidents %v, want %v and %v", alerts, incs, want(e.alerts, c.alertsSeen()...), want(e.inc, c.sees...))
 			}
 			var sl struct{ Count int }
 			_, raw := e.do(c, "GET", "/api/v1/devices/standalone/list", "")

@@ -164,7 +164,7 @@ func (s *Store) AlertEvents(ctx context.Context, alertID int64) ([]AlertEvent, e
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `
-		SELECT e.id, e.alert_id, e.at, e.kind, e.from_state, e.to_state, e.actor, e.comment, e.notified, e.detail
+		SELECT e.id, a.id, e.at, e.kind, e.from_state, e.to_state, e.actor, e.comment, e.notified, e.detail
 		FROM alerts a LEFT JOIN alert_events e ON e.alert_id = a.id
 		WHERE a.id = $1 ORDER BY e.id`, alertID)
 	if err != nil {
@@ -250,4 +250,51 @@ func (s *Store) GetIncident(ctx context.Context, id int64) (alert.Incident, erro
 		return alert.Incident{}, fmt.Errorf("read incident %d: %w", id, ErrNotFound)
 	}
 	return out[0], nil
+}
+
+// ProblemInput reads what the problem list is built from (alert.BuildProblems): every open
+// alert and every open incident in sc, and which of their devices are in maintenance — three
+// queries, whatever the number of alerts.
+func (s *Store) ProblemInput(ctx context.Context, sc DeviceScope) (alert.ProblemInput, error) {
+	in := alert.ProblemInput{InMaintenance: map[int64]bool{}}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	cond, args := sc.idsIn("a.device_id", nil)
+	rows, err := s.pool.Query(ctx, `SELECT `+alertCols+` FROM alerts a WHERE a.state <> 'resolved' AND `+cond, args...)
+	if err != nil {
+		return in, fmt.Errorf("read open alerts: %w", err)
+	}
+	in.Alerts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (alert.Alert, error) { return scanAlert(r) })
+	if err != nil {
+		return in, fmt.Errorf("read open alerts: %w", err)
+	}
+	cond, args = sc.idsIn("root_device_id", nil)
+	in.Incidents, err = queryIncidents(ctx, s.pool, `WHERE state = 'open' AND `+cond+` ORDER BY id DESC LIMIT 1000`, args...)
+	if err != nil {
+		return in, fmt.Errorf("read open incidents: %w", err)
+	}
+	ids := make([]int64, 0, len(in.Alerts)+len(in.Incidents))
+	for _, a := range in.Alerts {
+		if a.DeviceID != 0 {
+			ids = append(ids, a.DeviceID)
+		}
+	}
+	for _, i := range in.Incidents {
+		ids = append(ids, i.RootDeviceID)
+	}
+	if len(ids) == 0 {
+		return in, nil
+	}
+	rows, err = s.pool.Query(ctx, `SELECT device_id FROM device_status WHERE device_id = ANY($1) AND status = 'maintenance'`, ids)
+	if err != nil {
+		return in, fmt.Errorf("read devices in maintenance: %w", err)
+	}
+	maint, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return in, fmt.Errorf("read devices in maintenance: %w", err)
+	}
+	for _, id := range maint {
+		in.InMaintenance[id] = true
+	}
+	return in, nil
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/testenv"
 )
 
@@ -52,6 +54,19 @@ func benchPages(b *testing.B, n, alerts int) {
 	seedFleet(b, sys, n)
 	seedAlerts(b, sys, alerts)
 	f := startFront(b, sys, nil)
+	if alerts > 0 { // what the server spends on the problem list, apart from the page
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			_, err := sys.Store.Problems(testenv.Ctx(b, time.Minute), store.DeviceScope{}, 12, 50)
+			testenv.Must(b, "problem list", err)
+			t1 := time.Now()
+			resp, err := f.get("/api/v1/alerts/problems?limit=12&per_row=50")
+			testenv.Must(b, "GET problem list", err)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			b.Logf("store.Problems(limit 12): %.1f ms; GET /alerts/problems: %.1f ms", float64(t1.Sub(t0).Microseconds())/1000, float64(time.Since(t1).Microseconds())/1000)
+		}
+	}
 	br := newBrowser(b)
 	ctx := br.ctx
 	br.do(ctx, "viewport", chromedp.EmulateViewport(1920, 1080))
@@ -83,6 +98,9 @@ func benchPage(b *testing.B, br *browser, url, hash, ready string, n, alerts int
 			b.Fatalf("%s knows %d devices, want %d", hash, st.Devices, n)
 		}
 		best = min(best, st.RenderedMS)
+		if i == b.N-1 {
+			b.Logf("%s: %.0f ms; API (start+first byte/last byte ms): %s; marks: %s", hash, st.RenderedMS, strings.Join(st.API, ", "), strings.Join(st.Marks, ", "))
+		}
 		sum.RenderedMS += st.RenderedMS
 		sum.Transferred += st.Transferred
 		sum.Decoded += st.Decoded
@@ -107,6 +125,11 @@ type renderStats struct {
 	Requests    int     `json:"requests"`
 	Tiles       int     `json:"tiles"`
 	Devices     int     `json:"devices"`
+	// API is each API request's path with its time to the first byte (the server) and to the
+	// last, in ms: where a slow page spends its time.
+	API []string `json:"api"`
+	// Marks are the page's own performance marks (ms from navigation start).
+	Marks []string `json:"marks"`
 }
 
 const statsJS = `(() => {
@@ -116,6 +139,9 @@ const statsJS = `(() => {
 	return {rendered_ms: performance.getEntriesByName('wardops-rendered')[0].startTime,
 		transferred: all.reduce((s, e) => s + (e.transferSize || 0), 0),
 		decoded: all.reduce((s, e) => s + (e.decodedBodySize || 0), 0),
+		api: res.filter((e) => e.name.includes('/api/')).map((e) => e.name.replace(/^.*\/api\/v1/, '') + ' ' +
+			Math.round(e.startTime) + '+' + Math.round(e.responseStart - e.startTime) + '/' + Math.round(e.responseEnd - e.startTime)),
+		marks: performance.getEntriesByType('mark').map((m) => m.name + ' ' + Math.round(m.startTime)),
 		requests: all.length, tiles: document.querySelectorAll('.tile').length,
 		devices: (() => { const el = document.querySelector('#counts [data-status="total"] .count-n'); // overview and wall
 			return el ? Number(el.textContent.replace(/\D/g, '')) : -1; })()};

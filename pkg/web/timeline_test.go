@@ -24,6 +24,7 @@ func TestTimelineOnOverview(t *testing.T) {
 	x.device("br2-sw-01", "BR-2", "west", "switch", "")
 	x.set(map[string]string{"br1-router": "up", "br1-atm-01": "up", "br2-sw-01": "up"})
 	x.set(map[string]string{"br1-router": "down"})
+	x.set(map[string]string{"br1-atm-01": "down"}) // behind the router: unreachable, as the dashboard says
 	ctx := testenv.Ctx(t, 10*time.Second)
 	id := x.alert("br1-router", "device_down", "critical", "", "br1-router is down", "acknowledged", x.base.Add(3*time.Second))
 	_, err := x.sys.Store.Pool().Exec(ctx, `INSERT INTO alert_events (alert_id, at, kind, from_state, to_state, actor, comment) VALUES
@@ -47,6 +48,9 @@ func TestTimelineOnOverview(t *testing.T) {
 	joined := strings.Join(got, "\n")
 	if !strings.Contains(joined, "br1-router Up → Down") {
 		t.Errorf("timeline lacks the router going down:\n%s", joined)
+	}
+	if !strings.Contains(joined, "br1-atm-01 Up → Unreachable — behind br1-router") {
+		t.Errorf("timeline says the atm behind the down router is down, not unreachable:\n%s", joined)
 	}
 	if strings.Count(joined, "br2-sw-01") != 1 {
 		t.Errorf("br2-sw-01 should have one change in the last hour (its first status):\n%s", joined)

@@ -1,4 +1,4 @@
-// Alerts: the problem list (problems.js, as on the overview, every row shown), firing,
+// Alerts: the problem list (problems.js, as on the overview), firing,
 // acknowledged and resolved alerts; open incidents with the suppressed alerts of the devices
 // behind the failed parent folded under them; acknowledge and close with a comment. Live alert
 // events refresh the page. Filters (severity, branch, region, rule kind, text) and the sort are
@@ -30,7 +30,7 @@ class AlertsPage {
     this.state = TABS.some(([s]) => s === state) ? state : 'firing';
     this.tabs = h('div', {class: 'seg', role: 'tablist'}, TABS.map(([s, label]) =>
       h('button', {type: 'button', role: 'tab', dataset: {state: s}, class: s === this.state ? 'on' : '', onclick: () => this.setState(s)}, label)));
-    this.problems = new problems.ProblemList({limit: 1000, fleet: app.fleet, id: 'alerts-problems'});
+    this.problems = new problems.ProblemList({...problems.LIMITS.alerts, fleet: app.fleet, id: 'alerts-problems'});
     this.probCard = h('section', {class: 'card', id: 'problems-card'}, h('h2', null, 'Problems'), this.problems.el);
     this.incEl = h('div', {id: 'incidents-list'});
     this.listEl = h('div', {id: 'alerts-list', class: 'alert-list'});
@@ -65,10 +65,10 @@ class AlertsPage {
     try {
       const firingTab = this.state === 'firing';
       const [inc, res, prob] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list({state: this.state, limit: 500}),
-        firingTab ? problems.load() : null]);
+        firingTab ? this.problems.load(this.app.takeEarly('problems')) : null]);
       if (fleetWait) await fleetWait;
       this.probCard.hidden = !firingTab || prob === null;
-      if (prob) this.problems.update(prob);
+      if (prob) this.problems.update();
       if (res === null) {
         clear(this.listEl).append(h('p', {class: 'muted', id: 'alerts-unavailable'}, 'Alerting is not available on this API yet: the alert routes are not registered.'));
         document.getElementById('incidents-card').hidden = true;

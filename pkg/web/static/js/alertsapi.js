@@ -16,6 +16,13 @@ export function list({state, device_id, incident_id, limit = 200, cursor} = {}, 
   return optional(get(`/alerts${qs({state, device_id, incident_id, limit, cursor})}`, opts));
 }
 
+// problems returns the problem list the server builds (GET /alerts/problems: counts per
+// severity, the first limit rows of each section and every critical one, at most perRow alerts
+// a row); null without an alert API.
+export function problems({limit = 50, perRow = 50} = {}, opts) {
+  return optional(get(`/alerts/problems${qs({limit, per_row: perRow})}`, opts));
+}
+
 // incidents returns {incidents:[…]} (state open|resolved); null without an alert API.
 export function incidents(state = 'open', limit = 100, opts) {
   return optional(get(`/incidents${qs({state, limit})}`, opts));

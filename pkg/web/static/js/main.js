@@ -1,7 +1,7 @@
 // Boot and routing. Pages are addressed by the URL fragment (#/devices/12) so that the API
 // serves one shell at "/". The overview module is preloaded; the other pages load on first use.
 import * as api from './api.js';
-import * as alerts from './alertsapi.js';
+import * as problems from './problems.js';
 import {Fleet} from './fleet.js';
 import {Live} from './live.js';
 import {clear, parseHash, errorBox} from './dom.js';
@@ -18,12 +18,16 @@ const PAGES = {
   security: () => import('./security.js'),
 };
 
+// EARLY_MS: answers asked for at boot are taken by pages drawn within this time of it.
+const EARLY_MS = 10000;
+
 const app = {
-  // takeEarly returns the answer of a request made at boot, once, or null.
+  // takeEarly returns the answer of a request made at boot, once, or null: only while the
+  // first page is drawn (a page opened later must not take an answer from long ago).
   takeEarly(name) {
     const p = this.earlyData && this.earlyData[name];
     if (p) delete this.earlyData[name];
-    return p || null;
+    return p && performance.now() < EARLY_MS ? p : null;
   },
   fleet: new Fleet(),
   live: null,
@@ -278,9 +282,12 @@ async function boot() {
   // trip less for a signed-in user; pages take these answers once (app.takeEarly)
   app.early = api.devices.all({quiet401: true});
   app.early.catch(() => {});
-  if (!location.hash || location.hash === '#/' || location.hash === '#/wall') {
-    app.earlyData = {health: api.health({quiet401: true}), incidents: alerts.incidents('open', 1000, {quiet401: true}),
-      alerts: alerts.list({state: 'open', limit: 1000}, {quiet401: true})};
+  // the problem list as index.html preloads it (problems.FIRST): taken by the overview, the wall
+  // and the alerts page
+  const first = !location.hash || location.hash === '#/' || location.hash === '#/wall';
+  if (first || location.hash.startsWith('#/alerts')) {
+    app.earlyData = {problems: problems.load(problems.FIRST, {quiet401: true})};
+    if (first) app.earlyData.health = api.health({quiet401: true});
     for (const p of Object.values(app.earlyData)) p.catch(() => {});
   }
   if (document.cookie.includes('wardops_csrf=')) startLive(); // probably signed in: connect now

@@ -30,15 +30,17 @@ class Overview {
     this.unsub = app.fleet.subscribe((ev) => this.onFleet(ev));
     this.alertSev = new Map(); // device id → worst open alert severity
     // the wall shows every row: its list pages by itself (nothing to click on a wall)
-    this.problems = new problems.ProblemList({limit: wall ? 10000 : 12, fleet: app.fleet});
-    // a status change can move an alert to maintenance or a device behind an incident
+    this.problems = new problems.ProblemList({...problems.LIMITS[wall ? 'wall' : 'overview'], fleet: app.fleet});
+    // a status change can make a device unreachable behind an incident (drawn from the fleet),
+    // or move a device's alerts in or out of maintenance (the server sorts them: asked again)
+    this.reloadProblems = debounce(() => this.loadAlerts(), 300);
     this.redrawProblems = debounce(() => {
       this.problems.update();
       const sev = problems.alertSeverityByDevice(this.alertData, app.fleet);
       if ([...sev].join() !== [...this.alertSev].join()) { this.alertSev = sev; this.redrawTiles(); }
     }, 300);
     // what changed in the last hour (not on the wall: it shows what is wrong now)
-    this.timeline = wall ? null : new Timeline(query);
+    this.timeline = wall ? null : new Timeline(query, app.fleet);
     const onAlert = debounce(() => { this.loadAlerts(); if (this.timeline) this.timeline.reloadSoon(); }, 1000);
     app.alertListeners.add(onAlert);
     this.offAlert = () => app.alertListeners.delete(onAlert);
@@ -101,7 +103,9 @@ class Overview {
 
   onFleet(ev) {
     this.redrawProblems();
+    if (ev.type === 'status' && (ev.from === 'maintenance' || ev.device.status === 'maintenance')) this.reloadProblems();
     if (this.timeline && ev.type === 'status') this.timeline.reloadSoon();
+    if (this.timeline && ev.type === 'reload' && this.timeline.loaded) this.timeline.render(); // unreachable is the fleet's word
     if (ev.type === 'reload') { this.renderAll(); return; }
     if (ev.type === 'status') {
       this.renderCounts();
@@ -198,7 +202,7 @@ class Overview {
   announce(data) {
     const crit = this.problems.last ? this.problems.last.counts.critical : 0;
     document.title = crit ? `(${crit} critical) WardOps` : 'WardOps';
-    const ids = new Set(data.alerts.filter((a) => a.severity === 'critical' && a.state === 'firing').map((a) => a.id));
+    const ids = new Set(data.critical_ids || []);
     const fresh = this.critSeen ? [...ids].some((id) => !this.critSeen.has(id)) : false;
     this.critSeen = ids;
     if (!fresh || !this.wall) return;
@@ -232,14 +236,16 @@ class Overview {
 
   async loadAlerts() {
     try {
-      const data = await problems.load({incidents: this.app.takeEarly('incidents'), alerts: this.app.takeEarly('alerts')});
+      const early = this.app.takeEarly('problems');
+      const data = await this.problems.load(early);
+      // the wall shows more rows than the first answer holds: asked for once it is drawn
+      if (early && this.wall) setTimeout(() => this.loadAlerts(), 0);
       if (data === null) {
         this.alertsEl.replaceChildren(h('p', {class: 'muted'}, 'Alerting is not available on this API yet.'));
         return;
       }
       this.alertData = data;
       this.alertSev = problems.alertSeverityByDevice(data, this.app.fleet);
-      this.problems.update(data);
       this.announce(data);
       if (this.alertsEl.childNodes.length !== 1 || this.alertsEl.firstChild !== this.problems.el) this.alertsEl.replaceChildren(this.problems.el);
       this.redrawTiles();

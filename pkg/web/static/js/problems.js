@@ -4,9 +4,9 @@
 // "+N more", which opens the whole list — never a silent cut. The alerts of one device fold into
 // one row ("almaty-sw-01: 29 interfaces down", expandable); an incident is one row with its root,
 // the devices behind it and its age. Alerts and incidents of devices in maintenance go to a muted
-// "In maintenance" section, acknowledged alerts to their own, both folded.
+// "In maintenance" section, acknowledged alerts to their own, both folded. The server sorts and
+// folds (GET /alerts/problems); this draws what it answers.
 import * as alerts from './alertsapi.js';
-import {SEVERITY} from './alertsapi.js';
 import {h, ago, fmtTime} from './dom.js';
 
 export const SEVERITIES = ['critical', 'major', 'minor', 'warning'];
@@ -15,77 +15,35 @@ export const SEVERITIES = ['critical', 'major', 'minor', 'warning'];
 // major and minor like degraded, warning like unknown): a branch tile shows the worse of both.
 export const ALERT_RANK = {critical: 6, major: 4, minor: 4, warning: 3};
 
-const PAGE = 1000;      // alerts per request (the API's maximum)
-const MAX_PAGES = 50;   // 50,000 open alerts at most
+// LIMITS are the rows a page asks for before "+N more" (every critical row comes besides) and
+// the alerts a row carries: the overview and the alerts page unfold a row in place; the wall
+// shows no detail and pages through its rows by itself. FIRST is what every page asks for first
+// (index.html preloads it, so it is on its way before the scripts run; the wall then asks for
+// its own). The full list (after "+N more") asks for FULL rows.
+export const FIRST = {limit: 12, perRow: 50};
+export const LIMITS = {overview: FIRST, wall: {limit: 60, perRow: 1}, alerts: FIRST};
+const FULL = 1000;
 
-// load returns {alerts, incidents} — every open alert (firing, acknowledged, suppressed) and
-// every open incident — or null when the API has no alert routes. early.incidents and
-// early.alerts, if given, are answers already asked for (the boot's early requests) of
-// incidents('open', 1000) and the first page of list({state: 'open', limit: 1000}).
-export async function load(early = {}) {
-  const [inc, page] = await Promise.all([early.incidents || alerts.incidents('open', 1000), early.alerts || alerts.list({state: 'open', limit: PAGE})]);
-  if (inc === null && page === null) return null;
-  const list = [...((page && page.alerts) || [])];
-  let cursor = page && page.next_cursor;
-  for (let i = 1; cursor && i < MAX_PAGES; i++) {
-    const next = await alerts.list({state: 'open', limit: PAGE, cursor});
-    list.push(...((next && next.alerts) || []));
-    cursor = next && next.next_cursor;
-  }
-  return {alerts: list, incidents: (inc && inc.incidents) || []};
+// load asks the server for the problem list (GET /alerts/problems, alert.BuildProblems: it
+// sorts and folds every open alert and incident of the caller's scope, so a page gets a few
+// kilobytes, not every open alert): {counts, critical_ids, device_severity, rows, acknowledged,
+// maintenance}, each section {rows, total}; null when the API has no alert routes.
+export function load({limit, perRow}, opts) {
+  return alerts.problems({limit, perRow}, opts);
 }
 
-// build sorts what load returned into {rows, acked, muted, counts}: rows are the problems to
-// act on; counts are firing alerts by severity (not acknowledged, not in maintenance).
+// build turns load's answer into {rows, acked, muted, counts, totals}: rows are the problems to
+// act on; counts are firing alerts by severity (not acknowledged, not in maintenance); totals
+// the rows of each section in all (the server sends the first ones and every critical).
 export function build(data, fleet) {
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
-  const rows = [], acked = [], muted = [];
-  if (!data) return {rows, acked, muted, counts};
-  const inMaint = (id) => { const d = id && fleet.byId.get(id); return !!d && d.status === 'maintenance'; };
-  const byIncident = new Map();
-  for (const a of data.alerts) {
-    if (!a.incident_id || a.state === 'suppressed') continue;
-    if (!byIncident.has(a.incident_id)) byIncident.set(a.incident_id, []);
-    byIncident.get(a.incident_id).push(a);
-  }
-  const behind = behindByRoot(data.incidents, fleet);
-  const shownIncidents = new Set();
-  for (const i of data.incidents) {
-    shownIncidents.add(i.id);
-    const own = byIncident.get(i.id) || [];
-    const root = own.find((a) => a.id === i.alert_id) || null;
-    const row = incidentRow(i, root, own, behind.get(i.root_device_id) || []);
-    if (inMaint(i.root_device_id)) muted.push(row);
-    else if (root && root.state === 'acknowledged') acked.push(row);
-    else { rows.push(row); for (const a of own) if (a.state === 'firing') counts[a.severity]++; }
-  }
-  const groups = new Map();
-  const group = (list, key, a) => {
-    if (!groups.has(key)) groups.set(key, {list, alerts: []});
-    groups.get(key).alerts.push(a);
-  };
-  for (const a of data.alerts) {
-    if (a.incident_id && shownIncidents.has(a.incident_id)) continue; // under its incident
-    const maint = inMaint(a.device_id) || (a.state === 'suppressed' && a.suppressed_reason === 'maintenance');
-    if (maint) { group(muted, `m${a.device_id || 's' + a.id}`, a); continue; }
-    if (a.state === 'suppressed') continue; // behind a down parent: its incident shows it
-    if (a.state === 'acknowledged') { group(acked, `a${a.device_id || 's' + a.id}`, a); continue; }
-    counts[a.severity] = (counts[a.severity] || 0) + 1;
-    group(rows, `d${a.device_id || 's' + a.id}`, a);
-  }
-  for (const [key, g] of groups) g.list.push(deviceRow(key, g.alerts, fleet));
-  for (const l of [rows, acked, muted]) l.sort(byUrgency);
-  return {rows, acked, muted, counts};
-}
-
-function byUrgency(a, b) {
-  return (SEVERITY[b.severity] || 0) - (SEVERITY[a.severity] || 0) || a.since - b.since || a.key.localeCompare(b.key);
-}
-
-function worstSeverity(list) {
-  let worst = 'warning';
-  for (const a of list) if ((SEVERITY[a.severity] || 0) > SEVERITY[worst]) worst = a.severity;
-  return worst;
+  if (!data) return {rows: [], acked: [], muted: [], counts, totals: {rows: 0, acked: 0, muted: 0}};
+  Object.assign(counts, data.counts);
+  const secs = [data.rows, data.acknowledged, data.maintenance];
+  const behind = behindByRoot(secs.flatMap((s) => s.rows.filter((r) => r.incident).map((r) => r.incident)), fleet);
+  const conv = (r) => (r.kind === 'incident' ? incidentRow(r, behind.get(r.incident.root_device_id) || []) : deviceRow(r, fleet));
+  return {rows: data.rows.rows.map(conv), acked: data.acknowledged.rows.map(conv), muted: data.maintenance.rows.map(conv), counts,
+    totals: {rows: data.rows.total, acked: data.acknowledged.total, muted: data.maintenance.total}};
 }
 
 // behindByRoot maps each incident's root device id → the devices unreachable behind it, from
@@ -102,47 +60,50 @@ function behindByRoot(incidents, fleet) {
   return m;
 }
 
-function incidentRow(i, root, own, behind) {
-  return {kind: 'incident', key: `i${i.id}`, incident: i, root, alerts: own, behind,
-    severity: root ? root.severity : (own.length ? worstSeverity(own) : 'critical'),
-    since: Date.parse(i.opened_at) || 0, deviceId: i.root_device_id};
+function incidentRow(r, behind) {
+  return {kind: 'incident', key: r.key, incident: r.incident, root: r.root || null, alerts: r.alerts, count: r.count, behind,
+    severity: r.severity, since: Date.parse(r.since) || 0, deviceId: r.device_id};
 }
 
 // KIND_TEXT names a count of alerts of a per-interface kind.
 const KIND_TEXT = {if_down: ['interface down', 'interfaces down'], if_util_pct: ['interface over its utilisation threshold', 'interfaces over their utilisation threshold'],
   if_error_rate: ['interface with errors', 'interfaces with errors']};
 
-function deviceRow(key, list, fleet) {
-  list.sort(byAlertUrgency);
-  const a0 = list[0];
-  const dev = a0.device_id ? fleet.byId.get(a0.device_id) : null;
-  const name = a0.device || (dev && dev.name) || (a0.device_id ? `device ${a0.device_id}` : 'system');
+function deviceRow(r, fleet) {
+  const a0 = r.alerts[0];
+  const dev = r.device_id ? fleet.byId.get(r.device_id) : null;
+  const name = r.device || (dev && dev.name) || (r.device_id ? `device ${r.device_id}` : 'system');
   // one per-interface kind: "almaty-sw-01: 29 interfaces down"; else the worst alert's summary
   // and how many more the device has
   let title = a0.summary || `${a0.rule} ${name}`;
-  if (list.length > 1) {
-    const kinds = new Set(list.map((a) => a.kind));
-    const k = kinds.size === 1 && KIND_TEXT[a0.kind];
-    title = k ? `${name}: ${list.length} ${k[1]}` : `${title} · +${list.length - 1} more on ${name}`;
+  if (r.count > 1) {
+    const k = r.kinds === 1 && KIND_TEXT[a0.kind];
+    title = k ? `${name}: ${r.count} ${k[1]}` : `${title} · +${r.count - 1} more on ${name}`;
   }
-  return {kind: list.length === 1 ? 'alert' : 'device', key, alerts: list, severity: a0.severity, title, deviceId: a0.device_id,
-    since: Math.min(...list.map((a) => Date.parse(a.started_at) || 0))};
+  return {kind: r.kind, key: r.key, alerts: r.alerts, count: r.count, severity: r.severity, title, deviceId: r.device_id,
+    device: name, since: Date.parse(r.since) || 0};
 }
 
-function byAlertUrgency(a, b) {
-  return (SEVERITY[b.severity] || 0) - (SEVERITY[a.severity] || 0) || Date.parse(a.started_at) - Date.parse(b.started_at) || a.id - b.id;
-}
-
-// ProblemList draws build's result into el and keeps what the user opened (the full list, an
-// expanded row) across updates. limit is the rows shown before "+N more" (criticals always).
+// ProblemList loads the problem list (load) and draws it into el, keeping what the user opened
+// (the full list, an expanded row) across updates. limit and perRow are what it asks for
+// (LIMITS); criticals are always shown past the limit.
 export class ProblemList {
-  constructor({limit = 12, fleet, id = 'problems'}) {
+  constructor({limit = 12, perRow = 50, fleet, id = 'problems'}) {
     this.limit = limit;
+    this.perRow = perRow;
     this.fleet = fleet;
     this.all = false;
     this.open = new Set(); // keys of expanded rows
     this.el = h('div', {class: 'problems', id});
     this.data = null;
+  }
+
+  // load asks for the list (the full one once "+N more" was clicked) and draws it; early, if
+  // given, is that answer already asked for. It returns the answer (null: no alert API).
+  async load(early) {
+    const data = await (early || load({limit: this.all ? FULL : this.limit, perRow: this.perRow}));
+    this.update(data);
+    return data;
   }
 
   // update takes new data from load (undefined: redraw, e.g. after a fleet change).
@@ -157,27 +118,39 @@ export class ProblemList {
     const crit = p.rows.filter((r) => r.severity === 'critical').length;
     const room = this.all ? p.rows.length : Math.max(this.limit, crit);
     const shown = p.rows.slice(0, room);
-    const hiddenN = p.rows.length - shown.length;
+    const hiddenN = p.totals.rows - shown.length;
     const head = h('div', {class: 'prob-head'}, SEVERITIES.map((s) => h('span', {class: `sev-count sev-${s}${p.counts[s] ? '' : ' zero'}`, dataset: {sev: s}},
       h('b', null, p.counts[s].toLocaleString()), ` ${s}`)),
-    p.acked.length ? h('span', {class: 'muted'}, `· ${p.acked.length} acknowledged`) : null,
-    p.muted.length ? h('span', {class: 'muted'}, `· ${p.muted.length} in maintenance`) : null);
+    p.totals.acked ? h('span', {class: 'muted'}, `· ${p.totals.acked} acknowledged`) : null,
+    p.totals.muted ? h('span', {class: 'muted'}, `· ${p.totals.muted} in maintenance`) : null);
     const body = h('div', {class: 'prob-rows'});
-    if (p.rows.length === 0) body.append(h('p', {class: 'ok-note'}, '✓ No firing alerts.'));
+    if (p.totals.rows === 0) body.append(h('p', {class: 'ok-note'}, '✓ No firing alerts.'));
     for (const r of shown) body.append(this.row(r));
     const more = hiddenN > 0 ? h('button', {type: 'button', class: 'btn small prob-more', dataset: {hidden: hiddenN},
-      onclick: () => { this.all = true; this.render(); }}, `+${hiddenN.toLocaleString()} more`) : null;
+      onclick: () => this.showAll()}, `+${hiddenN.toLocaleString()} more`) : null;
     const less = this.all && p.rows.length > this.limit ? h('button', {type: 'button', class: 'btn small prob-less',
       onclick: () => { this.all = false; this.render(); }}, 'Show fewer') : null;
-    this.el.dataset.rows = p.rows.length;
+    this.el.dataset.rows = p.totals.rows;
     this.el.dataset.shown = shown.length;
-    this.el.replaceChildren(...[head, body, more, less, this.section('prob-acked', 'Acknowledged', p.acked),
-      this.section('prob-muted', 'In maintenance', p.muted)].filter(Boolean));
+    this.el.replaceChildren(...[head, body, more, less, this.section('prob-acked', 'Acknowledged', p.acked, p.totals.acked),
+      this.section('prob-muted', 'In maintenance', p.muted, p.totals.muted)].filter(Boolean));
   }
 
-  section(cls, title, list) {
-    if (!list.length) return null;
-    const d = h('details', {class: `prob-section ${cls}`}, h('summary', null, `${title} (${list.length})`), list.map((r) => this.row(r)));
+  // showAll opens the whole list: drawn at once from the rows held, then asked for in full.
+  async showAll() {
+    this.all = true;
+    this.render();
+    const last = this.last;
+    if (last.rows.length < last.totals.rows || last.acked.length < last.totals.acked || last.muted.length < last.totals.muted) {
+      try { await this.load(); } catch { /* the next refresh brings it */ }
+    }
+  }
+
+  section(cls, title, list, total) {
+    if (!total) return null;
+    const cut = total > list.length && !this.all ? h('button', {type: 'button', class: 'btn small prob-more', onclick: () => this.showAll()},
+      `+${(total - list.length).toLocaleString()} more`) : null;
+    const d = h('details', {class: `prob-section ${cls}`}, h('summary', null, `${title} (${total})`), list.map((r) => this.row(r)), cut);
     d.open = this.open.has(cls);
     d.addEventListener('toggle', () => { if (d.open) this.open.add(cls); else this.open.delete(cls); });
     return d;
@@ -195,26 +168,32 @@ export class ProblemList {
       title = h('span', {class: 'prob-title'}, h('a', {href: `#/devices/${i.root_device_id}`}, i.root_name), ' down',
         n ? ` — ${n} device${n === 1 ? '' : 's'} behind it unreachable` : '', i.branch ? h('span', {class: 'muted'}, ` · ${i.branch}`) : null);
       age = h('span', {class: 'prob-age muted', title: fmtTime(i.opened_at)}, `opened ${ago(i.opened_at)}`);
-      if (r.behind.length || r.alerts.length > 1) {
+      if (r.behind.length || r.count > 1) {
+        const others = r.alerts.filter((a) => !r.root || a.id !== r.root.id);
         detail = [r.behind.length ? h('p', {class: 'prob-behind'}, 'Behind it: ', r.behind.slice(0, 60).flatMap((d, k) => [k ? ', ' : '', h('a', {href: `#/devices/${d.id}`}, d.name)]),
           r.behind.length > 60 ? ` and ${r.behind.length - 60} more` : '') : null,
-        ...r.alerts.filter((a) => a !== r.root).map(alertLine)];
+        ...others.map(alertLine), moreLine(r, r.count - (r.root ? 1 : 0) - others.length, `#/alerts?state=firing`)];
       }
     } else {
       const a0 = r.alerts[0];
       title = h('span', {class: 'prob-title'}, r.deviceId ? h('a', {href: `#/devices/${r.deviceId}`}, r.title) : r.title);
       age = h('span', {class: 'prob-age muted', title: fmtTime(r.since)}, `since ${ago(r.since)}`);
-      if (r.kind === 'device') detail = r.alerts.map(alertLine);
+      if (r.kind === 'device') detail = [...r.alerts.map(alertLine), moreLine(r, r.count - r.alerts.length, `#/alerts?state=firing&q=${encodeURIComponent(r.device)}`)];
       if (a0.state === 'acknowledged' && a0.acked_by) title.append(h('span', {class: 'muted'}, ` · acknowledged by ${a0.acked_by}`));
     }
     const cls = `prob sev-${r.severity}`;
     if (!detail) return h('div', {class: cls, dataset: data}, h('div', {class: 'prob-line'}, sev, title, age));
     const d = h('details', {class: cls, dataset: data}, h('summary', {class: 'prob-line'}, sev, title, age,
-      h('span', {class: 'prob-n muted'}, r.kind === 'incident' ? (r.behind.length ? `${r.behind.length} behind` : 'details') : `${r.alerts.length} alerts`)), h('div', {class: 'prob-detail'}, detail));
+      h('span', {class: 'prob-n muted'}, r.kind === 'incident' ? (r.behind.length ? `${r.behind.length} behind` : 'details') : `${r.count} alerts`)), h('div', {class: 'prob-detail'}, detail.filter(Boolean)));
     d.open = this.open.has(r.key);
     d.addEventListener('toggle', () => { if (d.open) this.open.add(r.key); else this.open.delete(r.key); });
     return d;
   }
+}
+
+// moreLine says how many alerts of a row were not sent (the per-row limit), with a link to them.
+function moreLine(r, n, href) {
+  return n > 0 ? h('p', {class: 'prob-alert muted'}, h('a', {href}, `and ${n.toLocaleString()} more alert${n === 1 ? '' : 's'}`)) : null;
 }
 
 function alertLine(a) {
@@ -224,15 +203,15 @@ function alertLine(a) {
 }
 
 // alertSeverityByDevice maps device id → the worst severity of its open alerts that count for
-// its tile: firing or acknowledged, not suppressed, not of a device in maintenance.
+// its tile (the server's device_severity: firing or acknowledged, not suppressed, not in
+// maintenance), leaving out a device the live fleet has put in maintenance since.
 export function alertSeverityByDevice(data, fleet) {
   const m = new Map();
   if (!data) return m;
-  for (const a of data.alerts) {
-    if (!a.device_id || (a.state !== 'firing' && a.state !== 'acknowledged')) continue;
-    if (fleet.byId.get(a.device_id)?.status === 'maintenance') continue;
-    const cur = m.get(a.device_id);
-    if (!cur || SEVERITY[a.severity] > SEVERITY[cur]) m.set(a.device_id, a.severity);
+  for (const [id, sev] of Object.entries(data.device_severity || {})) {
+    const n = Number(id);
+    if (fleet.byId.get(n)?.status === 'maintenance') continue;
+    m.set(n, sev);
   }
   return m;
 }

@@ -16,8 +16,11 @@ const ALERT_WORDS = {fired: 'fired', resolved: 'resolved', acknowledged: 'acknow
   flap_end: 'stopped flapping', ack_expired: 'acknowledgement expired', suppression_changed: 'suppression changed'};
 
 export class Timeline {
-  // query holds the filters (URLSearchParams of the overview's address).
-  constructor(query) {
+  // query holds the filters (URLSearchParams of the overview's address); fleet, if given, is
+  // the live state: a device's last change to down reads "unreachable — behind <parent>" while
+  // the dashboard shows it unreachable.
+  constructor(query, fleet) {
+    this.fleet = fleet || null;
     this.source = (query && query.get('tl')) || '';
     this.severity = (query && query.get('tlsev')) || '';
     this.text = (query && query.get('tlq')) || '';
@@ -65,6 +68,7 @@ export class Timeline {
       const ans = await get(`/timeline${qs(params)}`);
       this.changes = ans.changes || [];
       this.more = !!ans.more;
+      this.loaded = true;
       this.render();
     } catch (e) {
       if (e.status === 404) { this.el.hidden = true; return; } // an API without the timeline
@@ -77,19 +81,33 @@ export class Timeline {
     this.list.dataset.count = this.changes.length;
     if (!rows.length) { clear(this.list).append(h('p', {class: 'ok-note'}, 'Nothing changed in the last hour.')); return; }
     const hidden = this.changes.length - rows.length;
-    clear(this.list).append(...[h('ol', {class: 'tl-list'}, rows.map(line)),
+    clear(this.list).append(...[h('ol', {class: 'tl-list'}, rows.map((c) => line(c, this.fleet))),
       hidden > 0 ? h('button', {type: 'button', class: 'btn small tl-more', onclick: () => { this.all = true; this.render(); }},
         `+${hidden.toLocaleString()} more in the last hour`) : null,
       this.all && this.more ? h('p', {class: 'muted'}, 'The 500 newest changes are shown; narrow the filters for older ones.') : null].filter(Boolean));
   }
 }
 
+// shownTo is the state a status change is shown going to: the stored one, except that the
+// device's latest change to down (or unknown) reads unreachable, behind its down ancestor,
+// while the fleet shows it so. It returns [state, the ancestor or null].
+function shownTo(c, fleet) {
+  const d = fleet && c.device_id && fleet.byId.get(c.device_id);
+  if (!d || (c.to !== 'down' && c.to !== 'unknown') || fleet.state(d) !== 'unreachable') return [c.to || 'unknown', null];
+  if (d.last_change && Date.parse(c.at) < Date.parse(d.last_change) - 1000) return [c.to, null]; // an older change
+  return ['unreachable', fleet.blockedBy(d)];
+}
+
 // line is one change: the time, what kind, and a sentence.
-function line(c) {
+function line(c, fleet) {
   const dev = c.device_id ? h('a', {href: `#/devices/${c.device_id}`}, c.device_name || `device ${c.device_id}`) : h('b', null, c.device_name || 'system');
   let what;
   if (c.source === 'device') {
-    if (c.kind === 'status' || c.kind === 'maintenance') what = [dev, ' ', statusBadge(c.from || 'unknown'), ' → ', statusBadge(c.to || 'unknown')];
+    if (c.kind === 'status' || c.kind === 'maintenance') {
+      const [to, behind] = shownTo(c, fleet);
+      what = [dev, ' ', statusBadge(c.from || 'unknown'), ' → ', statusBadge(to),
+        behind ? h('span', {class: 'muted tl-behind'}, ' — behind ', h('a', {href: `#/devices/${behind.id}`}, behind.name)) : null];
+    }
     else if (c.kind === 'if_down' || c.kind === 'if_up') what = [dev, ` interface ${c.subject || ''} ${c.kind === 'if_up' ? 'up' : 'down'}`];
     else if (c.kind === 'reboot') what = [dev, ' rebooted'];
     else what = [dev, ` ${c.kind.replace(/_/g, ' ')}`];
