@@ -20,6 +20,27 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for InterfaceRoleSource.
+const (
+	Alias InterfaceRoleSource = "alias"
+	Empty InterfaceRoleSource = ""
+	Set   InterfaceRoleSource = "set"
+)
+
+// Valid indicates whether the value is a known member of the InterfaceRoleSource enum.
+func (e InterfaceRoleSource) Valid() bool {
+	switch e {
+	case Alias:
+		return true
+	case Empty:
+		return true
+	case Set:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PurgeInputState.
 const (
 	PurgeInputStateArchived  PurgeInputState = "archived"
@@ -251,6 +272,42 @@ func (e ListAlertsParamsSeverity) Valid() bool {
 	case Minor:
 		return true
 	case Warning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApplyConfigParamsDryRun.
+const (
+	ApplyConfigParamsDryRunN0 ApplyConfigParamsDryRun = "0"
+	ApplyConfigParamsDryRunN1 ApplyConfigParamsDryRun = "1"
+)
+
+// Valid indicates whether the value is a known member of the ApplyConfigParamsDryRun enum.
+func (e ApplyConfigParamsDryRun) Valid() bool {
+	switch e {
+	case ApplyConfigParamsDryRunN0:
+		return true
+	case ApplyConfigParamsDryRunN1:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApplyConfigParamsPrune.
+const (
+	ApplyConfigParamsPruneN0 ApplyConfigParamsPrune = "0"
+	ApplyConfigParamsPruneN1 ApplyConfigParamsPrune = "1"
+)
+
+// Valid indicates whether the value is a known member of the ApplyConfigParamsPrune enum.
+func (e ApplyConfigParamsPrune) Valid() bool {
+	switch e {
+	case ApplyConfigParamsPruneN0:
+		return true
+	case ApplyConfigParamsPruneN1:
 		return true
 	default:
 		return false
@@ -989,8 +1046,20 @@ type Interface struct {
 	OutUtilizationPct *float64   `json:"out_utilization_pct"`
 	OverspeedDrops    int64      `json:"overspeed_drops"`
 	PolledAt          time.Time  `json:"polled_at"`
-	SpeedBps          int64      `json:"speed_bps"`
+
+	// Role what per-interface rules select by; "" none
+	Role string `json:"role"`
+
+	// RoleSource set through the API, or derived from the alias by the profile's role pattern
+	RoleSource InterfaceRoleSource `json:"role_source"`
+
+	// SeenUp up since discovery (if_down fires only for such ports)
+	SeenUp   bool  `json:"seen_up"`
+	SpeedBps int64 `json:"speed_bps"`
 }
+
+// InterfaceRoleSource set through the API, or derived from the alias by the profile's role pattern
+type InterfaceRoleSource string
 
 // InterfaceList defines model for InterfaceList.
 type InterfaceList struct {
@@ -1902,6 +1971,12 @@ type ListAlertsParamsState string
 // ListAlertsParamsSeverity defines parameters for ListAlerts.
 type ListAlertsParamsSeverity string
 
+// GetProblemsParams defines parameters for GetProblems.
+type GetProblemsParams struct {
+	Limit  *int `form:"limit,omitempty" json:"limit,omitempty"`
+	PerRow *int `form:"per_row,omitempty" json:"per_row,omitempty"`
+}
+
 // ListAuditParams defines parameters for ListAudit.
 type ListAuditParams struct {
 	Actor *string `form:"actor,omitempty" json:"actor,omitempty"`
@@ -1942,6 +2017,24 @@ type FinishOIDCLoginParams struct {
 type ListBranchesParams struct {
 	Region *string `form:"region,omitempty" json:"region,omitempty"`
 }
+
+// ApplyConfigParams defines parameters for ApplyConfig.
+type ApplyConfigParams struct {
+	// DryRun 1: check and diff, change nothing
+	DryRun *ApplyConfigParamsDryRun `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+
+	// Prune 1: delete the objects of the file's lists that it leaves out (devices soft-deleted)
+	Prune *ApplyConfigParamsPrune `form:"prune,omitempty" json:"prune,omitempty"`
+
+	// File the file name errors carry (default wardops.yaml)
+	File *string `form:"file,omitempty" json:"file,omitempty"`
+}
+
+// ApplyConfigParamsDryRun defines parameters for ApplyConfig.
+type ApplyConfigParamsDryRun string
+
+// ApplyConfigParamsPrune defines parameters for ApplyConfig.
+type ApplyConfigParamsPrune string
 
 // ListDeliveriesParams defines parameters for ListDeliveries.
 type ListDeliveriesParams struct {
@@ -2426,6 +2519,13 @@ type ClientInterface interface {
 	// Corresponds with GET /alerts (the `ListAlerts` operationId).
 	ListAlerts(ctx context.Context, params *ListAlertsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetProblems The problem list of the caller's scope (viewer)
+	//
+	// What the overview, wall and alerts page show, sorted and folded on the server: counts of firing alerts per severity, the ids of the firing criticals, the worst alert severity per device (branch tiles), and three sections (rows, acknowledged, maintenance), each ordered by severity then age, cut at limit rows with every critical row kept and its total given; a row is an incident (its root alert and the alerts under it) or the open alerts of one device folded into one row, with at most per_row of its alerts.
+	//
+	// Corresponds with GET /alerts/problems (the `GetProblems` operationId).
+	GetProblems(ctx context.Context, params *GetProblemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetAlert One alert with its history and delivery log (viewer)
 	//
 	// Corresponds with GET /alerts/{id} (the `GetAlert` operationId).
@@ -2691,6 +2791,27 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /channels/{id}/test (the `TestChannel` operationId).
 	TestChannel(ctx context.Context, id PathID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportConfig Export the configuration as code (admin)
+	//
+	// Regions, branches, profiles, devices, rules, channels, maintenance windows, the schedule and users' roles as one YAML file (docs/CONFIG.md); secrets only as ${env:…} references.
+	//
+	// Corresponds with GET /config (the `ExportConfig` operationId).
+	ExportConfig(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplyConfigWithBody Apply a configuration file (admin)
+	//
+	// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /config/apply (the `ApplyConfig` operationId).
+	ApplyConfigWithBody(ctx context.Context, params *ApplyConfigParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConfigSchema The JSON Schema of the configuration file (for editors)
+	//
+	// Corresponds with GET /config/schema.json (the `GetConfigSchema` operationId).
+	GetConfigSchema(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDeliveries Notification delivery log (viewer)
 	//
@@ -3235,6 +3356,23 @@ type ClientInterface interface {
 // Corresponds with GET /alerts (the `ListAlerts` operationId).
 func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAlertsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetProblems The problem list of the caller's scope (viewer)
+//
+// What the overview, wall and alerts page show, sorted and folded on the server: counts of firing alerts per severity, the ids of the firing criticals, the worst alert severity per device (branch tiles), and three sections (rows, acknowledged, maintenance), each ordered by severity then age, cut at limit rows with every critical row kept and its total given; a row is an incident (its root alert and the alerts under it) or the open alerts of one device folded into one row, with at most per_row of its alerts.
+//
+// Corresponds with GET /alerts/problems (the `GetProblems` operationId).
+func (c *Client) GetProblems(ctx context.Context, params *GetProblemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProblemsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3881,6 +4019,57 @@ func (c *Client) PatchChannel(ctx context.Context, id PathID, body PatchChannelJ
 // Corresponds with POST /channels/{id}/test (the `TestChannel` operationId).
 func (c *Client) TestChannel(ctx context.Context, id PathID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewTestChannelRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportConfig Export the configuration as code (admin)
+//
+// Regions, branches, profiles, devices, rules, channels, maintenance windows, the schedule and users' roles as one YAML file (docs/CONFIG.md); secrets only as ${env:…} references.
+//
+// Corresponds with GET /config (the `ExportConfig` operationId).
+func (c *Client) ExportConfig(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportConfigRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplyConfigWithBody Apply a configuration file (admin)
+//
+// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /config/apply (the `ApplyConfig` operationId).
+func (c *Client) ApplyConfigWithBody(ctx context.Context, params *ApplyConfigParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyConfigRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConfigSchema The JSON Schema of the configuration file (for editors)
+//
+// Corresponds with GET /config/schema.json (the `GetConfigSchema` operationId).
+func (c *Client) GetConfigSchema(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConfigSchemaRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -5384,6 +5573,72 @@ func NewListAlertsRequest(server string, params *ListAlertsParams) (*http.Reques
 	return req, nil
 }
 
+// NewGetProblemsRequest constructs an http.Request for the GetProblems method
+func NewGetProblemsRequest(server string, params *GetProblemsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/alerts/problems")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerRow != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_row", *params.PerRow, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetAlertRequest constructs an http.Request for the GetAlert method
 func NewGetAlertRequest(server string, id PathID) (*http.Request, error) {
 	var err error
@@ -6539,6 +6794,140 @@ func NewTestChannelRequest(server string, id PathID) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportConfigRequest constructs an http.Request for the ExportConfig method
+func NewExportConfigRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/config")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewApplyConfigRequestWithBody constructs an http.Request for the ApplyConfig method, with any body, and a specified content type
+func NewApplyConfigRequestWithBody(server string, params *ApplyConfigParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/config/apply")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dry_run", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Prune != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "prune", *params.Prune, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.File != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "file", *params.File, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetConfigSchemaRequest constructs an http.Request for the GetConfigSchema method
+func NewGetConfigSchemaRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/config/schema.json")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -9424,6 +9813,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /alerts (the `ListAlerts` operationId).
 	ListAlertsWithResponse(ctx context.Context, params *ListAlertsParams, reqEditors ...RequestEditorFn) (*ListAlertsResponse, error)
 
+	// GetProblemsWithResponse The problem list of the caller's scope (viewer)
+	//
+	// What the overview, wall and alerts page show, sorted and folded on the server: counts of firing alerts per severity, the ids of the firing criticals, the worst alert severity per device (branch tiles), and three sections (rows, acknowledged, maintenance), each ordered by severity then age, cut at limit rows with every critical row kept and its total given; a row is an incident (its root alert and the alerts under it) or the open alerts of one device folded into one row, with at most per_row of its alerts.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /alerts/problems (the `GetProblems` operationId).
+	GetProblemsWithResponse(ctx context.Context, params *GetProblemsParams, reqEditors ...RequestEditorFn) (*GetProblemsResponse, error)
+
 	// GetAlertWithResponse One alert with its history and delivery log (viewer)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -9721,6 +10119,31 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /channels/{id}/test (the `TestChannel` operationId).
 	TestChannelWithResponse(ctx context.Context, id PathID, reqEditors ...RequestEditorFn) (*TestChannelResponse, error)
+
+	// ExportConfigWithResponse Export the configuration as code (admin)
+	//
+	// Regions, branches, profiles, devices, rules, channels, maintenance windows, the schedule and users' roles as one YAML file (docs/CONFIG.md); secrets only as ${env:…} references.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /config (the `ExportConfig` operationId).
+	ExportConfigWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportConfigResponse, error)
+
+	// ApplyConfigWithBodyWithResponse Apply a configuration file (admin)
+	//
+	// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /config/apply (the `ApplyConfig` operationId).
+	ApplyConfigWithBodyWithResponse(ctx context.Context, params *ApplyConfigParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyConfigResponse, error)
+
+	// GetConfigSchemaWithResponse The JSON Schema of the configuration file (for editors)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /config/schema.json (the `GetConfigSchema` operationId).
+	GetConfigSchemaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetConfigSchemaResponse, error)
 
 	// ListDeliveriesWithResponse Notification delivery log (viewer)
 	//
@@ -10412,6 +10835,68 @@ func (r ListAlertsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAlertsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetProblemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *map[string]interface{}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetProblemsResponse) GetJSON200() *map[string]interface{} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetProblemsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetProblemsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetProblemsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProblemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProblemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProblemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProblemsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12338,6 +12823,185 @@ func (r TestChannelResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r TestChannelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportConfigResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// YAML200 the response for an HTTP 200 `application/yaml` response
+	YAML200 *string
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetYAML200 returns the response for an HTTP 200 `application/yaml` response
+func (r ExportConfigResponse) GetYAML200() *string {
+	return r.YAML200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportConfigResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExportConfigResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportConfigResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportConfigResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportConfigResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportConfigResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ApplyConfigResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *map[string]interface{}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *map[string]interface{}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApplyConfigResponse) GetJSON200() *map[string]interface{} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ApplyConfigResponse) GetJSON400() *map[string]interface{} {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ApplyConfigResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ApplyConfigResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ApplyConfigResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ApplyConfigResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r ApplyConfigResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApplyConfigResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApplyConfigResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApplyConfigResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetConfigSchemaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationschemaJSON200 the response for an HTTP 200 `application/schema+json` response
+	ApplicationschemaJSON200 *map[string]interface{}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetApplicationschemaJSON200 returns the response for an HTTP 200 `application/schema+json` response
+func (r GetConfigSchemaResponse) GetApplicationschemaJSON200() *map[string]interface{} {
+	return r.ApplicationschemaJSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetConfigSchemaResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConfigSchemaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConfigSchemaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConfigSchemaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConfigSchemaResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17100,6 +17764,21 @@ func (c *ClientWithResponses) ListAlertsWithResponse(ctx context.Context, params
 	return ParseListAlertsResponse(rsp)
 }
 
+// GetProblemsWithResponse The problem list of the caller's scope (viewer)
+//
+// What the overview, wall and alerts page show, sorted and folded on the server: counts of firing alerts per severity, the ids of the firing criticals, the worst alert severity per device (branch tiles), and three sections (rows, acknowledged, maintenance), each ordered by severity then age, cut at limit rows with every critical row kept and its total given; a row is an incident (its root alert and the alerts under it) or the open alerts of one device folded into one row, with at most per_row of its alerts.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /alerts/problems (the `GetProblems` operationId).
+func (c *ClientWithResponses) GetProblemsWithResponse(ctx context.Context, params *GetProblemsParams, reqEditors ...RequestEditorFn) (*GetProblemsResponse, error) {
+	rsp, err := c.GetProblems(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProblemsResponse(rsp)
+}
+
 // GetAlertWithResponse One alert with its history and delivery log (viewer)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -17624,6 +18303,49 @@ func (c *ClientWithResponses) TestChannelWithResponse(ctx context.Context, id Pa
 		return nil, err
 	}
 	return ParseTestChannelResponse(rsp)
+}
+
+// ExportConfigWithResponse Export the configuration as code (admin)
+//
+// Regions, branches, profiles, devices, rules, channels, maintenance windows, the schedule and users' roles as one YAML file (docs/CONFIG.md); secrets only as ${env:…} references.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /config (the `ExportConfig` operationId).
+func (c *ClientWithResponses) ExportConfigWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportConfigResponse, error) {
+	rsp, err := c.ExportConfig(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportConfigResponse(rsp)
+}
+
+// ApplyConfigWithBodyWithResponse Apply a configuration file (admin)
+//
+// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /config/apply (the `ApplyConfig` operationId).
+func (c *ClientWithResponses) ApplyConfigWithBodyWithResponse(ctx context.Context, params *ApplyConfigParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyConfigResponse, error) {
+	rsp, err := c.ApplyConfigWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplyConfigResponse(rsp)
+}
+
+// GetConfigSchemaWithResponse The JSON Schema of the configuration file (for editors)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /config/schema.json (the `GetConfigSchema` operationId).
+func (c *ClientWithResponses) GetConfigSchemaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetConfigSchemaResponse, error) {
+	rsp, err := c.GetConfigSchema(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConfigSchemaResponse(rsp)
 }
 
 // ListDeliveriesWithResponse Notification delivery log (viewer)
@@ -18773,6 +19495,53 @@ func ParseListAlertsResponse(rsp *http.Response) (*ListAlertsResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest AlertList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetProblemsResponse parses an HTTP response from a GetProblemsWithResponse call
+func ParseGetProblemsResponse(rsp *http.Response) (*GetProblemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProblemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -20352,6 +21121,140 @@ func ParseTestChannelResponse(rsp *http.Response) (*TestChannelResponse, error) 
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportConfigResponse parses an HTTP response from a ExportConfigWithResponse call
+func ParseExportConfigResponse(rsp *http.Response) (*ExportConfigResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportConfigResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
+		var dest string
+		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.YAML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseApplyConfigResponse parses an HTTP response from a ApplyConfigWithResponse call
+func ParseApplyConfigResponse(rsp *http.Response) (*ApplyConfigResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApplyConfigResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetConfigSchemaResponse parses an HTTP response from a GetConfigSchemaWithResponse call
+func ParseGetConfigSchemaResponse(rsp *http.Response) (*GetConfigSchemaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConfigSchemaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationschemaJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	}
 
