@@ -2801,7 +2801,7 @@ type ClientInterface interface {
 
 	// ApplyConfigWithBody Apply a configuration file (admin)
 	//
-	// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object).
+	// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object). A refused file answers 400 with the first error in the shared Error shape ({"error":{"code":"invalid_config","message":"wardops.yaml:12: devices[0].branch: …","field"}}) and beside it every error with its line ("errors":[{"file","line","field","message"}]).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4048,7 +4048,7 @@ func (c *Client) ExportConfig(ctx context.Context, reqEditors ...RequestEditorFn
 
 // ApplyConfigWithBody Apply a configuration file (admin)
 //
-// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object).
+// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object). A refused file answers 400 with the first error in the shared Error shape ({"error":{"code":"invalid_config","message":"wardops.yaml:12: devices[0].branch: …","field"}}) and beside it every error with its line ("errors":[{"file","line","field","message"}]).
 //
 // Takes any type of body and a specified content type.
 //
@@ -10131,7 +10131,7 @@ type ClientWithResponsesInterface interface {
 
 	// ApplyConfigWithBodyWithResponse Apply a configuration file (admin)
 	//
-	// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object).
+	// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object). A refused file answers 400 with the first error in the shared Error shape ({"error":{"code":"invalid_config","message":"wardops.yaml:12: devices[0].branch: …","field"}}) and beside it every error with its line ("errors":[{"file","line","field","message"}]).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12890,7 +12890,7 @@ type ApplyConfigResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *map[string]interface{}
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *map[string]interface{}
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -12907,7 +12907,7 @@ func (r ApplyConfigResponse) GetJSON200() *map[string]interface{} {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ApplyConfigResponse) GetJSON400() *map[string]interface{} {
+func (r ApplyConfigResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
@@ -18322,7 +18322,7 @@ func (c *ClientWithResponses) ExportConfigWithResponse(ctx context.Context, reqE
 
 // ApplyConfigWithBodyWithResponse Apply a configuration file (admin)
 //
-// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object).
+// One transaction, all or nothing; a second apply of the same file changes nothing. Audited (config.apply with the summary, plus before/after per object). A refused file answers 400 with the first error in the shared Error shape ({"error":{"code":"invalid_config","message":"wardops.yaml:12: devices[0].branch: …","field"}}) and beside it every error with its line ("errors":[{"file","line","field","message"}]).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21189,7 +21189,7 @@ func ParseApplyConfigResponse(rsp *http.Response) (*ApplyConfigResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest map[string]interface{}
+		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
