@@ -1,8 +1,6 @@
 package api_test
 
 import (
-	"fmt"
-	"net/http"
 	"os"
 	"testing"
 
@@ -20,20 +18,7 @@ import (
 // (http.DefaultTransport itself stays: production code clones it as an *http.Transport.)
 var contractCheck *apicontract.Checker
 
-func TestMain(m *testing.M) {
-	ct, err := apicontract.New(api.OpenAPI, http.DefaultTransport)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "openapi.yaml:", err)
-		os.Exit(2)
-	}
-	contractCheck = ct
-	http.DefaultClient.Transport = ct
-	code := m.Run()
-	if n, total := ct.Coverage(); n > 0 {
-		fmt.Printf("contract: %d of %d operations of openapi.yaml exercised and validated\n", n, total)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(apicontract.RunTests(m, api.OpenAPI, &contractCheck)) }
 
 // checkContract validates every exchange with the API at baseURL against openapi.yaml until
 // t ends; a mismatch is reported on t.

@@ -1,8 +1,6 @@
 package auth_test
 
 import (
-	"fmt"
-	"net/http"
 	"os"
 	"testing"
 
@@ -20,17 +18,4 @@ var contractCheck *apicontract.Checker
 // identity probe).
 var standIns = []string{"/health", "/devices", "/devices/standalone/list", "/alerts/{id}/ack", "/test/identity"}
 
-func TestMain(m *testing.M) {
-	ct, err := apicontract.New(api.OpenAPI, http.DefaultTransport)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "openapi.yaml:", err)
-		os.Exit(2)
-	}
-	contractCheck = ct
-	http.DefaultClient.Transport = ct
-	code := m.Run()
-	if n, total := ct.Coverage(); n > 0 {
-		fmt.Printf("contract: %d of %d operations of openapi.yaml exercised and validated\n", n, total)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(apicontract.RunTests(m, api.OpenAPI, &contractCheck)) }

@@ -1,8 +1,6 @@
 package monitoring_test
 
 import (
-	"fmt"
-	"net/http"
 	"os"
 	"testing"
 
@@ -15,13 +13,4 @@ import (
 // watches the server it starts (docs/API.md).
 var contractCheck *apicontract.Checker
 
-func TestMain(m *testing.M) {
-	ct, err := apicontract.New(api.OpenAPI, http.DefaultTransport)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "openapi.yaml:", err)
-		os.Exit(2)
-	}
-	contractCheck = ct
-	http.DefaultClient.Transport = ct
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { os.Exit(apicontract.RunTests(m, api.OpenAPI, &contractCheck)) }

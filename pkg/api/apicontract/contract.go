@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -207,4 +208,23 @@ func clip(b []byte) string {
 		return string(b[:600]) + "…"
 	}
 	return string(b)
+}
+
+// RunTests is a test binary's TestMain body: it puts a Checker of document on
+// http.DefaultClient's transport (http.DefaultTransport itself stays: production code clones
+// it), stores it in *ct for the tests' Watch calls, runs the tests, prints how many operations
+// they exercised and returns the exit code (2 when the document does not load).
+func RunTests(m *testing.M, document []byte, ct **Checker) int {
+	c, err := New(document, http.DefaultTransport)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "openapi.yaml:", err)
+		return 2
+	}
+	*ct = c
+	http.DefaultClient.Transport = c
+	code := m.Run()
+	if n, total := c.Coverage(); n > 0 {
+		fmt.Printf("contract: %d of %d operations of openapi.yaml exercised and validated\n", n, total)
+	}
+	return code
 }
