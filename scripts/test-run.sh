@@ -42,6 +42,20 @@ if [ "${1:-}" = --check ]; then
 	exit
 fi
 [ $# -gt 0 ] || { echo "usage: test-run.sh CMD [ARGS…]" >&2; exit 2; }
+# Network namespaces outlive the processes that made them: a test run killed earlier (a session
+# ended mid-test) leaves wdt-* namespaces whose 10.200.<n>.1 side still answers, and the next run
+# then waits on a device that never goes down. A namespace is wdt-<pid>-…; one whose test
+# process is gone (or in the older form without a pid) is stale (testenv.SweepStaleHosts).
+if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
+	for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^wdt-/ {print $1}'); do
+		IFS=- read -r _ pid _ _ extra <<<"$ns"
+		if [ -z "$extra" ] && [[ "$pid" =~ ^[0-9]+$ ]] && [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == *.test* ]]; then
+			continue
+		fi
+		echo "test-run: removing network namespace $ns left by an earlier run" >&2
+		ip netns del "$ns" 2>/dev/null || true
+	done
+fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/wardops-test.XXXXXX")
 chmod 755 "$dir" # private agents that drop to nobody read their data under it
 TMPDIR=$dir "$@"

@@ -2,7 +2,10 @@ package testenv
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -34,8 +37,9 @@ func NewHost(t testing.TB, n int) *Host {
 	}
 	RequireRoot(t, "network namespaces")
 	ensureGuardRoute(t)
+	SweepStaleHosts(t)
 	id := fmt.Sprintf("%d%d", nsSeq.Add(1)%100, n)
-	h := &Host{NS: "wdt-" + id + "-" + randHex(2), HostIf: "wdh" + id + randHex(1), NSIf: "wdn" + id + randHex(1),
+	h := &Host{NS: fmt.Sprintf("wdt-%d-%s-%s", os.Getpid(), id, randHex(2)), HostIf: "wdh" + id + randHex(1), NSIf: "wdn" + id + randHex(1),
 		HostIP: fmt.Sprintf("10.200.%d.1", n), IP: fmt.Sprintf("10.200.%d.2", n)}
 	t.Cleanup(func() {
 		_ = exec.Command("ip", "link", "del", h.HostIf).Run()
@@ -54,6 +58,55 @@ func NewHost(t testing.TB, n int) *Host {
 		mustRun(t, s...)
 	}
 	return h
+}
+
+// SweepStaleHosts deletes the namespaces (and their veth pairs) that a killed test run left
+// behind: a namespace is named wdt-<pid>-…, and one whose test process is gone still holds
+// 10.200.<n>.1 on the root side and would answer in place of the next run's host (a test then
+// waits for a device that never goes down). Names in the older wdt-<id>-<hex> form carry no pid
+// and are removed too; no two runs share a machine's namespaces at once. scripts/test-run.sh
+// runs the same sweep before a run.
+func SweepStaleHosts(t testing.TB) {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "wdt-") {
+			continue
+		}
+		if owner := nsOwner(f[0]); owner > 0 && testProcessAlive(owner) {
+			continue
+		}
+		if err := exec.Command("ip", "netns", "del", f[0]).Run(); err == nil {
+			t.Logf("removed network namespace %s left by a test run that no longer exists", f[0])
+		}
+	}
+}
+
+// nsOwner is the pid in a namespace name wdt-<pid>-<id>-<hex>, or 0 for the older form.
+func nsOwner(name string) int {
+	parts := strings.Split(name, "-")
+	if len(parts) != 4 {
+		return 0
+	}
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return 0
+	}
+	return pid
+}
+
+// testProcessAlive reports whether pid is a running Go test binary (a reused pid of another
+// program does not keep a namespace).
+func testProcessAlive(pid int) bool {
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		return false
+	}
+	return strings.HasSuffix(filepath.Base(strings.TrimSuffix(exe, " (deleted)")), ".test")
 }
 
 // AddAddr adds another address of 10.200.<n>.0/24 inside the namespace (a device behind the

@@ -96,7 +96,7 @@ func TestPipeline(t *testing.T) {
 	if *deadFlag > 0 && len(scale) > 0 {
 		// The guard blackhole route for 10.200.0.0/16 is added first (NewHost); the dead devices'
 		// /18 is routed to the namespace, whose side of the link is then downed before any ping.
-		h := testenv.NewHost(t, 250)
+		h := testenv.NewHost(t, 249) // 250 is the demo's namespace (scripts/demo-netns.sh)
 		h.Route(t, unreachablePrefix.String())
 		h.Down(t)
 	}
