@@ -451,7 +451,7 @@ func (f *front) do(t testing.TB, method, path, body string, v any) int {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+f.sys.Token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	testenv.Must(t, method+" "+path, err)
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
@@ -468,7 +468,7 @@ func (f *front) bearer(t testing.TB, token, path string) int {
 	req, err := http.NewRequest(http.MethodGet, f.URL()+path, nil)
 	testenv.Must(t, "build request", err)
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	testenv.Must(t, "GET "+path, err)
 	resp.Body.Close()
 	return resp.StatusCode

@@ -120,6 +120,10 @@ func (b *browser) watch(ctx context.Context) {
 // do runs steps in ctx, failing the test with what on error.
 func (b *browser) do(ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.tb.Helper()
+	// every browser step has a deadline: a tab that stopped answering fails the test with the
+	// step's name instead of hanging the package until go test's 20-minute timeout
+	ctx, cancel := context.WithTimeout(ctx, stepLimit)
+	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		b.tb.Fatalf("%s: %v", what, err)
 	}
@@ -132,7 +136,9 @@ func (b *browser) wait(ctx context.Context, what, expr string, limit time.Durati
 	wctx, cancel := context.WithTimeout(ctx, limit+5*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(wctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(limit), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash + ' live=' + document.getElementById('live')?.dataset.state`))
+		sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
+		defer scancel()
+		state, _ := chromedp.Run(sctx, chromedp.Evaluate[string](`location.hash + ' live=' + document.getElementById('live')?.dataset.state`))
 		b.shot(ctx, "failed-"+strings.NewReplacer(" ", "-", "/", "-").Replace(what))
 		b.tb.Fatalf("wait for %s (%s) within %s: %v (page %s)", what, expr, limit, err, state)
 	}
@@ -141,6 +147,8 @@ func (b *browser) wait(ctx context.Context, what, expr string, limit time.Durati
 // eval evaluates a JavaScript expression.
 func eval[T any](b *browser, ctx context.Context, expr string) T {
 	b.tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepLimit)
+	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
 		b.tb.Fatalf("evaluate %s: %v", expr, err)
@@ -151,6 +159,8 @@ func eval[T any](b *browser, ctx context.Context, expr string) T {
 // shot writes a full-page PNG of the tab to the artifacts folder.
 func (b *browser) shot(ctx context.Context, name string) {
 	b.tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepLimit)
+	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.tb.Fatalf("screenshot %s: %v", name, err)
@@ -273,8 +283,15 @@ func (f *front) get(path string) (*http.Response, error) {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+f.sys.Token)
-	return http.DefaultClient.Do(req)
+	return apiClient.Do(req)
 }
+
+// stepLimit bounds one browser step (navigate, click, evaluate, screenshot); waits carry their own.
+const stepLimit = 60 * time.Second
+
+// apiClient is the tests' own HTTP client: a request to the test server that never answers
+// fails after half a minute.
+var apiClient = &http.Client{Timeout: 30 * time.Second}
 
 // alerting is the API's alert and channel services as cmd/api builds them.
 func alerting(tb testing.TB, sys *harness.System) *api.Alerting {
