@@ -3,10 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-
-	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/store"
@@ -47,55 +44,6 @@ func storeError(err error, what string, id any) error {
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
 	}
 	return err
-}
-
-// errorHandler writes every error in the API's JSON shape; unexpected errors are logged and
-// answered 500 without internals.
-func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
-	return func(c *echo.Context, err error) {
-		if r, uerr := echo.UnwrapResponse(c.Response()); uerr == nil && r.Committed {
-			return
-		}
-		var ae *Error
-		var he *echo.HTTPError
-		switch {
-		case errors.As(err, &ae):
-		case errors.As(err, &he):
-			ae = &Error{Status: he.Code, Code: httpCode(he.Code), Message: he.Message}
-		default:
-			if sc := echo.StatusCode(err); sc >= 400 && sc < 500 {
-				ae = &Error{Status: sc, Code: httpCode(sc), Message: http.StatusText(sc)}
-				break
-			}
-			logger.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
-			ae = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; see the API log"}
-		}
-		if c.Request().Method == http.MethodHead {
-			_ = c.NoContent(ae.Status)
-			return
-		}
-		_ = c.JSON(ae.Status, ae) // Error marshals as {"error":{…}}
-	}
-}
-
-func httpCode(status int) string {
-	switch status {
-	case http.StatusNotFound:
-		return "not_found"
-	case http.StatusMethodNotAllowed:
-		return "method_not_allowed"
-	case http.StatusRequestEntityTooLarge:
-		return "body_too_large"
-	case http.StatusUnauthorized:
-		return "unauthorized"
-	case http.StatusForbidden:
-		return "forbidden"
-	case http.StatusTooManyRequests:
-		return "too_many_requests"
-	case http.StatusServiceUnavailable:
-		return "unavailable"
-	}
-	return "bad_request"
 }
 
 // orEmpty makes a nil list marshal as [] rather than null: list answers always hold an array.

@@ -107,7 +107,7 @@ func New(p Params) *Server {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
 	p.Streams.setDefaults()
-	e := echo.NewWithConfig(echo.Config{Logger: p.Logger, HTTPErrorHandler: errorHandler(p.Logger),
+	e := echo.NewWithConfig(echo.Config{Logger: p.Logger, HTTPErrorHandler: httpsec.ErrorHandler(p.Logger),
 		OnAddRoute: p.Auth.OnAddRoute, IPExtractor: httpsec.IPExtractor(p.TrustedProxies)})
 	// Order: recover from panics, security headers on every answer (errors too), metrics,
 	// body limits, then who is calling (and CSRF), then the audit safety net for writes.

@@ -62,7 +62,7 @@ func (p *StreamParams) setDefaults() {
 func (s *Server) liveEvents(c *echo.Context) error {
 	id, ok := auth.Principal(c)
 	if !ok { // the route's guard lets no anonymous caller through; fail closed all the same
-		return httpsec.WriteError(c, http.StatusUnauthorized, "unauthorized", "sign in first", "")
+		return httpsec.NewError(http.StatusUnauthorized, "unauthorized", "sign in first", "")
 	}
 	ctx := c.Request().Context()
 	owner := events.Owner{UserID: id.UserID, TokenID: id.TokenID, Session: id.SessionHandle()}
@@ -78,10 +78,10 @@ func (s *Server) liveEvents(c *echo.Context) error {
 	if err != nil {
 		var ended *auth.CredentialEndedError
 		if errors.As(err, &ended) {
-			return httpsec.WriteError(c, http.StatusUnauthorized, "credential_ended", "the credential of this request has ended", "")
+			return httpsec.NewError(http.StatusUnauthorized, "credential_ended", "the credential of this request has ended", "")
 		}
 		s.p.Logger.ErrorContext(ctx, "live stream credential not checked", "user_id", id.UserID, "err", err)
-		return httpsec.WriteError(c, http.StatusServiceUnavailable, "auth_unavailable", "authentication is unavailable, try again", "")
+		return httpsec.NewError(http.StatusServiceUnavailable, "auth_unavailable", "authentication is unavailable, try again", "")
 	}
 	st, err := openStream(c.Response())
 	if err != nil {
@@ -107,15 +107,15 @@ func (s *Server) streamRefused(c *echo.Context, err error) error {
 	switch {
 	case errors.Is(err, events.ErrTooManyUserStreams):
 		c.Response().Header().Set("Retry-After", strconv.Itoa(sseRetryAfter))
-		return httpsec.WriteError(c, http.StatusTooManyRequests, "too_many_streams",
+		return httpsec.NewError(http.StatusTooManyRequests, "too_many_streams",
 			"this user has the most live streams one API process allows (WARDOPS_SSE_MAX_PER_USER); close one or retry later", "")
 	case errors.Is(err, events.ErrTooManyStreams):
 		c.Response().Header().Set("Retry-After", strconv.Itoa(sseRetryAfter))
-		return httpsec.WriteError(c, http.StatusTooManyRequests, "too_many_streams",
+		return httpsec.NewError(http.StatusTooManyRequests, "too_many_streams",
 			"this API process serves the most live streams it allows (WARDOPS_SSE_MAX_STREAMS); retry later", "")
 	case errors.Is(err, events.ErrUnavailable), errors.Is(err, events.ErrClosed):
 		c.Response().Header().Set("Retry-After", "5")
-		return httpsec.WriteError(c, http.StatusServiceUnavailable, "events_unavailable", "live events are unavailable, retry shortly", "")
+		return httpsec.NewError(http.StatusServiceUnavailable, "events_unavailable", "live events are unavailable, retry shortly", "")
 	}
 	return fmt.Errorf("subscribe to live events: %w", err)
 }

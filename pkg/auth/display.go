@@ -46,13 +46,13 @@ func (s *Service) handleDisplayLogin(c *echo.Context) error {
 		return s.fail(c, err)
 	}
 	if site := c.Request().Header.Get("Sec-Fetch-Site"); site == "cross-site" {
-		return writeError(c, http.StatusForbidden, "csrf_failed", "cross-site sign-in refused", "")
+		return apiError(http.StatusForbidden, "csrf_failed", "cross-site sign-in refused", "")
 	}
 	ctx := c.Request().Context()
 	addr := clientAddr(c)
 	t, u, err := s.displayToken(ctx, strings.TrimSpace(req.Token))
 	if errors.Is(err, errBadToken) {
-		return writeError(c, http.StatusUnauthorized, "invalid_token", "not a valid display token (revoked, expired or mistyped)", "token")
+		return apiError(http.StatusUnauthorized, "invalid_token", "not a valid display token (revoked, expired or mistyped)", "token")
 	}
 	if err != nil {
 		return s.fail(c, err)

@@ -79,11 +79,11 @@ func (g *guard) wrap(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if !ok {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="wardops"`)
-			return writeError(c, http.StatusUnauthorized, "unauthenticated", "sign in or send an API token", "")
+			return apiError(http.StatusUnauthorized, "unauthenticated", "sign in or send an API token", "")
 		}
 		g.svc.log.InfoContext(c.Request().Context(), "access denied", "user", p.Username, "role", p.Role.String(),
 			"need", need.String(), "method", c.Request().Method, "route", c.Path())
-		return writeError(c, http.StatusForbidden, "forbidden", "this needs the "+need.String()+" role", "")
+		return apiError(http.StatusForbidden, "forbidden", "this needs the "+need.String()+" role", "")
 	}
 }
 

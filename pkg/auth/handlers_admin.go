@@ -20,7 +20,7 @@ func pathID(c *echo.Context) (int64, bool) {
 }
 
 func badID(c *echo.Context) error {
-	return writeError(c, http.StatusBadRequest, "invalid_field", "id must be a positive integer", "id")
+	return apiError(http.StatusBadRequest, "invalid_field", "id must be a positive integer", "id")
 }
 
 func (s *Service) handleListUsers(c *echo.Context) error {
@@ -63,7 +63,7 @@ func (s *Service) handleCreateUser(c *echo.Context) error {
 	}
 	role, err := ParseRole(req.Role)
 	if err != nil {
-		return writeError(c, http.StatusBadRequest, "invalid_field", err.Error(), "role")
+		return apiError(http.StatusBadRequest, "invalid_field", err.Error(), "role")
 	}
 	nu := NewUser{Username: req.Username, Role: role, Password: req.Password, Disabled: req.Disabled}
 	if req.Scope != nil {
@@ -97,12 +97,12 @@ func (s *Service) handleUpdateUser(c *echo.Context) error {
 	if req.Role != nil {
 		role, err := ParseRole(*req.Role)
 		if err != nil {
-			return writeError(c, http.StatusBadRequest, "invalid_field", err.Error(), "role")
+			return apiError(http.StatusBadRequest, "invalid_field", err.Error(), "role")
 		}
 		ch.Role = &role
 	}
 	if me, _ := Principal(c); me.UserID == id && req.Disabled != nil && *req.Disabled {
-		return writeError(c, http.StatusConflict, "conflict", "you cannot disable yourself", "disabled")
+		return apiError(http.StatusConflict, "conflict", "you cannot disable yourself", "disabled")
 	}
 	u, err := s.UpdateUser(c.Request().Context(), id, ch)
 	if err != nil {
@@ -117,7 +117,7 @@ func (s *Service) handleDeleteUser(c *echo.Context) error {
 		return badID(c)
 	}
 	if me, _ := Principal(c); me.UserID == id {
-		return writeError(c, http.StatusConflict, "conflict", "you cannot delete yourself", "id")
+		return apiError(http.StatusConflict, "conflict", "you cannot delete yourself", "id")
 	}
 	if _, err := s.DeleteUser(c.Request().Context(), id); err != nil {
 		return s.fail(c, err)
@@ -162,11 +162,11 @@ func (s *Service) handleCreateToken(c *echo.Context) error {
 	}
 	role, err := ParseRole(req.Role)
 	if err != nil {
-		return writeError(c, http.StatusBadRequest, "invalid_field", err.Error(), "role")
+		return apiError(http.StatusBadRequest, "invalid_field", err.Error(), "role")
 	}
 	nt := NewToken{Name: req.Name, Role: role, UserID: req.UserID, Display: req.Purpose == store.TokenPurposeDisplay}
 	if req.Purpose != "" && req.Purpose != store.TokenPurposeAPI && !nt.Display {
-		return writeError(c, http.StatusBadRequest, "invalid_field", "purpose must be api or display", "purpose")
+		return apiError(http.StatusBadRequest, "invalid_field", "purpose must be api or display", "purpose")
 	}
 	if nt.UserID == 0 {
 		me, _ := Principal(c)
@@ -174,10 +174,10 @@ func (s *Service) handleCreateToken(c *echo.Context) error {
 	}
 	if req.ExpiresAt != "" {
 		if nt.ExpiresAt, err = time.Parse(time.RFC3339, req.ExpiresAt); err != nil {
-			return writeError(c, http.StatusBadRequest, "invalid_field", "expires_at must be an RFC 3339 time", "expires_at")
+			return apiError(http.StatusBadRequest, "invalid_field", "expires_at must be an RFC 3339 time", "expires_at")
 		}
 		if nt.ExpiresAt.After(s.now().Add(maxTokenLifetime)) {
-			return writeError(c, http.StatusBadRequest, "invalid_field", "expires_at is more than 10 years away", "expires_at")
+			return apiError(http.StatusBadRequest, "invalid_field", "expires_at is more than 10 years away", "expires_at")
 		}
 	}
 	secret, t, err := s.CreateToken(c.Request().Context(), nt)

@@ -57,7 +57,7 @@ var auditParams = map[string]bool{"actor": true, "action": true, "target_type": 
 func (s *Service) handleAudit(c *echo.Context) error {
 	f, field, msg := parseAuditFilter(c.Request().URL.Query())
 	if field != "" {
-		return writeError(c, http.StatusBadRequest, "invalid_parameter", msg, field)
+		return apiError(http.StatusBadRequest, "invalid_parameter", msg, field)
 	}
 	recs, next, err := s.store.ListAudit(c.Request().Context(), f)
 	if err != nil {

@@ -126,10 +126,10 @@ func (s *Service) handleLogin(c *echo.Context) error {
 		return s.fail(c, err)
 	}
 	if req.Username == "" || req.Password == "" {
-		return writeError(c, http.StatusBadRequest, "invalid_field", "username and password are required", "username")
+		return apiError(http.StatusBadRequest, "invalid_field", "username and password are required", "username")
 	}
 	if site := c.Request().Header.Get("Sec-Fetch-Site"); site == "cross-site" {
-		return writeError(c, http.StatusForbidden, "csrf_failed", "cross-site sign-in refused", "")
+		return apiError(http.StatusForbidden, "csrf_failed", "cross-site sign-in refused", "")
 	}
 	ctx := c.Request().Context()
 	addr := clientAddr(c)
@@ -196,10 +196,10 @@ type passwordRequest struct {
 func (s *Service) handlePassword(c *echo.Context) error {
 	id, _ := Principal(c)
 	if id.session == nil {
-		return writeError(c, http.StatusForbidden, "forbidden", "change passwords from a signed-in session", "")
+		return apiError(http.StatusForbidden, "forbidden", "change passwords from a signed-in session", "")
 	}
 	if id.session.data.Source == store.SourceLDAP {
-		return writeError(c, http.StatusConflict, "directory_user", "change your password in the directory (Active Directory)", "")
+		return apiError(http.StatusConflict, "directory_user", "change your password in the directory (Active Directory)", "")
 	}
 	var req passwordRequest
 	if err := httpsec.Bind(c, &req); err != nil {
@@ -210,7 +210,7 @@ func (s *Service) handlePassword(c *echo.Context) error {
 	v, err := s.checkCredentials(ctx, id.Username, req.CurrentPassword, addr.String())
 	if err != nil {
 		if errors.Is(err, ErrInvalidCredentials) {
-			return writeError(c, http.StatusBadRequest, "invalid_field", "current password is wrong", "current_password")
+			return apiError(http.StatusBadRequest, "invalid_field", "current password is wrong", "current_password")
 		}
 		return s.fail(c, err)
 	}
@@ -240,33 +240,33 @@ func (s *Service) fail(c *echo.Context, err error) error {
 	var te *ThrottledError
 	switch {
 	case errors.As(err, &he):
-		return he.Write(c)
+		return he
 	case errors.As(err, &ie):
 		if ie.conflict {
-			return writeError(c, http.StatusConflict, "conflict", ie.Msg, ie.Field)
+			return apiError(http.StatusConflict, "conflict", ie.Msg, ie.Field)
 		}
-		return writeError(c, http.StatusBadRequest, "invalid_field", ie.Msg, ie.Field)
+		return apiError(http.StatusBadRequest, "invalid_field", ie.Msg, ie.Field)
 	case errors.As(err, &te):
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.RetryAfter.Seconds()))))
-		return writeError(c, http.StatusTooManyRequests, "throttled", te.Error(), "")
+		return apiError(http.StatusTooManyRequests, "throttled", te.Error(), "")
 	case errors.Is(err, ErrDirectoryUnavailable):
-		return writeError(c, http.StatusServiceUnavailable, "directory_unavailable",
+		return apiError(http.StatusServiceUnavailable, "directory_unavailable",
 			"directory unavailable: sign-in with directory accounts does not work right now", "")
 	case errors.Is(err, ErrNoSecretKey):
-		return writeError(c, http.StatusConflict, "no_secret_key", ErrNoSecretKey.Error(), "")
+		return apiError(http.StatusConflict, "no_secret_key", ErrNoSecretKey.Error(), "")
 	case errors.Is(err, errMFAExpired):
-		return writeError(c, http.StatusUnauthorized, "mfa_expired", errMFAExpired.Error(), "mfa_token")
+		return apiError(http.StatusUnauthorized, "mfa_expired", errMFAExpired.Error(), "mfa_token")
 	case errors.Is(err, ErrInvalidCredentials):
-		return writeError(c, http.StatusUnauthorized, "invalid_credentials", ErrInvalidCredentials.Error(), "")
+		return apiError(http.StatusUnauthorized, "invalid_credentials", ErrInvalidCredentials.Error(), "")
 	case errors.Is(err, store.ErrLastAdmin):
-		return writeError(c, http.StatusConflict, "last_admin", "at least one enabled admin must remain", "")
+		return apiError(http.StatusConflict, "last_admin", "at least one enabled admin must remain", "")
 	case errors.Is(err, store.ErrNotFound):
-		return writeError(c, http.StatusNotFound, "not_found", "not found", "")
+		return apiError(http.StatusNotFound, "not_found", "not found", "")
 	case errors.Is(err, store.ErrConflict):
-		return writeError(c, http.StatusConflict, "conflict", "conflicts with an existing record", "")
+		return apiError(http.StatusConflict, "conflict", "conflicts with an existing record", "")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return writeError(c, http.StatusServiceUnavailable, "unavailable", "the request timed out", "")
+		return apiError(http.StatusServiceUnavailable, "unavailable", "the request timed out", "")
 	}
 	s.log.ErrorContext(c.Request().Context(), "auth request failed", "route", c.Path(), "err", err)
-	return writeError(c, http.StatusInternalServerError, "internal", "internal error", "")
+	return apiError(http.StatusInternalServerError, "internal", "internal error", "")
 }

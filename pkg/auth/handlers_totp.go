@@ -25,10 +25,10 @@ func (s *Service) handleLoginTOTP(c *echo.Context) error {
 		return s.fail(c, err)
 	}
 	if (req.Code == "") == (req.RecoveryCode == "") || len(req.Code) > 20 || len(req.RecoveryCode) > 40 {
-		return writeError(c, http.StatusBadRequest, "invalid_field", "send either code or recovery_code", "code")
+		return apiError(http.StatusBadRequest, "invalid_field", "send either code or recovery_code", "code")
 	}
 	if site := c.Request().Header.Get("Sec-Fetch-Site"); site == "cross-site" {
-		return writeError(c, http.StatusForbidden, "csrf_failed", "cross-site sign-in refused", "")
+		return apiError(http.StatusForbidden, "csrf_failed", "cross-site sign-in refused", "")
 	}
 	ctx := c.Request().Context()
 	addr := clientAddr(c).String()
@@ -55,7 +55,7 @@ func (s *Service) handleLoginTOTP(c *echo.Context) error {
 	}
 	if !ok {
 		s.loginFailed(ctx, p.Username, "wrong "+strings.ReplaceAll(kind, "_", " "))
-		return writeError(c, http.StatusUnauthorized, "invalid_code", "wrong or already used code", "code")
+		return apiError(http.StatusUnauthorized, "invalid_code", "wrong or already used code", "code")
 	}
 	s.endMFA(ctx, req.MFAToken)
 	s.throttleReset(ctx, u.Username, addr)
@@ -66,14 +66,14 @@ func (s *Service) handleLoginTOTP(c *echo.Context) error {
 func (s *Service) sessionUser(c *echo.Context) (store.User, *sessionRef, error) {
 	id, _ := Principal(c)
 	if id.session == nil {
-		return store.User{}, nil, writeError(c, http.StatusForbidden, "forbidden", "set up two-factor from a signed-in session", "")
+		return store.User{}, nil, apiError(http.StatusForbidden, "forbidden", "set up two-factor from a signed-in session", "")
 	}
 	u, err := s.store.UserByID(c.Request().Context(), id.UserID)
 	if err != nil {
 		return u, nil, s.fail(c, err)
 	}
 	if u.Source != store.SourceLocal {
-		return u, nil, writeError(c, http.StatusConflict, "directory_user",
+		return u, nil, apiError(http.StatusConflict, "directory_user",
 			"directory users sign in with the directory's own second factor", "")
 	}
 	return u, id.session, nil
@@ -85,7 +85,7 @@ func (s *Service) handleTOTPEnroll(c *echo.Context) error {
 		return err
 	}
 	if u.TOTPEnabledAt != nil {
-		return writeError(c, http.StatusConflict, "totp_enabled", "two-factor is already on; an admin can reset it", "")
+		return apiError(http.StatusConflict, "totp_enabled", "two-factor is already on; an admin can reset it", "")
 	}
 	e, err := s.StartTOTP(c.Request().Context(), u)
 	if err != nil {

@@ -37,7 +37,7 @@ func (s *Service) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		rule, guarded := s.routes.access(RouteKey{Method: ri.Method, Path: ri.Path})
 		if !guarded {
 			s.log.ErrorContext(c.Request().Context(), "route has no access rule", "method", ri.Method, "route", ri.Path)
-			return writeError(c, http.StatusForbidden, "no_access_rule", "this route has no access rule", "")
+			return apiError(http.StatusForbidden, "no_access_rule", "this route has no access rule", "")
 		}
 		addr := clientAddr(c)
 		actor := audit.Actor{Via: audit.ViaAnonymous, ClientIP: addr}
@@ -45,22 +45,22 @@ func (s *Service) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			if errors.Is(err, errBadToken) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="wardops", error="invalid_token"`)
-				return writeError(c, http.StatusUnauthorized, "invalid_token", errBadToken.Error(), "")
+				return apiError(http.StatusUnauthorized, "invalid_token", errBadToken.Error(), "")
 			}
 			s.log.ErrorContext(c.Request().Context(), "authentication failed", "err", err)
-			return writeError(c, http.StatusServiceUnavailable, "auth_unavailable", "authentication is unavailable, try again", "")
+			return apiError(http.StatusServiceUnavailable, "auth_unavailable", "authentication is unavailable, try again", "")
 		}
 		if ok {
 			actor = audit.Actor{UserID: id.UserID, Name: id.Username, Via: id.Via, TokenID: id.TokenID, ClientIP: addr}
 			if id.Display && !DisplayAllows(RouteKey{Method: ri.Method, Path: ri.Path}, rule) {
-				return writeError(c, http.StatusForbidden, "display_only", "a display token shows the wall screen only", "")
+				return apiError(http.StatusForbidden, "display_only", "a display token shows the wall screen only", "")
 			}
 			if id.Via == audit.ViaSession && rule != AccessPublic {
 				if msg := csrfProblem(c, id.session.data.CSRF); msg != "" {
-					return writeError(c, http.StatusForbidden, "csrf_failed", msg, "")
+					return apiError(http.StatusForbidden, "csrf_failed", msg, "")
 				}
 				if id.session.data.MustEnroll && !enrolmentRoute(ri.Path) {
-					return writeError(c, http.StatusForbidden, "totp_enrollment_required",
+					return apiError(http.StatusForbidden, "totp_enrollment_required",
 						"set up two-factor sign-in first (POST /api/v1/auth/totp/enroll)", "")
 				}
 			}
@@ -139,7 +139,8 @@ func clientAddr(c *echo.Context) netip.Addr {
 	return a.Unmap()
 }
 
-// writeError answers with the API error shape.
-func writeError(c *echo.Context, status int, code, msg, field string) error {
-	return httpsec.WriteError(c, status, code, msg, field)
+// apiError is the error a handler or middleware returns; the API's error handler
+// (httpsec.ErrorHandler) writes it in the API error shape.
+func apiError(status int, code, msg, field string) error {
+	return httpsec.NewError(status, code, msg, field)
 }

@@ -29,7 +29,7 @@ func BodyLimit(limit int64, perRoute map[string]int64) echo.MiddlewareFunc {
 			}
 			req := c.Request()
 			if req.ContentLength > n {
-				return WriteError(c, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "request body is too large", "")
+				return NewError(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "request body is too large", "")
 			}
 			if req.Body != nil && req.Body != http.NoBody {
 				req.Body = http.MaxBytesReader(c.Response(), req.Body, n)

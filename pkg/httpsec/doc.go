@@ -6,6 +6,9 @@
 // decides which client address the API believes.
 //
 // Errors it produces are *Error values, which render as the API's error shape
-// {"error":{"code","message","field"}} both through WriteError and through echo's default
-// error handler (Error implements json.Marshaler and echo.HTTPStatusCoder).
+// {"error":{"code","message","field"}}. It owns the one HTTP convention of the project: a
+// handler or middleware (api, auth, report, the live stream) fails by returning an *Error
+// (NewError), and ErrorHandler — the echo error handler the API server installs — writes it;
+// anything else becomes a logged 500 without internals. Echo's default handler renders an
+// *Error the same way (it implements json.Marshaler and echo.HTTPStatusCoder).
 package httpsec

@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"math/big"
 	"net"
 	"net/http"
@@ -69,14 +68,12 @@ func TestSecureHeaders(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
-	e := echo.New()
+	e := echo.NewWithConfig(echo.Config{HTTPErrorHandler: ErrorHandler(nil)})
 	e.Use(BodyLimit(64, map[string]int64{"/big": 1024}))
 	decode := func(c *echo.Context) error {
 		var v map[string]string
 		if err := Bind(c, &v); err != nil {
-			var he *Error
-			errors.As(err, &he)
-			return he.Write(c)
+			return err
 		}
 		return c.NoContent(http.StatusNoContent)
 	}
@@ -109,14 +106,12 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestDecodeUnderEchoBodyLimit(t *testing.T) {
-	e := echo.New()
+	e := echo.NewWithConfig(echo.Config{HTTPErrorHandler: ErrorHandler(nil)})
 	e.Use(middleware.BodyLimit(16))
 	e.POST("/", func(c *echo.Context) error {
 		var v map[string]string
 		if err := Bind(c, &v); err != nil {
-			var he *Error
-			errors.As(err, &he)
-			return he.Write(c)
+			return err
 		}
 		return c.NoContent(http.StatusNoContent)
 	})

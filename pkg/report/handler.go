@@ -34,7 +34,7 @@ func Handler(src Source, now func() time.Time, logger *slog.Logger, scope ScopeF
 		}
 		format, table := c.QueryParam("format"), c.QueryParam("table")
 		if format != "" && format != "json" && format != "csv" {
-			return httpsec.WriteError(c, http.StatusBadRequest, "invalid_format", "format must be json or csv", "format")
+			return httpsec.NewError(http.StatusBadRequest, "invalid_format", "format must be json or csv", "format")
 		}
 		if table == "" {
 			table = TableDevices
@@ -48,11 +48,11 @@ func Handler(src Source, now func() time.Time, logger *slog.Logger, scope ScopeF
 		}
 		r, err := Build(c.Request().Context(), src, rng, now(), sc)
 		if errors.Is(err, ErrRange) {
-			return httpsec.WriteError(c, http.StatusBadRequest, "invalid_range", ErrRange.Error(), "range")
+			return httpsec.NewError(http.StatusBadRequest, "invalid_range", ErrRange.Error(), "range")
 		}
 		if err != nil {
 			logger.ErrorContext(c.Request().Context(), "availability report failed", "range", rng, "err", err)
-			return httpsec.WriteError(c, http.StatusInternalServerError, "internal", "internal error; see the API log", "")
+			return httpsec.NewError(http.StatusInternalServerError, "internal", "internal error; see the API log", "")
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
 		if format != "csv" {
@@ -60,7 +60,7 @@ func Handler(src Source, now func() time.Time, logger *slog.Logger, scope ScopeF
 		}
 		var b bytes.Buffer
 		if err := r.WriteCSV(&b, table); errors.Is(err, ErrTable) {
-			return httpsec.WriteError(c, http.StatusBadRequest, "invalid_table", ErrTable.Error(), "table")
+			return httpsec.NewError(http.StatusBadRequest, "invalid_table", ErrTable.Error(), "table")
 		} else if err != nil {
 			return err
 		}
