@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/selfmetrics/selfmetricstest"
+	"github.com/wardops/wardops/pkg/testenv"
 	"github.com/wardops/wardops/pkg/tsdb"
 )
 
@@ -113,5 +115,25 @@ func TestWithHelpKeepsSamples(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("exposition lacks\n%s\ngot:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestPromtoolAcceptsExposition runs Prometheus' own checker, `promtool check metrics` (Debian's
+// prometheus package; scripts/services.sh installs it), on the exposition of every metric the
+// binaries register: no "no help text", no naming or type problem.
+func TestPromtoolAcceptsExposition(t *testing.T) {
+	testenv.SkipShort(t, "promtool")
+	bin, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatal("promtool not found: run `bash scripts/services.sh` (installs Debian's prometheus package for it) or go test -short")
+	}
+	reg := exercised(t)
+	rec := httptest.NewRecorder()
+	reg.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	cmd := exec.CommandContext(t.Context(), bin, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(rec.Body.Bytes())
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
