@@ -33,7 +33,7 @@ echo "machine: $(nproc) CPU(s), $(uname -sr); go $(go env GOVERSION)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 out=$(mktemp)
 trap 'rm -f "$out"; [ "${WARDOPS_BENCH_KEEP:-0}" = 1 ] || bash scripts/snmp.sh stop "$RUN_DIR" >/dev/null' EXIT
-go run ./pkg/snmp/snmpbench -devices "$N" -endpoints "$endpoints" -sim-pids "$pids" "$@" | tee "$out"
+go run ./tools/snmpbench -devices "$N" -endpoints "$endpoints" -sim-pids "$pids" "$@" | tee "$out"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # snmp_run TITLE-PREFIX: "CYCLE_S DEVICES_PER_S FAILED" of that run in snmpbench's output.

@@ -28,9 +28,9 @@ export WARDOPS_CHAOS_REPORT="$report"
 faults='Test(WorkerKilledMidBatch|WorkerSIGTERMMidBatch|RedisRestart|PostgresRestart|VictoriaMetricsOutage|SchedulerLeaderKilled|APIRestart)$'
 echo "chaos: $WARDOPS_CHAOS_DEVICES devices, ${WARDOPS_CHAOS_INTERVAL} cycle, ${WARDOPS_CHAOS_OUTAGE} outages; log in $RUN_DIR/chaos.log" >&2
 status=0
-go test -count=1 -p 1 -v -timeout 90m -run "$faults" ./pkg/chaos/ 2>&1 | tee "$RUN_DIR/chaos.log" || status=$?
+go test -count=1 -p 1 -v -timeout 90m -run "$faults" ./testinfra/chaos/ 2>&1 | tee "$RUN_DIR/chaos.log" || status=$?
 cmd="WARDOPS_CHAOS_DEVICES=$WARDOPS_CHAOS_DEVICES WARDOPS_CHAOS_INTERVAL=$WARDOPS_CHAOS_INTERVAL WARDOPS_CHAOS_OUTAGE=$WARDOPS_CHAOS_OUTAGE go tool task chaos"
 if [ -s "$report" ]; then
-	go run ./pkg/chaos/chaosreport -in "$report" -doc docs/RELIABILITY.md -section chaos-long -command "$cmd"
+	go run ./tools/chaosreport -in "$report" -doc docs/RELIABILITY.md -section chaos-long -command "$cmd"
 fi
 exit "$status"

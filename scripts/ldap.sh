@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# OpenLDAP for WardOps' directory sign-in tests. Tests start their own private slapd (pkg/testenv
+# OpenLDAP for WardOps' directory sign-in tests. Tests start their own private slapd (testinfra/testenv
 # LDAP: a generated slapd.conf, CA and directory in a temporary folder, on a free loopback port),
 # so this script only installs the Debian packages, without letting the package configure or
 # start a system-wide directory (debconf slapd/no_configuration=true).

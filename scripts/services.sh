@@ -63,7 +63,7 @@ start_redis
 scripts/victoriametrics.sh start "$RUN_DIR/vm" "${WARDOPS_VM_PORT:-8428}" >&2
 if [ -x scripts/snmp.sh ]; then
 	scripts/snmp.sh start "$RUN_DIR/snmp" >&2
-	# the tests' shared snmpsim (pkg/testenv NewSNMPSim), owned by this script like the others,
+	# the tests' shared snmpsim (testinfra/testenv NewSNMPSim), owned by this script like the others,
 	# so that no test binary leaves one running
 	WARDOPS_SNMPD_PORT=0 WARDOPS_SNMPSIM_PORT=${WARDOPS_TEST_SNMPSIM_PORT:-11172} WARDOPS_SNMPSIM_DEVICES=20 \
 		scripts/snmp.sh start "$RUN_DIR/test-snmp" >&2

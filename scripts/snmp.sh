@@ -101,7 +101,7 @@ gen_data() {
 	local dir=$1/snmpsim n=$2
 	mkdir -p "$dir/data"
 	rm -f "$dir"/data/*.snmprec
-	go run ./pkg/snmp/simdata/snmprec-gen -dir "$dir/data" -n "$n" >&2
+	go run ./tools/snmprec-gen -dir "$dir/data" -n "$n" >&2
 	echo "$n" >"$dir/devices"
 	rm -rf "$dir/cache"
 }

@@ -23,4 +23,4 @@ export WARDOPS_SOAK_DEVICES=${WARDOPS_SOAK_DEVICES:-10000}
 export WARDOPS_SOAK_EVERY=${WARDOPS_SOAK_EVERY:-1m}
 export WARDOPS_SOAK_INTERVAL=${WARDOPS_SOAK_INTERVAL:-30s}
 echo "soak: $WARDOPS_SOAK_DEVICES devices for $WARDOPS_SOAK_DURATION; log in $RUN_DIR/soak.log" >&2
-go test -tags soak -count=1 -v -timeout 3h -run '^TestSoak$' ./pkg/chaos/ 2>&1 | tee "$RUN_DIR/soak.log"
+go test -tags soak -count=1 -v -timeout 3h -run '^TestSoak$' ./testinfra/chaos/ 2>&1 | tee "$RUN_DIR/soak.log"

@@ -7,7 +7,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 func (e *env) service() *alert.Service {

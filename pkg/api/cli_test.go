@@ -11,7 +11,7 @@ import (
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestConfigCLI runs `api region|branch|profile …` on a real database: creates with

@@ -16,7 +16,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })

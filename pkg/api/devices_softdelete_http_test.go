@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestDeleteKeepsHistory: a device deleted through the API leaves GET /devices, the standalone

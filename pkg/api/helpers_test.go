@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/inventory"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // apiError is the JSON error shape of every failed request, plus the line errors of an import.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // PUT /devices/{id}/interfaces/{ifindex}/role: admin only, validated, 404 for an interface the

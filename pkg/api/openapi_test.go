@@ -25,7 +25,7 @@ import (
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // openAPIDoc is the part of the OpenAPI 3 document the sync test reads.

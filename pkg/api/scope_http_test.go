@@ -31,7 +31,7 @@ import (
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // scopeEnv is the API as cmd/api builds it (alerts, SNMP, reports; no time-series database, so

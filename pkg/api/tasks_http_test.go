@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 type taskAnswer struct {

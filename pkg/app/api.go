@@ -21,7 +21,7 @@ import (
 	"github.com/wardops/wardops/pkg/cache"
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/configfile"
-	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/bootstrap"
 	"github.com/wardops/wardops/pkg/directory"
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/health"
@@ -47,8 +47,8 @@ func RunAPI(args []string) int {
 		fmt.Fprintf(os.Stderr, "api: bad configuration: %v\n", err)
 		return 2
 	}
-	logger := daemon.NewLogger(os.Stderr, cfg.Common, "api")
-	ctx, stop := daemon.SignalContext()
+	logger := bootstrap.NewLogger(os.Stderr, cfg.Common, "api")
+	ctx, stop := bootstrap.SignalContext()
 	defer stop()
 
 	pool, err := store.Open(ctx, store.PoolParams{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns), QueryTimeout: cfg.QueryTimeout, AppName: "wardops-api"})
@@ -75,7 +75,7 @@ func RunAPI(args []string) int {
 			return 1
 		}
 	}
-	redisOpt, rdb, err := daemon.Redis(ctx, cfg.RedisURL)
+	redisOpt, rdb, err := bootstrap.Redis(ctx, cfg.RedisURL)
 	if err != nil {
 		logger.Error("redis unavailable", "err", err)
 		return 1
@@ -151,7 +151,7 @@ func runCLI(ctx context.Context, args []string, svc *auth.Service) int {
 // identityParams builds the sign-in parts of the auth service: the TOTP secret box, the
 // admins-must-enrol rule and, when WARDOPS_LDAP_URL is set, the directory.
 func identityParams(cfg config.API, logger *slog.Logger) (auth.Params, error) {
-	box, err := daemon.SecretBox(cfg.SecretKey)
+	box, err := bootstrap.SecretBox(cfg.SecretKey)
 	if err != nil {
 		return auth.Params{}, err
 	}
@@ -189,7 +189,7 @@ var cliCommands = map[string]bool{"user": true, "token": true, "tasks": true, "p
 var configObjects = map[string]bool{"profile": true, "region": true, "branch": true}
 
 func runConfigCLI(ctx context.Context, args []string, cfg config.API, st *store.Store, rdb redis.UniversalClient, svc *auth.Service) int {
-	box, err := daemon.SecretBox(cfg.SecretKey)
+	box, err := bootstrap.SecretBox(cfg.SecretKey)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "api: %v\n", err)
 		return 2
@@ -213,7 +213,7 @@ func runConfigCLI(ctx context.Context, args []string, cfg config.API, st *store.
 
 // runConfigFileCLI runs `api config …`: a refused file prints one error a line and exits 1.
 func runConfigFileCLI(ctx context.Context, args []string, cfg config.API, st *store.Store, rdb redis.UniversalClient) int {
-	box, err := daemon.SecretBox(cfg.SecretKey)
+	box, err := bootstrap.SecretBox(cfg.SecretKey)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "api: %v\n", err)
 		return 2
@@ -293,7 +293,7 @@ func NewAPI(ctx context.Context, cfg config.API, logger *slog.Logger, d APIInput
 		return fail("victoriametrics url", err)
 	}
 	spool := tsdb.NewSpool(d.Store.Pool(), int64(cfg.SpoolMaxSamples))
-	box, err := daemon.SecretBox(cfg.SecretKey)
+	box, err := bootstrap.SecretBox(cfg.SecretKey)
 	if err != nil {
 		return fail("secret key", &ConfigError{err})
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/retention"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestGraphs builds the three binaries' graphs from configurations read as the binaries read

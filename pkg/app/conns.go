@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/bootstrap"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -38,7 +38,7 @@ func Connect(ctx context.Context, p ConnParams, logger *slog.Logger) (*Conns, er
 	if err != nil {
 		return nil, fmt.Errorf("database unavailable: %w", err)
 	}
-	opt, rdb, err := daemon.Redis(ctx, p.RedisURL)
+	opt, rdb, err := bootstrap.Redis(ctx, p.RedisURL)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("redis unavailable: %w", err)

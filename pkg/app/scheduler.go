@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardops/wardops/pkg/config"
-	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/bootstrap"
 	"github.com/wardops/wardops/pkg/retention"
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/selfmetrics"
@@ -32,10 +32,10 @@ func RunScheduler() int {
 		fmt.Fprintf(os.Stderr, "scheduler: bad configuration: %v\n", err)
 		return 2
 	}
-	logger := daemon.NewLogger(os.Stderr, cfg.Common, "scheduler")
-	ctx, stop := daemon.SignalContext()
+	logger := bootstrap.NewLogger(os.Stderr, cfg.Common, "scheduler")
+	ctx, stop := bootstrap.SignalContext()
 	defer stop()
-	_, rdb, err := daemon.Redis(ctx, cfg.RedisURL)
+	_, rdb, err := bootstrap.Redis(ctx, cfg.RedisURL)
 	if err != nil {
 		logger.Error("redis unavailable", "err", err)
 		return 1
@@ -113,7 +113,7 @@ type SchedulerInputs struct {
 func NewScheduler(cfg config.Scheduler, logger *slog.Logger, in SchedulerInputs) *schedule.Scheduler {
 	owner := in.Owner
 	if owner == "" {
-		owner = daemon.Owner("scheduler")
+		owner = bootstrap.Owner("scheduler")
 	}
 	p := schedule.Params{
 		Redis: in.Redis, Client: in.Client, Source: schedule.StoreSource{Store: in.Store, Skip: skipped(cfg)},

@@ -13,7 +13,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/config"
-	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/bootstrap"
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/probe"
@@ -40,14 +40,14 @@ func RunWorker() int {
 		fmt.Fprintf(os.Stderr, "worker: bad configuration: %v\n", err)
 		return 2
 	}
-	logger := daemon.NewLogger(os.Stderr, cfg.Common, "worker")
+	logger := bootstrap.NewLogger(os.Stderr, cfg.Common, "worker")
 	pinger, closePinger, err := NewPinger(cfg.Ping.Engine, logger)
 	if err != nil {
 		logger.Error("cannot ping: the worker needs root or CAP_NET_RAW (setcap cap_net_raw+ep, or cap_add NET_RAW)", "err", err)
 		return 1
 	}
 	defer closePinger()
-	ctx, stop := daemon.SignalContext()
+	ctx, stop := bootstrap.SignalContext()
 	defer stop()
 
 	conns, err := Connect(ctx, ConnParams{DatabaseURL: cfg.DatabaseURL, DBMaxConns: cfg.DBMaxConns, QueryTimeout: cfg.QueryTimeout,
@@ -136,7 +136,7 @@ func NewWorker(ctx context.Context, cfg config.Worker, retCfg retention.Config, 
 		w.close()
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	box, err := daemon.SecretBox(cfg.SecretKey)
+	box, err := bootstrap.SecretBox(cfg.SecretKey)
 	if err != nil {
 		return fail("secret key", &ConfigError{err})
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 func TestRecordRedactsAndAttributes(t *testing.T) {

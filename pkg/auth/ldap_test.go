@@ -14,7 +14,7 @@ import (
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/directory"
 	"github.com/wardops/wardops/pkg/directory/directorytest"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 const ldapRefresh = 10 * time.Minute

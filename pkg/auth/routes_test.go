@@ -17,7 +17,7 @@ import (
 	"github.com/wardops/wardops/pkg/directory"
 	"github.com/wardops/wardops/pkg/directory/directorytest"
 	"github.com/wardops/wardops/pkg/secrets"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestRouteTable is the route audit of the fixture app: the same check the API's own

@@ -18,7 +18,7 @@ import (
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // newTOTPFixture is the fixture app with a secret box (two-factor possible) and its pool.

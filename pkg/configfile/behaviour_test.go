@@ -9,7 +9,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/configfile"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // ops lists a result's changes as "op kind name".

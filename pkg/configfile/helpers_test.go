@@ -11,7 +11,7 @@ import (
 	"github.com/wardops/wardops/pkg/configfile"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // testSecrets are what the fixtures' references resolve to.

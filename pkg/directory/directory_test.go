@@ -12,7 +12,7 @@ import (
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/directory"
 	"github.com/wardops/wardops/pkg/directory/directorytest"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 func TestAuthenticate(t *testing.T) {

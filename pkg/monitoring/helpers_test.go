@@ -21,7 +21,7 @@ import (
 	"github.com/wardops/wardops/pkg/monitoring"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // system is the API wired like cmd/api with the console and the control routes, on the test's

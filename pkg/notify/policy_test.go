@@ -16,7 +16,7 @@ import (
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/notify/notifytest"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 func TestParseAllowList(t *testing.T) {

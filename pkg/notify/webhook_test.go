@@ -11,7 +11,7 @@ import (
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/notify/notifytest"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // the secret parts of the webhook URL and headers the tests write

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/probe"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 func TestProBingLoopback(t *testing.T) {

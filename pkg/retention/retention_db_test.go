@@ -15,7 +15,7 @@ import (
 	"github.com/wardops/wardops/pkg/retention"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // now is the fixed clock of these tests: the daily run of 15 March 2026.

@@ -11,7 +11,7 @@ import (
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestScheduleCLI: `api schedule set` stores and audits an edit, refuses a bad value naming

@@ -15,7 +15,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // closedRedis is a client on a loopback port nothing listens on.

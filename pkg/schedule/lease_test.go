@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/schedule"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 const testLeaseKey = "wardops:test:lease"

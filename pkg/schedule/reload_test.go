@@ -10,7 +10,7 @@ import (
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // startEmission is one emitted slot, by its start time.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // emission is one successful Emit seen through Params.OnEnqueued.

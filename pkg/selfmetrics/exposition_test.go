@@ -20,7 +20,7 @@ import (
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/selfmetrics/selfmetricstest"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/tsdb"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/snmp"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/snmp"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // BenchmarkPollSimulatedDevice polls one simulated device (20 interfaces) of the tests'

@@ -7,7 +7,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // An interface is seen up from the first poll that finds it up, and stays so while it is

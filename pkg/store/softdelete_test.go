@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestDeletedDeviceKeepsHistory: a device deleted an hour ago is gone from the device list and

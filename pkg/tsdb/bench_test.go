@@ -11,7 +11,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // Benchmarks for `go tool task bench:tsdb` (scripts/bench-tsdb.sh). Environment:

@@ -12,7 +12,7 @@ import (
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
-	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/testinfra/harness"
 )
 
 // TestLiveStreamEnds drives the dashboard in chromium while the API ends its live stream:

@@ -12,10 +12,10 @@ import (
 
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
-	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/snmp"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestProfileAndBranchEditors drives the profile and branch editors in headless chromium,

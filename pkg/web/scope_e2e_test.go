@@ -11,7 +11,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
-	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/testinfra/harness"
 )
 
 // TestScopedOverview signs in a viewer scoped to region north in a real browser: the header

@@ -9,8 +9,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/wardops/wardops/pkg/harness"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/harness"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestTimelineOnOverview (issue 14 point 6): the overview's "What changed" lists the last

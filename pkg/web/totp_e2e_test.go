@@ -13,7 +13,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
-	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/secrets"
 )
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/wardops/wardops/pkg/harness"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/harness"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // seedBranches writes n devices, 6 a branch, in 8 regions, with a latest status each (1 in 97

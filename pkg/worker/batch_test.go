@@ -15,7 +15,7 @@ import (
 	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // answerAll is a Pinger every target answers, 1 ms for each of its echoes.

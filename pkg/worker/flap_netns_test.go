@@ -10,7 +10,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestFlappingNetns pings 10 addresses inside a network namespace that drops a third of the

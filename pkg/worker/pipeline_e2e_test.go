@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardops/wardops/pkg/harness"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 type listAnswer struct {

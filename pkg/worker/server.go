@@ -10,7 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/bootstrap"
 	"github.com/wardops/wardops/pkg/tasks"
 )
 
@@ -56,7 +56,7 @@ func NewServer(p ServerParams) *asynq.Server {
 		Queues:            p.Queues,
 		RetryDelayFunc:    p.RetryDelay,
 		ShutdownTimeout:   p.ShutdownTimeout,
-		Logger:            daemon.AsynqLogger{L: logger.With("component", "asynq")},
+		Logger:            bootstrap.AsynqLogger{L: logger.With("component", "asynq")},
 		LogLevel:          asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			retried, _ := asynq.GetRetryCount(ctx)

@@ -9,7 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/worker"
 )
 

@@ -21,8 +21,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/wardops/wardops/pkg/chaos"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/chaos"
+	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/tools/benchreport/benchfile"
 	"github.com/wardops/wardops/tools/fleet/fleetsim"
 	pb "github.com/wardops/wardops/tools/pipelinebench"

@@ -9,7 +9,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/api/apicontract"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestContractCatchesMismatch: the check is not a rubber stamp — answers that break the

@@ -23,7 +23,7 @@ import (
 	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // CheapHash returns hashing costs that make tests fast (never use them in production).

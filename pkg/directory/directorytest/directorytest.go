@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/wardops/wardops/pkg/config"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // Mapping is the WARDOPS_LDAP_GROUPS of the tests: noc-admins → admin, noc-operators →

@@ -8,8 +8,8 @@ import (
 	"github.com/wardops/wardops/pkg/api/apicontract"
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
-	"github.com/wardops/wardops/pkg/harness"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/harness"
+	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/tools/fleet/fleetsim"
 )
 

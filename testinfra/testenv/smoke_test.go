@@ -1,7 +1,7 @@
 package testenv_test
 
 import (
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 	"testing"
 )
 

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // Proc is one WardOps binary run as a process, its output appended to a log file. It can be

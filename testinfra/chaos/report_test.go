@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/wardops/wardops/pkg/chaos"
+	"github.com/wardops/wardops/testinfra/chaos"
 )
 
 func TestReportRoundTrip(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/wardops/wardops/pkg/chaos"
+	"github.com/wardops/wardops/testinfra/chaos"
 )
 
 func TestSlope(t *testing.T) {

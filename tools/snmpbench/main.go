@@ -3,7 +3,7 @@
 // walks done by net-snmp's command-line tools, 50 devices in parallel and one at a time, as the
 // yardstick. It prints devices per second, the wall time of the cycle and the CPU spent.
 //
-//	go run ./pkg/snmp/snmpbench -devices 1000 -endpoints 127.0.0.1:11262,127.0.0.1:11263
+//	go run ./tools/snmpbench -devices 1000 -endpoints 127.0.0.1:11262,127.0.0.1:11263
 //
 // The net-snmp yardstick uses the same max-repetitions and one snmpget for the system group,
 // then (snmpbulkwalk walks one subtree per process), with -netsnmp-mode:

@@ -1,6 +1,6 @@
 // Command snmprec-gen writes snmpsim data files for N simulated devices (see package simdata).
 //
-//	go run ./pkg/snmp/simdata/snmprec-gen -dir RUN_DIR/snmpsim/data -n 1000
+//	go run ./tools/snmprec-gen -dir RUN_DIR/snmpsim/data -n 1000
 package main
 
 import (

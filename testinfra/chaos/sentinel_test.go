@@ -8,11 +8,11 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/wardops/wardops/pkg/chaos"
+	"github.com/wardops/wardops/testinfra/chaos"
 	"github.com/wardops/wardops/pkg/config"
-	"github.com/wardops/wardops/pkg/daemon"
+	"github.com/wardops/wardops/pkg/bootstrap"
 	"github.com/wardops/wardops/pkg/schedule"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestRedisSentinelURL: WARDOPS_REDIS_URL=redis-sentinel://HOST:PORT?master=NAME (docs/DEPLOY.md)
@@ -29,7 +29,7 @@ func TestRedisSentinelURL(t *testing.T) {
 		t.Fatalf("configuration refuses the Sentinel URL: %v", err)
 	}
 	ctx := testenv.Ctx(t, time.Minute)
-	opt, rdb, err := daemon.Redis(ctx, url)
+	opt, rdb, err := bootstrap.Redis(ctx, url)
 	testenv.Must(t, "connect through the Sentinel", err)
 	t.Cleanup(func() { _ = rdb.Close() })
 	client := asynq.NewClientFromRedisClient(rdb)

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardops/wardops/pkg/chaos"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/chaos"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // soakParams: WARDOPS_SOAK_DURATION (1h), WARDOPS_SOAK_DEVICES (10000), WARDOPS_SOAK_EVERY (1m),

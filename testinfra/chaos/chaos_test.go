@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardops/wardops/pkg/chaos"
+	"github.com/wardops/wardops/testinfra/chaos"
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // binDir holds the binaries built once by TestMain for every test of this package.
@@ -94,7 +94,7 @@ func measure(t *testing.T, s *chaos.Stack, p params, fault, notes string, from, 
 	r.OutageS = up.Sub(down).Seconds()
 	r.OutageSlots = chaos.SlotsIn(down, up, p.interval)
 	r.RecoverS = recover.Seconds()
-	r.Command = fmt.Sprintf("WARDOPS_CHAOS_DEVICES=%d WARDOPS_CHAOS_INTERVAL=%s WARDOPS_CHAOS_OUTAGE=%s go test -run '%s$' ./pkg/chaos/",
+	r.Command = fmt.Sprintf("WARDOPS_CHAOS_DEVICES=%d WARDOPS_CHAOS_INTERVAL=%s WARDOPS_CHAOS_OUTAGE=%s go test -run '%s$' ./testinfra/chaos/",
 		p.devices, p.interval, p.outage, t.Name())
 	report(t, r)
 	return r

@@ -1,7 +1,7 @@
 // Command chaosreport turns the JSON lines of a fault-suite run (WARDOPS_CHAOS_REPORT) into
 // the Markdown table of docs/RELIABILITY.md, replacing the section named by -section:
 //
-//	go run ./pkg/chaos/chaosreport -in run/chaos.jsonl -doc docs/RELIABILITY.md -section chaos-long -command "go tool task chaos"
+//	go run ./tools/chaosreport -in run/chaos.jsonl -doc docs/RELIABILITY.md -section chaos-long -command "go tool task chaos"
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/wardops/wardops/pkg/chaos"
+	"github.com/wardops/wardops/testinfra/chaos"
 )
 
 func main() { os.Exit(run()) }

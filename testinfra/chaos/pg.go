@@ -16,7 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 const pgHint = "install PostgreSQL with `go tool task services` (apt-get install postgresql) or set WARDOPS_CHAOS_PG_BIN to the directory holding initdb and pg_ctl"
