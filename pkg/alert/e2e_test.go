@@ -15,11 +15,11 @@ import (
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/events"
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/notify/notifytest"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

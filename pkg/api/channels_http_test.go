@@ -14,10 +14,10 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/events"
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/notify/notifytest"
 	"github.com/wardops/wardops/pkg/secrets"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

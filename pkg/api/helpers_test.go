@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/inventory"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

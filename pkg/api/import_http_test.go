@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/inventory"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

@@ -9,8 +9,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/bootstrap"
+	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/retention"
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/selfmetrics"

@@ -12,8 +12,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wardops/wardops/pkg/alert"
-	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/bootstrap"
+	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/probe"

@@ -20,8 +20,8 @@ import (
 	"github.com/wardops/wardops/pkg/events"
 	"github.com/wardops/wardops/pkg/selfmetrics"
 	"github.com/wardops/wardops/pkg/selfmetrics/selfmetricstest"
-	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/tsdb"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 type queues struct{}

@@ -17,8 +17,8 @@ import (
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/tsdb"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // recordingWriter is a SampleWriter that keeps what it was given.

@@ -8,8 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/testinfra/testenv"
 	sqlfiles "github.com/wardops/wardops/sql"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestDeliveryErrorsMigration runs migration 00007's statement over delivery errors written

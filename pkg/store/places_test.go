@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/testinfra/testenv"
 	sqlfiles "github.com/wardops/wardops/sql"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // migrationParts returns the Up and Down statements of one migration file.

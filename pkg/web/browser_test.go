@@ -22,11 +22,11 @@ import (
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/api"
 	"github.com/wardops/wardops/pkg/events"
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/notify/notifytest"
 	"github.com/wardops/wardops/pkg/secrets"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

@@ -21,11 +21,11 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/events"
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/tsdb"
+	"github.com/wardops/wardops/testinfra/harness"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // lateHandler hands the worker a handler that needs the system the harness builds.

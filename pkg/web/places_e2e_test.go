@@ -12,9 +12,9 @@ import (
 
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/snmp"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

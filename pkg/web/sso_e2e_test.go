@@ -13,8 +13,8 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/auth/oidctest"
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/health"
+	"github.com/wardops/wardops/testinfra/harness"
 )
 
 // TestSSOSignInInBrowser signs in through the dashboard's "Sign in with SSO" button in

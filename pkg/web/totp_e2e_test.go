@@ -13,8 +13,8 @@ import (
 
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/secrets"
+	"github.com/wardops/wardops/testinfra/harness"
 )
 
 // TestTwoFactorBrowser drives two-factor sign-in in headless chromium with

@@ -19,8 +19,8 @@ import (
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
 	"github.com/wardops/wardops/pkg/events"
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

@@ -11,11 +11,11 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

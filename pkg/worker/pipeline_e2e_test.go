@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/testinfra/harness"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

@@ -9,8 +9,8 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/worker"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // The server retries a failed task after ServerParams.RetryDelay (the worker gives notify

@@ -16,9 +16,9 @@ import (
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/tsdb"
 	"github.com/wardops/wardops/pkg/workerhealth"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // liveSystem is a real Redis DB with one asynq server (concurrency 3, serving only "default")

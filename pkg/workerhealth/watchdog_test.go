@@ -16,8 +16,8 @@ import (
 	"github.com/wardops/wardops/pkg/notify/notifytest"
 	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/store"
-	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/workerhealth"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // clock is a settable time for the watchdog's grace.

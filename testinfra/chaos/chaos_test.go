@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardops/wardops/testinfra/chaos"
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/testinfra/chaos"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

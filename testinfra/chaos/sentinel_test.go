@@ -8,10 +8,10 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/wardops/wardops/testinfra/chaos"
-	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/bootstrap"
+	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/schedule"
+	"github.com/wardops/wardops/testinfra/chaos"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
 

@@ -28,9 +28,9 @@ import (
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/tsdb"
 	"github.com/wardops/wardops/pkg/worker"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // Options shape the system under test.

@@ -14,8 +14,8 @@ import (
 
 	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/tasks"
-	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/pkg/worker"
+	"github.com/wardops/wardops/testinfra/testenv"
 	"github.com/wardops/wardops/tools/fleet/fleetsim"
 	pb "github.com/wardops/wardops/tools/pipelinebench"
 )
