@@ -139,7 +139,7 @@ func countStatus(t *testing.T, sys *harness.System, ids []int64, status string) 
 	for _, id := range ids {
 		d, err := sys.Store.DeviceWithStatusByID(t.Context(), id)
 		testenv.Must(t, "read status", err)
-		if d.Status.Status == status {
+		if string(d.Status.Status) == status {
 			n++
 		}
 	}

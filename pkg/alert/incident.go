@@ -3,6 +3,8 @@ package alert
 import (
 	"cmp"
 	"slices"
+
+	"github.com/wardops/wardops/pkg/device"
 )
 
 // maxDepth bounds walks up the parent chain (and breaks cycles in bad data).
@@ -46,7 +48,7 @@ func (p *pass) buildParents() *parentInfo {
 	return pi
 }
 
-func (pi *parentInfo) down(i int32) bool { return pi.p.snap.Devices[i].Status == "down" }
+func (pi *parentInfo) down(i int32) bool { return pi.p.snap.Devices[i].Status == device.Down }
 
 func (pi *parentInfo) downRootOf(i int32) int32 { return pi.downRootAt(i, 0) }
 

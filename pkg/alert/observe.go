@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/wardops/wardops/pkg/device"
 )
 
 // obs is one observation of a rule's condition.
@@ -52,14 +54,14 @@ func observeDevice(r *Rule, d *Device, active bool) (obs, float64) {
 	switch r.Kind {
 	case KindDeviceDown:
 		switch d.Status {
-		case "down":
+		case device.Down:
 			return flag(true)
-		case "up", "degraded":
+		case device.Up, device.Degraded:
 			return flag(false)
 		}
 		return obsNone, math.NaN()
 	case KindPingLossPct, KindPingRTTMS, KindPingJitterMS:
-		if d.Status == "down" { // device_down covers it
+		if d.Status == device.Down { // device_down covers it
 			return obsNone, math.NaN()
 		}
 		v := d.JitterMS

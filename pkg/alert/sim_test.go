@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/wardops/wardops/pkg/device"
 )
 
 // sim runs passes against an in-memory copy of what the store would hold: states and open
@@ -143,7 +145,7 @@ func fleet(spec ...string) *Snapshot {
 	for i, sp := range spec {
 		name, status, _ := cutStr(sp, ":")
 		d := NewDevice(int64(i+1), name)
-		d.Status = status
+		d.Status = device.Status(status)
 		d.Branch = "B1"
 		if status == "up" {
 			d.LossPct, d.RTTMS, d.JitterMS = 0, 5, 1

@@ -3,6 +3,8 @@ package alert
 import (
 	"math"
 	"time"
+
+	"github.com/wardops/wardops/pkg/device"
 )
 
 // Snapshot is the latest monitoring state a pass evaluates. Missing numbers are NaN.
@@ -31,7 +33,7 @@ type Device struct {
 	Labels   map[string]string
 	ParentID int64 // 0: none
 	// Status is the observed ping status (up, down, degraded, unknown), also during maintenance.
-	Status   string
+	Status   device.Status
 	LossPct  float64
 	RTTMS    float64
 	JitterMS float64
@@ -46,7 +48,7 @@ type Device struct {
 // NewDevice returns a device with every number unknown (NaN) and status unknown.
 func NewDevice(id int64, name string) Device {
 	nan := math.NaN()
-	return Device{ID: id, Name: name, Status: "unknown", LossPct: nan, RTTMS: nan, JitterMS: nan,
+	return Device{ID: id, Name: name, Status: device.Unknown, LossPct: nan, RTTMS: nan, JitterMS: nan,
 		CPUPct: nan, MemPct: nan, UptimeS: nan}
 }
 

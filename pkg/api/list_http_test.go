@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wardops/wardops/pkg/store"
@@ -49,7 +51,7 @@ func listFleet(t *testing.T, sys *harness.System) map[string]int64 {
 		if s.status == "" {
 			continue
 		}
-		r := store.PingResult{DeviceID: d.ID, SlotAt: slot, MeasuredAt: slot, Sent: 3, Received: 3, Status: s.status}
+		r := store.PingResult{DeviceID: d.ID, SlotAt: slot, MeasuredAt: slot, Sent: 3, Received: 3, Status: device.Status(s.status)}
 		switch s.status {
 		case "down":
 			r.Received, r.LossPct = 0, 100

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wardops/wardops/pkg/alert"
@@ -100,7 +102,7 @@ func TestScopedLiveEvents(t *testing.T) {
 		defer streams[n].close()
 	}
 	pub := events.NewPublisher(e.rdb)
-	status := func(id int64, to string) {
+	status := func(id int64, to device.Status) {
 		testenv.Must(t, "publish", pub.Publish(ctx, "status", store.StatusChange{DeviceID: id, From: "up", To: to, At: time.Now()}))
 	}
 	alertEv := func(id int64) {

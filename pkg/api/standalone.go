@@ -228,7 +228,7 @@ func appendStandaloneRow(b []byte, r *store.StandaloneRow) []byte {
 	} else {
 		b = append(b, "null"...)
 	}
-	b = appendStr(append(b, `,"status":`...), r.Status)
+	b = appendStr(append(b, `,"status":`...), string(r.Status))
 	b = appendNum(append(b, `,"rtt_ms":`...), r.RTTMS)
 	b = appendNum(append(b, `,"loss_pct":`...), r.LossPct)
 	b = appendNum(append(b, `,"jitter_ms":`...), r.JitterMS)

@@ -113,7 +113,7 @@ func TestGraphs(t *testing.T) {
 	for time.Now().Before(deadline) {
 		d, err := st.DeviceWithStatusByID(ctx, dev.ID)
 		testenv.Must(t, "get device", err)
-		if status = d.Status.Status; status == "up" {
+		if status = string(d.Status.Status); status == "up" {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -22,20 +24,11 @@ type PingResult struct {
 	RTTMaxMS *float64
 	JitterMS *float64
 	LossPct  float64
-	Status   string
+	Status   device.Status
 }
 
-// StatusChange is a device whose status changed with a write: the payload of the live
-// "status" event. Version is the device's new status version (see Status.Version); BlockedBy
-// the id of its topmost down ancestor when the change was written, or nil.
-type StatusChange struct {
-	DeviceID  int64     `json:"device_id"`
-	From      string    `json:"from"`
-	To        string    `json:"to"`
-	At        time.Time `json:"at"`
-	Version   int64     `json:"version"`
-	BlockedBy *int64    `json:"blocked_by"`
-}
+// StatusChange is a device whose status changed with a write (pkg/device owns the type).
+type StatusChange = device.StatusChange
 
 // partitionName is the name of the day partition of ping_results holding t.
 func partitionName(t time.Time) string { return "ping_results_" + t.UTC().Format("20060102") }
@@ -136,7 +129,7 @@ func upsertStatus(ctx context.Context, tx pgx.Tx, results []PingResult) ([]Statu
 	mins, avgs, maxs, jits := make([]*float64, n), make([]*float64, n), make([]*float64, n), make([]*float64, n)
 	losses, slots, measured := make([]float64, n), make([]time.Time, n), make([]time.Time, n)
 	for i, r := range results {
-		ids[i], statuses[i], mins[i], avgs[i], maxs[i], jits[i] = r.DeviceID, r.Status, r.RTTMinMS, r.RTTAvgMS, r.RTTMaxMS, r.JitterMS
+		ids[i], statuses[i], mins[i], avgs[i], maxs[i], jits[i] = r.DeviceID, string(r.Status), r.RTTMinMS, r.RTTAvgMS, r.RTTMaxMS, r.JitterMS
 		losses[i], slots[i], measured[i] = r.LossPct, r.SlotAt, r.MeasuredAt
 	}
 	rows, err := tx.Query(ctx, `
@@ -210,7 +203,7 @@ func setChangeBlocked(ctx context.Context, tx pgx.Tx, changes []StatusChange) er
 // PingHistory is what the status verdict of a device needs: its latest status (as stored, ”
 // when it has none) and its last cycles before a slot, newest first.
 type PingHistory struct {
-	Status string
+	Status device.Status
 	Cycles []PingCycle
 }
 
@@ -246,7 +239,7 @@ func (s *Store) RecentPings(ctx context.Context, ids []int64, slot time.Time, n 
 			return nil, fmt.Errorf("read recent pings: %w", err)
 		}
 		h := out[id]
-		h.Status = status
+		h.Status = device.Status(status)
 		if sent != nil && recv != nil {
 			h.Cycles = append(h.Cycles, PingCycle{Sent: int(*sent), Received: int(*recv)})
 		}

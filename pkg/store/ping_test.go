@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/jackc/pgx/v5"
@@ -34,8 +36,8 @@ func f64(v float64) *float64 { return &v }
 
 // result builds the outcome of one device in slot n: up with rtt, degraded (1 of 3 lost), down.
 func result(id int64, n int, status string, rtt float64) store.PingResult {
-	r := store.PingResult{DeviceID: id, SlotAt: slotAt(n), MeasuredAt: slotAt(n).Add(time.Second), Sent: 3, Status: status}
-	switch status {
+	r := store.PingResult{DeviceID: id, SlotAt: slotAt(n), MeasuredAt: slotAt(n).Add(time.Second), Sent: 3, Status: device.Status(status)}
+	switch device.Status(status) {
 	case store.StatusDown:
 		r.LossPct = 100
 	case store.StatusDegraded:
@@ -58,7 +60,7 @@ func mkDevice(t *testing.T, st *store.Store, name, ip string) store.Device {
 // ignoreVersion leaves status versions out of comparisons; TestStatusVersion checks them.
 var ignoreVersion = cmp.Options{cmpopts.IgnoreFields(store.StatusChange{}, "Version"), cmpopts.IgnoreFields(store.Status{}, "Version")}
 
-func change(id int64, from, to string, n int) store.StatusChange {
+func change(id int64, from, to device.Status, n int) store.StatusChange {
 	return store.StatusChange{DeviceID: id, From: from, To: to, At: slotAt(n).Add(time.Second)}
 }
 

@@ -8,36 +8,32 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/wardops/wardops/pkg/device"
 )
 
-// Device statuses.
+// Device statuses: pkg/device owns the words; these names stay for the store's callers.
 const (
-	StatusUp          = "up"
-	StatusDown        = "down"
-	StatusDegraded    = "degraded"
-	StatusUnknown     = "unknown"
-	StatusMaintenance = "maintenance"
+	StatusUp          = device.Up
+	StatusDown        = device.Down
+	StatusDegraded    = device.Degraded
+	StatusUnknown     = device.Unknown
+	StatusMaintenance = device.Maintenance
 )
 
 // ValidStatus reports whether s is one of the five device statuses.
-func ValidStatus(s string) bool {
-	switch s {
-	case StatusUp, StatusDown, StatusDegraded, StatusUnknown, StatusMaintenance:
-		return true
-	}
-	return false
-}
+func ValidStatus(s string) bool { return device.Status(s).Valid() }
 
 // Status is the latest state of one device.
 type Status struct {
-	Status     string     `json:"status"`
-	RTTMinMS   *float64   `json:"rtt_min_ms"`
-	RTTAvgMS   *float64   `json:"rtt_ms"`
-	RTTMaxMS   *float64   `json:"rtt_max_ms"`
-	JitterMS   *float64   `json:"jitter_ms"`
-	LossPct    *float64   `json:"loss_pct"`
-	LastSeen   *time.Time `json:"last_seen"`
-	LastChange time.Time  `json:"last_change"`
+	Status     device.Status `json:"status"`
+	RTTMinMS   *float64      `json:"rtt_min_ms"`
+	RTTAvgMS   *float64      `json:"rtt_ms"`
+	RTTMaxMS   *float64      `json:"rtt_max_ms"`
+	JitterMS   *float64      `json:"jitter_ms"`
+	LossPct    *float64      `json:"loss_pct"`
+	LastSeen   *time.Time    `json:"last_seen"`
+	LastChange time.Time     `json:"last_change"`
 	// Version grows with every status change of the device (one sequence for all devices): of
 	// two states of a device, the one with the higher version is the newer.
 	Version int64 `json:"version"`
@@ -177,13 +173,13 @@ type StandaloneRow struct {
 	Type     string `json:"type"`
 	ParentID *int64 `json:"parent_id"`
 	// BlockedBy is the id of the topmost down ancestor, or nil (see blocked.go).
-	BlockedBy  *int64     `json:"blocked_by"`
-	Status     string     `json:"status"`
-	RTTMS      *float64   `json:"rtt_ms"`
-	LossPct    *float64   `json:"loss_pct"`
-	JitterMS   *float64   `json:"jitter_ms"`
-	LastSeen   *time.Time `json:"last_seen"`
-	LastChange time.Time  `json:"last_change"`
+	BlockedBy  *int64        `json:"blocked_by"`
+	Status     device.Status `json:"status"`
+	RTTMS      *float64      `json:"rtt_ms"`
+	LossPct    *float64      `json:"loss_pct"`
+	JitterMS   *float64      `json:"jitter_ms"`
+	LastSeen   *time.Time    `json:"last_seen"`
+	LastChange time.Time     `json:"last_change"`
 	// Version is the status version (see Status.Version).
 	Version int64 `json:"version"`
 }

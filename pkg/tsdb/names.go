@@ -3,6 +3,8 @@ package tsdb
 import (
 	"strconv"
 	"time"
+
+	"github.com/wardops/wardops/pkg/device"
 )
 
 // Metric names written by the ping and SNMP handlers. Units follow Prometheus conventions:
@@ -103,18 +105,18 @@ type PingResult struct {
 	Received, Sent int
 	// Status is the device status derived from the round: up, degraded, down (others are
 	// not written as MetricDeviceUp).
-	Status string
+	Status device.Status
 }
 
 // StatusValue maps a device status to the value of MetricDeviceUp; ok is false for statuses
 // that have no numeric value (unknown, maintenance).
-func StatusValue(status string) (v float64, ok bool) {
+func StatusValue(status device.Status) (v float64, ok bool) {
 	switch status {
-	case "up":
+	case device.Up:
 		return 1, true
-	case "degraded":
+	case device.Degraded:
 		return 0.5, true
-	case "down":
+	case device.Down:
 		return 0, true
 	}
 	return 0, false

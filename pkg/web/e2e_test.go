@@ -183,7 +183,7 @@ func (x *e2e) checkCounts(ctx context.Context) {
 		if d.BlockedBy != nil && (d.Status == "down" || d.Status == "unknown") {
 			want["unreachable"]++
 		} else {
-			want[d.Status]++
+			want[string(d.Status)]++
 		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -297,7 +297,7 @@ type standalone struct {
 func (l standalone) count(status string) int {
 	n := 0
 	for _, d := range l.Devices {
-		if d.Status == status {
+		if string(d.Status) == status {
 			n++
 		}
 	}
@@ -307,7 +307,7 @@ func (l standalone) count(status string) int {
 func (l standalone) status(id int64) string {
 	for _, d := range l.Devices {
 		if d.ID == id {
-			return d.Status
+			return string(d.Status)
 		}
 	}
 	return ""

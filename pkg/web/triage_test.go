@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/wardops/wardops/pkg/alert"
@@ -86,8 +88,8 @@ func (x *triage) set(states map[string]string) []store.StatusChange {
 	at := x.base.Add(time.Duration(x.slot) * time.Second)
 	var rs []store.PingResult
 	for name, st := range states {
-		r := store.PingResult{DeviceID: x.ids[name], SlotAt: at, MeasuredAt: at, Sent: 3, Status: st, LossPct: 100}
-		if st != store.StatusDown {
+		r := store.PingResult{DeviceID: x.ids[name], SlotAt: at, MeasuredAt: at, Sent: 3, Status: device.Status(st), LossPct: 100}
+		if device.Status(st) != store.StatusDown {
 			one := 1.0
 			r.Received, r.LossPct, r.RTTMinMS, r.RTTAvgMS, r.RTTMaxMS, r.JitterMS = 3, 0, &one, &one, &one, &one
 		}

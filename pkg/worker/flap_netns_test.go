@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
 	"github.com/wardops/wardops/pkg/probe"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/testinfra/testenv"
@@ -33,7 +34,7 @@ func TestFlappingNetns(t *testing.T) {
 	pinger := probe.NewProBing(nil)
 	opts := probe.Options{Count: 3, Spacing: 10 * time.Millisecond, Timeout: 300 * time.Millisecond}
 	pol := policyOf(nil)
-	prev := map[int64]string{}
+	prev := map[int64]device.Status{}
 	hist := map[int64][]Cycle{}
 	changes := map[int64]int{}
 	cycle := func() {

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
+
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
@@ -65,16 +67,16 @@ func (h *PingHandler) ProcessBatch(ctx context.Context, t *asynq.Task) error {
 
 // DeviceResult is the JSON result of an on-demand ping.
 type DeviceResult struct {
-	DeviceID   int64     `json:"device_id"`
-	Status     string    `json:"status"`
-	Sent       int       `json:"sent"`
-	Received   int       `json:"received"`
-	LossPct    float64   `json:"loss_pct"`
-	RTTMinMS   *float64  `json:"rtt_min_ms"`
-	RTTAvgMS   *float64  `json:"rtt_avg_ms"`
-	RTTMaxMS   *float64  `json:"rtt_max_ms"`
-	JitterMS   *float64  `json:"jitter_ms"`
-	MeasuredAt time.Time `json:"measured_at"`
+	DeviceID   int64         `json:"device_id"`
+	Status     device.Status `json:"status"`
+	Sent       int           `json:"sent"`
+	Received   int           `json:"received"`
+	LossPct    float64       `json:"loss_pct"`
+	RTTMinMS   *float64      `json:"rtt_min_ms"`
+	RTTAvgMS   *float64      `json:"rtt_avg_ms"`
+	RTTMaxMS   *float64      `json:"rtt_max_ms"`
+	JitterMS   *float64      `json:"jitter_ms"`
+	MeasuredAt time.Time     `json:"measured_at"`
 }
 
 // ProcessDevice handles tasks.TypePingDevice: one device now; the result is stored like a

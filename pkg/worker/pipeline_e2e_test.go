@@ -98,7 +98,7 @@ func waitFor(t *testing.T, sys *harness.System, within time.Duration, what strin
 func countStatus(l listAnswer, status string) int {
 	n := 0
 	for _, d := range l.Devices {
-		if d.Status == status {
+		if string(d.Status) == status {
 			n++
 		}
 	}
@@ -108,7 +108,7 @@ func countStatus(l listAnswer, status string) int {
 func statusOf(l listAnswer, id int64) string {
 	for _, d := range l.Devices {
 		if d.ID == id {
-			return d.Status
+			return string(d.Status)
 		}
 	}
 	return ""

@@ -3,6 +3,7 @@ package worker
 import (
 	"math"
 
+	"github.com/wardops/wardops/pkg/device"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -78,7 +79,7 @@ const FalseDownPerCycle = 1e-8
 //
 // Cycles with every echo lost are outages, shown as down, and are left out of the loss
 // window, so a device that comes back clean after an outage is up, not degraded.
-func Verdict(prev string, cur Cycle, history []Cycle, pol StatusPolicy) string {
+func Verdict(prev device.Status, cur Cycle, history []Cycle, pol StatusPolicy) device.Status {
 	if pol.Window < 1 {
 		pol.Window = 1
 	}
@@ -96,7 +97,7 @@ func Verdict(prev string, cur Cycle, history []Cycle, pol StatusPolicy) string {
 		}
 	}
 	if lost(cur) {
-		if prev == store.StatusDegraded {
+		if prev == device.Degraded {
 			run := 1
 			for _, c := range history {
 				if !lost(c) {
@@ -105,18 +106,18 @@ func Verdict(prev string, cur Cycle, history []Cycle, pol StatusPolicy) string {
 				run++
 			}
 			if run < lostRun(windowLoss(answered, rw)/100, cur.Sent, pol.Window) {
-				return store.StatusDegraded
+				return device.Degraded
 			}
 		}
-		return store.StatusDown
+		return device.Down
 	}
 	if windowLoss(answered, pol.Window) > pol.DegradedLossPct {
-		return store.StatusDegraded
+		return device.Degraded
 	}
-	if prev == store.StatusDegraded && windowLoss(answered, rw) > pol.RecoverLossPct {
-		return store.StatusDegraded
+	if prev == device.Degraded && windowLoss(answered, rw) > pol.RecoverLossPct {
+		return device.Degraded
 	}
-	return store.StatusUp
+	return device.Up
 }
 
 // lostRun is how many lost cycles in a row make a degraded device down: the fewest n for which

@@ -4,15 +4,16 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/wardops/wardops/pkg/device"
 	"github.com/wardops/wardops/pkg/store"
 )
 
 // run feeds cycles through Verdict as the handler does (history newest first, from the
 // results stored before) and returns the statuses and the number of status changes.
-func run(start string, cycles []Cycle, pol StatusPolicy) ([]string, int) {
+func run(start device.Status, cycles []Cycle, pol StatusPolicy) ([]device.Status, int) {
 	prev, changes := start, 0
 	var hist []Cycle
-	out := make([]string, 0, len(cycles))
+	out := make([]device.Status, 0, len(cycles))
 	for _, c := range cycles {
 		st := Verdict(prev, c, hist, pol)
 		if st != prev {
@@ -118,9 +119,9 @@ func TestVerdict(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _ := run(tc.start, tc.cycles, tc.pol)
+			got, _ := run(device.Status(tc.start), tc.cycles, tc.pol)
 			for i, at := range tc.at {
-				if got[at] != tc.want[i] {
+				if string(got[at]) != tc.want[i] {
 					t.Errorf("cycle %d: status %q, want %q (all: %v)", at, got[at], tc.want[i], got)
 				}
 			}
