@@ -178,7 +178,7 @@ func (s *Server) routes() {
 	s.alertRoutes()
 	s.scheduleRoutes()
 	s.configRoutes()
-	g.GET("/reports/availability", report.Handler(s.p.Store, nil, s.p.Logger, reportScope), s.viewer())
+	g.GET("/reports/availability", report.Endpoint(s.p.Store, nil, s.p.Logger, reportScope), s.viewer())
 	if s.p.HealthDetail != nil {
 		g.GET("/health/detail", s.p.HealthDetail, s.admin())
 	}

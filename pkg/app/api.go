@@ -338,7 +338,7 @@ func NewAPI(ctx context.Context, cfg config.API, logger *slog.Logger, d APIInput
 	}, 2*time.Second)
 	a.Server = api.New(api.Params{Store: d.Store, Redis: d.Redis, Client: client, Tasks: inspector, Health: checker,
 		Logger: logger, Monitoring: mon, Series: querier, SNMP: snmpSvc, ProfileSNMP: snmpSvc,
-		HealthDetail: workerhealth.DetailHandler(workerhealth.DetailParams{Health: checker, Pool: d.Store.Pool(), Redis: d.Redis,
+		HealthDetail: workerhealth.DetailEndpoint(workerhealth.DetailParams{Health: checker, Pool: d.Store.Pool(), Redis: d.Redis,
 			Inspector: inspector, Spool: spool, Store: d.Store}),
 		Alerting: &api.Alerting{
 			Alerts: alert.NewService(alert.ServiceParams{Rules: d.Store, Acks: d.Store, Enqueuer: client,
@@ -346,7 +346,7 @@ func NewAPI(ctx context.Context, cfg config.API, logger *slog.Logger, d APIInput
 			Channels: notify.NewService(notify.ServiceParams{Channels: d.Store, Deliveries: d.Store, Sealer: box, Policy: policy, Logger: logger}),
 		},
 		Config:  configfile.New(configfile.Params{Store: d.Store, Sealer: box, Policy: policy, Logger: logger.With("component", "config")}),
-		Metrics: reg.Handler(), Auth: d.Auth,
+		Metrics: reg.Endpoint(), Auth: d.Auth,
 		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
 		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()},
 		Hub:        a.hub, Streams: api.StreamParams{MaxLife: cfg.Streams.MaxLife}})

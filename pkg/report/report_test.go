@@ -147,7 +147,7 @@ func TestWriteCSV(t *testing.T) {
 	}
 }
 
-func TestHandler(t *testing.T) {
+func TestEndpoint(t *testing.T) {
 	tests := []struct {
 		name, query      string
 		src              *fakeSource
@@ -164,7 +164,7 @@ func TestHandler(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := echo.New()
-			e.GET("/r", report.Handler(tc.src, func() time.Time { return now }, nil, nil))
+			e.GET("/r", report.Endpoint(tc.src, func() time.Time { return now }, nil, nil))
 			rec := httptest.NewRecorder()
 			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/r"+tc.query, nil))
 			body := rec.Body.String()
@@ -182,9 +182,9 @@ func TestHandlerPassesScope(t *testing.T) {
 	src := source()
 	north := store.DeviceScope{Regions: []string{"N"}}
 	e := echo.New()
-	e.GET("/r", report.Handler(src, func() time.Time { return now }, nil,
+	e.GET("/r", report.Endpoint(src, func() time.Time { return now }, nil,
 		func(*echo.Context) (store.DeviceScope, error) { return north, nil }))
-	e.GET("/fail", report.Handler(src, func() time.Time { return now }, nil,
+	e.GET("/fail", report.Endpoint(src, func() time.Time { return now }, nil,
 		func(*echo.Context) (store.DeviceScope, error) { return store.DeviceScope{}, echo.ErrUnauthorized }))
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/r", nil))

@@ -61,7 +61,7 @@ func exercised(t *testing.T) *selfmetrics.Registry {
 func TestExpositionHasHelpAndType(t *testing.T) {
 	reg := exercised(t)
 	rec := httptest.NewRecorder()
-	reg.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	reg.Endpoint().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	problems, n, err := selfmetricstest.Problems(rec.Body.Bytes())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, rec.Body.String())
@@ -129,7 +129,7 @@ func TestPromtoolAcceptsExposition(t *testing.T) {
 	}
 	reg := exercised(t)
 	rec := httptest.NewRecorder()
-	reg.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	reg.Endpoint().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	cmd := exec.CommandContext(t.Context(), bin, "check", "metrics")
 	cmd.Stdin = bytes.NewReader(rec.Body.Bytes())
 	out, err := cmd.CombinedOutput()

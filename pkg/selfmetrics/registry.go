@@ -127,8 +127,8 @@ func writeLine(out *bytes.Buffer, line string) {
 	out.WriteString(meta + name + tail + "\n")
 }
 
-// Handler serves WritePrometheus, for GET /metrics.
-func (r *Registry) Handler() http.Handler {
+// Endpoint serves WritePrometheus, for GET /metrics.
+func (r *Registry) Endpoint() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		r.WritePrometheus(w)

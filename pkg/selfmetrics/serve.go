@@ -34,7 +34,7 @@ func (r *Registry) NewServer(addr string, logger *slog.Logger) (*Server, error) 
 		return nil, fmt.Errorf("listen for metrics on %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", r.Handler())
+	mux.Handle("GET /metrics", r.Endpoint())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	if r.pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)

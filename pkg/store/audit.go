@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -84,10 +83,9 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, in
 		f.Limit = 100
 	}
 	f.Limit = min(f.Limit, 1000)
-	where, args := auditWhere(f)
-	args = append(args, f.Limit+1)
-	q := `SELECT ` + auditCols + ` FROM audit_log` + where + ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
-	rows, err := s.pool.Query(ctx, q, args...)
+	w := auditWhere(f)
+	q := `SELECT ` + auditCols + ` FROM audit_log WHERE ` + w.sql() + ` ORDER BY id DESC LIMIT ` + w.arg(f.Limit+1)
+	rows, err := s.pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, 0, authErr(err, "list audit records")
 	}
@@ -103,13 +101,9 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, in
 	return out, next, nil
 }
 
-func auditWhere(f AuditFilter) (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+func auditWhere(f AuditFilter) *where {
+	w := &where{}
+	add := func(cond string, v any) { w.add(cond, v) }
 	if f.Actor != "" {
 		add("actor_name = ?", f.Actor)
 	}
@@ -136,10 +130,7 @@ func auditWhere(f AuditFilter) (string, []any) {
 	if f.BeforeID > 0 {
 		add("id < ?", f.BeforeID)
 	}
-	if len(conds) == 0 {
-		return "", args
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return w
 }
 
 func auditLikeEscape(s string) string {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -85,36 +84,28 @@ type DeviceFilter struct {
 func (s *Store) ListDevices(ctx context.Context, f DeviceFilter) ([]DeviceWithStatus, int64, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	where, args := []string{"d.id > $1", "d.deleted_at IS NULL"}, []any{f.After}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var w where
+	w.add("d.id > ?", f.After)
+	w.add("d.deleted_at IS NULL")
 	if f.Branch != "" {
-		add("d.branch = ?", f.Branch)
+		w.add("d.branch = ?", f.Branch)
 	}
 	if f.Region != "" {
-		add("d.region = ?", f.Region)
+		w.add("d.region = ?", f.Region)
 	}
 	if f.Type != "" {
-		add("d.type = ?", f.Type)
+		w.add("d.type = ?", f.Type)
 	}
 	if f.Status != "" {
-		add("coalesce(s.status,'unknown') = ?", f.Status)
+		w.add("coalesce(s.status,'unknown') = ?", f.Status)
 	}
 	if f.Query != "" {
-		args = append(args, f.Query, likeEscape(f.Query)+"%")
-		where = append(where, fmt.Sprintf("(strpos(lower(d.name), lower($%d)) > 0 OR host(d.ip) LIKE $%d)", len(args)-1, len(args)))
+		w.add("(strpos(lower(d.name), lower(?)) > 0 OR host(d.ip) LIKE ?)", f.Query, likeEscape(f.Query)+"%")
 	}
-	if !f.Scope.All() {
-		var cond string
-		cond, args = f.Scope.cond("d", args)
-		where = append(where, cond)
-	}
-	args = append(args, f.Limit+1)
+	w.scope(f.Scope, "d")
 	q := `SELECT ` + deviceCols + `, ` + statusCols + ` FROM devices d LEFT JOIN device_status s ON s.device_id = d.id
-		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY d.id LIMIT $` + strconv.Itoa(len(args))
-	rows, err := s.pool.Query(ctx, q, args...)
+		WHERE ` + w.sql() + ` ORDER BY d.id LIMIT ` + w.arg(f.Limit+1)
+	rows, err := s.pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list devices: %w", err)
 	}

@@ -199,9 +199,9 @@ func redisPoolDetail(rdb redis.UniversalClient) *RedisPoolDetail {
 	return &RedisPoolDetail{TotalConns: st.TotalConns, IdleConns: st.IdleConns, Hits: st.Hits, Misses: st.Misses, Timeouts: st.Timeouts}
 }
 
-// DetailHandler serves Detail as JSON for GET /api/v1/health/detail: 503 when the overall
+// DetailEndpoint serves Detail as JSON for GET /api/v1/health/detail: 503 when the overall
 // status is critical, like /api/v1/health. Mount it behind the admin guard.
-func DetailHandler(p DetailParams) echo.HandlerFunc {
+func DetailEndpoint(p DetailParams) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		rep := Detail(c.Request().Context(), p)
 		code := http.StatusOK

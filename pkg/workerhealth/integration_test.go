@@ -127,7 +127,7 @@ func TestDetailHandler(t *testing.T) {
 			checker := health.NewChecker(map[string]health.Check{"workers": workerhealth.Check(sys.st,
 				func(context.Context) health.Component { return health.Component{Level: level, Reason: "x"} }, 0, nil)}, time.Second)
 			e := echo.New()
-			e.GET("/api/v1/health/detail", workerhealth.DetailHandler(workerhealth.DetailParams{Health: checker,
+			e.GET("/api/v1/health/detail", workerhealth.DetailEndpoint(workerhealth.DetailParams{Health: checker,
 				Pool: sys.st.Pool(), Inspector: sys.insp, Spool: sys.spool, Store: sys.st}))
 			rec := httptest.NewRecorder()
 			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/health/detail", nil))

@@ -16,11 +16,11 @@ import (
 // ScopeFunc returns the device scope of a request's caller (an error answers the request).
 type ScopeFunc func(c *echo.Context) (store.DeviceScope, error)
 
-// Handler serves GET …/reports/availability?range=1d|7d|30d (default 7d) as JSON, or with
+// Endpoint serves GET …/reports/availability?range=1d|7d|30d (default 7d) as JSON, or with
 // format=csv one table (table=devices|branches|outages, default devices) as a CSV download,
 // over the devices of the caller's scope (scope nil: every device). now is the clock (nil:
 // time.Now).
-func Handler(src Source, now func() time.Time, logger *slog.Logger, scope ScopeFunc) echo.HandlerFunc {
+func Endpoint(src Source, now func() time.Time, logger *slog.Logger, scope ScopeFunc) echo.HandlerFunc {
 	if now == nil {
 		now = time.Now
 	}
