@@ -17,6 +17,12 @@ import (
 	"github.com/wardops/wardops/pkg/store"
 )
 
+// The "standalone list" is GET /api/v1/devices/standalone/list (SPEC.md's contract, kept from
+// the system WardOps replaces): every live device of the caller's scope with its latest status,
+// in one unpaged answer, in a compact row shape (store.StandaloneRow). The dashboard's fleet
+// views and outside tools load it once and then follow the live stream (SSE); it is built from
+// one query, cached for every caller, gzipped once, and filtered per scope here.
+
 // standaloneTTL is how long one built standalone list is served as fresh at least. Statuses
 // change once per ping cycle (30 s) and the dashboard gets changes live over SSE, so a second of
 // reuse costs nothing in freshness and turns a burst of requests into one query.

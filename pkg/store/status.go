@@ -154,7 +154,9 @@ func (s *Store) DeviceWithStatusByID(ctx context.Context, id int64) (DeviceWithS
 	return list[0], nil
 }
 
-// StandaloneRow is one device of the standalone list: the SPEC's compact shape.
+// StandaloneRow is one device of the standalone list — GET /api/v1/devices/standalone/list,
+// the whole fleet with its latest status in one unpaged answer (pkg/api/standalone.go) — in
+// SPEC.md's compact shape.
 type StandaloneRow struct {
 	ID       int64  `json:"id"`
 	Name     string `json:"name"`
