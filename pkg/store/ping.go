@@ -6,26 +6,13 @@ import (
 	"slices"
 	"time"
 
-	"github.com/wardops/wardops/pkg/device"
-
 	"github.com/jackc/pgx/v5"
+
+	"github.com/wardops/wardops/pkg/device"
 )
 
-// PingResult is the outcome of pinging one device in one slot.
-type PingResult struct {
-	DeviceID   int64
-	SlotAt     time.Time
-	MeasuredAt time.Time
-	Sent       int
-	Received   int
-	// RTTs and jitter are nil when nothing came back.
-	RTTMinMS *float64
-	RTTAvgMS *float64
-	RTTMaxMS *float64
-	JitterMS *float64
-	LossPct  float64
-	Status   device.Status
-}
+// PingResult is the outcome of pinging one device in one slot (pkg/device owns the type).
+type PingResult = device.PingResult
 
 // StatusChange is a device whose status changed with a write (pkg/device owns the type).
 type StatusChange = device.StatusChange

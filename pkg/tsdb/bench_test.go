@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
+
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/wardops/wardops/testinfra/testenv"
@@ -50,7 +52,7 @@ func benchBatches(n int, src string) [][]Sample {
 			for id := int64(first); id < int64(first+50); id++ {
 				dev := DeviceLabels{ID: id, Name: "bench-" + strconv.FormatInt(id, 10), Branch: "B" + strconv.FormatInt(id%100, 10), Region: "R", Type: src}
 				rtt := time.Duration(c%50+1) * time.Millisecond
-				batch = append(batch, PingSamples(dev, at, PingResult{RTTMin: rtt, RTTAvg: rtt, RTTMax: rtt, Jitter: rtt / 10, Sent: 3, Received: 3, Status: "up"})...)
+				batch = append(batch, PingSamples(dev, at, device.PingResult{RTTMinMS: msp(rtt), RTTAvgMS: msp(rtt), RTTMaxMS: msp(rtt), JitterMS: msp(rtt / 10), Sent: 3, Received: 3, Status: "up"})...)
 				for _, ifn := range []string{"Gi0/0", "Gi0/1"} {
 					batch = append(batch, dev.Sample(MetricIfInBits, at, float64(c*1000), Label{LabelIfName, ifn}),
 						dev.Sample(MetricIfOutBits, at, float64(c*2000), Label{LabelIfName, ifn}))

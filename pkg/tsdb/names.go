@@ -95,19 +95,6 @@ func (d DeviceLabels) Sample(metric string, at time.Time, value float64, extra .
 	return Sample{Metric: metric, Labels: d.Labels(extra...), Value: value, At: at}
 }
 
-// PingResult is what one ping round of a device measured.
-type PingResult struct {
-	// RTTMin, RTTAvg and RTTMax are over the replies received (ignored when none came back).
-	RTTMin, RTTAvg, RTTMax time.Duration
-	// Jitter is ignored when fewer than two replies came back (Received < 2).
-	Jitter time.Duration
-	// Received is the number of replies; Sent the number of echo requests.
-	Received, Sent int
-	// Status is the device status derived from the round: up, degraded, down (others are
-	// not written as MetricDeviceUp).
-	Status device.Status
-}
-
 // StatusValue maps a device status to the value of MetricDeviceUp; ok is false for statuses
 // that have no numeric value (unknown, maintenance).
 func StatusValue(status device.Status) (v float64, ok bool) {
@@ -125,21 +112,27 @@ func StatusValue(status device.Status) (v float64, ok bool) {
 // PingSamples returns the samples of one ping round of a device at at. Use the slot start (or
 // another time fixed per slot) as at, so that a retried task writes the same timestamps and
 // VictoriaMetrics' deduplication keeps one sample per slot.
-func PingSamples(dev DeviceLabels, at time.Time, r PingResult) []Sample {
+//
+// Loss is written whenever echoes were sent; each RTT statistic and jitter only when it was
+// measured (non-nil), and jitter only from two replies on: no value is never written as 0.
+func PingSamples(dev DeviceLabels, at time.Time, r device.PingResult) []Sample {
 	out := make([]Sample, 0, 6)
 	if r.Sent > 0 {
 		loss := float64(r.Sent-r.Received) / float64(r.Sent)
 		out = append(out, dev.Sample(MetricPingLoss, at, loss))
 	}
 	if r.Received > 0 {
-		out = append(out,
-			dev.Sample(MetricPingRTT, at, r.RTTMin.Seconds(), Label{LabelStat, StatMin}),
-			dev.Sample(MetricPingRTT, at, r.RTTAvg.Seconds(), Label{LabelStat, StatAvg}),
-			dev.Sample(MetricPingRTT, at, r.RTTMax.Seconds(), Label{LabelStat, StatMax}),
-		)
+		for _, st := range []struct {
+			ms   *float64
+			stat string
+		}{{r.RTTMinMS, StatMin}, {r.RTTAvgMS, StatAvg}, {r.RTTMaxMS, StatMax}} {
+			if st.ms != nil {
+				out = append(out, dev.Sample(MetricPingRTT, at, *st.ms/1000, Label{LabelStat, st.stat}))
+			}
+		}
 	}
-	if r.Received > 1 {
-		out = append(out, dev.Sample(MetricPingJitter, at, r.Jitter.Seconds()))
+	if r.Received > 1 && r.JitterMS != nil {
+		out = append(out, dev.Sample(MetricPingJitter, at, *r.JitterMS/1000))
 	}
 	if v, ok := StatusValue(r.Status); ok {
 		out = append(out, dev.Sample(MetricDeviceUp, at, v))

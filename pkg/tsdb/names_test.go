@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -13,13 +15,13 @@ func TestPingSamples(t *testing.T) {
 	with := func(l Label) []Label { return append(append([]Label{}, base...), l) }
 	tests := []struct {
 		name string
-		in   PingResult
+		in   device.PingResult
 		want []Sample
 	}{
 		{
 			name: "all replies",
-			in: PingResult{RTTMin: 1 * time.Millisecond, RTTAvg: 2 * time.Millisecond, RTTMax: 4 * time.Millisecond,
-				Jitter: 1500 * time.Microsecond, Sent: 3, Received: 3, Status: "up"},
+			in: device.PingResult{RTTMinMS: msp(1 * time.Millisecond), RTTAvgMS: msp(2 * time.Millisecond), RTTMaxMS: msp(4 * time.Millisecond),
+				JitterMS: msp(1500 * time.Microsecond), Sent: 3, Received: 3, Status: "up"},
 			want: []Sample{
 				{Metric: MetricPingLoss, Labels: base, Value: 0, At: t0},
 				{Metric: MetricPingRTT, Labels: with(Label{"stat", "min"}), Value: 0.001, At: t0},
@@ -31,7 +33,7 @@ func TestPingSamples(t *testing.T) {
 		},
 		{
 			name: "one reply: no jitter, degraded",
-			in:   PingResult{RTTMin: time.Millisecond, RTTAvg: time.Millisecond, RTTMax: time.Millisecond, Sent: 3, Received: 1, Status: "degraded"},
+			in:   device.PingResult{RTTMinMS: msp(time.Millisecond), RTTAvgMS: msp(time.Millisecond), RTTMaxMS: msp(time.Millisecond), Sent: 3, Received: 1, Status: "degraded"},
 			want: []Sample{
 				{Metric: MetricPingLoss, Labels: base, Value: 2.0 / 3, At: t0},
 				{Metric: MetricPingRTT, Labels: with(Label{"stat", "min"}), Value: 0.001, At: t0},
@@ -42,13 +44,13 @@ func TestPingSamples(t *testing.T) {
 		},
 		{
 			name: "no reply: loss and down only",
-			in:   PingResult{Sent: 3, Status: "down"},
+			in:   device.PingResult{Sent: 3, Status: "down"},
 			want: []Sample{
 				{Metric: MetricPingLoss, Labels: base, Value: 1, At: t0},
 				{Metric: MetricDeviceUp, Labels: base, Value: 0, At: t0},
 			},
 		},
-		{name: "maintenance: nothing", in: PingResult{Status: "maintenance"}, want: []Sample{}},
+		{name: "maintenance: nothing", in: device.PingResult{Status: "maintenance"}, want: []Sample{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,4 +68,10 @@ func TestDeviceLabels(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
+}
+
+// msp is d in milliseconds, as a measured value of a PingResult.
+func msp(d time.Duration) *float64 {
+	v := float64(d) / float64(time.Millisecond)
+	return &v
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardops/wardops/pkg/device"
+
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/google/go-cmp/cmp"
 
@@ -21,8 +23,8 @@ func fleet(at time.Time, cycle int) []Sample {
 	for id := int64(1); id <= 3; id++ {
 		dev := DeviceLabels{ID: id, Name: fmt.Sprintf("dev-%d", id), Branch: "Br \"1\"", Region: "North", Type: "router"}
 		rtt := time.Duration(cycle+int(id)) * time.Millisecond
-		out = append(out, PingSamples(dev, at, PingResult{RTTMin: rtt, RTTAvg: rtt + time.Millisecond,
-			RTTMax: rtt + 2*time.Millisecond, Jitter: time.Millisecond, Sent: 3, Received: 3, Status: "up"})...)
+		out = append(out, PingSamples(dev, at, device.PingResult{RTTMinMS: msp(rtt), RTTAvgMS: msp(rtt + time.Millisecond),
+			RTTMaxMS: msp(rtt + 2*time.Millisecond), JitterMS: msp(time.Millisecond), Sent: 3, Received: 3, Status: "up"})...)
 		if id == 1 {
 			for _, ifn := range []string{"Gi0/0", "Gi0/1"} {
 				out = append(out,

@@ -247,17 +247,7 @@ func pingSamples(devs []store.Device, results []store.PingResult) []tsdb.Sample 
 	for _, r := range results {
 		d := byID[r.DeviceID]
 		labels := tsdb.DeviceLabels{ID: d.ID, Name: d.Name, Branch: d.Branch, Region: d.Region, Type: d.Type}
-		out = append(out, tsdb.PingSamples(labels, r.SlotAt, tsdb.PingResult{
-			RTTMin: dur(r.RTTMinMS), RTTAvg: dur(r.RTTAvgMS), RTTMax: dur(r.RTTMaxMS), Jitter: dur(r.JitterMS),
-			Received: r.Received, Sent: r.Sent, Status: r.Status,
-		})...)
+		out = append(out, tsdb.PingSamples(labels, r.SlotAt, r)...)
 	}
 	return out
-}
-
-func dur(ms *float64) time.Duration {
-	if ms == nil {
-		return 0
-	}
-	return time.Duration(*ms * float64(time.Millisecond))
 }
