@@ -147,6 +147,10 @@ func (b profileBody) parseProfileSNMP(available bool) (set, remove bool, ps snmp
 		return true, true, ps, nil
 	}
 	if err := json.Unmarshal(b.SNMP.Raw, &ps); err != nil {
+		var fe *snmp.FieldError
+		if errors.As(err, &fe) && fe.Field != "" { // a credential refused while read (timeout_ms)
+			return false, false, ps, profileSNMPError(err)
+		}
 		return false, false, ps, badRequest("snmp", "snmp: %v", err)
 	}
 	return true, false, ps, nil
