@@ -3296,7 +3296,7 @@ type ClientInterface interface {
 
 	// PatchScheduleWithBody Change a periodic job (admin)
 	//
-	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3305,7 +3305,7 @@ type ClientInterface interface {
 
 	// PatchSchedule Change a periodic job (admin)
 	//
-	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5233,7 +5233,7 @@ func (c *Client) ListSchedule(ctx context.Context, reqEditors ...RequestEditorFn
 
 // PatchScheduleWithBody Change a periodic job (admin)
 //
-// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5252,7 +5252,7 @@ func (c *Client) PatchScheduleWithBody(ctx context.Context, task string, content
 
 // PatchSchedule Change a periodic job (admin)
 //
-// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10708,7 +10708,7 @@ type ClientWithResponsesInterface interface {
 
 	// PatchScheduleWithBodyWithResponse Change a periodic job (admin)
 	//
-	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10717,7 +10717,7 @@ type ClientWithResponsesInterface interface {
 
 	// PatchScheduleWithResponse Change a periodic job (admin)
 	//
-	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19313,7 +19313,7 @@ func (c *ClientWithResponses) ListScheduleWithResponse(ctx context.Context, reqE
 
 // PatchScheduleWithBodyWithResponse Change a periodic job (admin)
 //
-// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19328,7 +19328,7 @@ func (c *ClientWithResponses) PatchScheduleWithBodyWithResponse(ctx context.Cont
 
 // PatchScheduleWithResponse Change a periodic job (admin)
 //
-// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -50,6 +50,7 @@ func TestInvalid(t *testing.T) {
 		"rule_scope_device":       "rule_scope_device.yaml:6: rules[0].scope.devices[0]: device \"ghost\" does not exist (neither in the file nor in the database)",
 		"rule_severity":           "rule_severity.yaml:5: rules[0].severity: must be critical, major, minor or warning",
 		"schedule_interval":       "schedule_interval.yaml:4: schedule[0].interval: \"3 days\" is not a duration (30s, 5m, 1h)",
+		"schedule_cycle":          "schedule_cycle.yaml:10: schedule[0].interval: interval of cycle:ping must be longer than one cycle can take (8s, profile \"slow-wan\": timeout 4s + 4 × 1s spacing): at least 9s",
 		"schedule_range":          "schedule_range.yaml:4: schedule[0].interval: interval of cycle:ping must be from 1s to 1h",
 		"schedule_task":           "schedule_task.yaml:3: schedule[0].task: unknown periodic job \"cycle:dance\"",
 		"syntax":                  "syntax.yaml:2: YAML syntax: did not find expected '-' indicator",

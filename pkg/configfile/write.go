@@ -10,6 +10,7 @@ import (
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/notify"
+	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -24,6 +25,7 @@ type applier struct {
 	secrets  map[string]notify.Secrets
 	rec      *audit.Recorder
 	channels *notify.Service
+	ping     schedule.PingTiming
 }
 
 // writeErr places a write's error at the object's path: the apply stops there.
@@ -385,6 +387,12 @@ func (a *applier) schedule(ctx context.Context) error {
 				continue
 			}
 			op, before = OpUpdate, old
+		}
+		// against the profiles as this file leaves them (written in this transaction)
+		if err := (schedule.FitCheck{Source: a.tx, Ping: a.ping}).Check(ctx, e); err != nil {
+			return a.writeErr(path, err)
+		}
+		if ok {
 			_, err = a.tx.PutScheduleEntry(ctx, e)
 		} else {
 			err = a.tx.SeedSchedule(ctx, []store.ScheduleEntry{e}) // inserts the missing row
