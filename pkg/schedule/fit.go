@@ -90,3 +90,13 @@ func (f FitCheck) Check(ctx context.Context, e store.ScheduleEntry) error {
 	return &FieldError{"interval", fmt.Sprintf("interval of %s must be longer than one cycle can take (%s, %s): at least %s",
 		e.TaskType, shortDuration(longest), why, shortDuration(least))}
 }
+
+// CheckProfile returns a *FieldError on "ping_timeout_ms" when the ping settings of a profile
+// named name would not fit the ping job e (enabled): the other side of Check, for profile edits.
+func CheckProfile(name string, t PingTiming, e store.ScheduleEntry) error {
+	if !e.Enabled || e.TaskType != tasks.TypePingCycle || t.Length() < e.Interval {
+		return nil
+	}
+	return &FieldError{"ping_timeout_ms", fmt.Sprintf("a ping of profile %q would take %s (%s), not less than the ping interval of %s: shorten the timeout, count or spacing, or lengthen the interval first",
+		name, shortDuration(t.Length()), t, shortDuration(e.Interval))}
+}
