@@ -22,19 +22,19 @@ import (
 
 // Defines values for ConfigApplyResultChangesOp.
 const (
-	Create ConfigApplyResultChangesOp = "create"
-	Delete ConfigApplyResultChangesOp = "delete"
-	Update ConfigApplyResultChangesOp = "update"
+	ConfigOpCreate ConfigApplyResultChangesOp = "create"
+	ConfigOpDelete ConfigApplyResultChangesOp = "delete"
+	ConfigOpUpdate ConfigApplyResultChangesOp = "update"
 )
 
 // Valid indicates whether the value is a known member of the ConfigApplyResultChangesOp enum.
 func (e ConfigApplyResultChangesOp) Valid() bool {
 	switch e {
-	case Create:
+	case ConfigOpCreate:
 		return true
-	case Delete:
+	case ConfigOpDelete:
 		return true
-	case Update:
+	case ConfigOpUpdate:
 		return true
 	default:
 		return false
