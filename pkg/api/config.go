@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/configfile"
+	"github.com/wardops/wardops/pkg/httpsec"
 )
 
 // configApplyPath takes a configuration file, which may be larger than a JSON body.
@@ -41,7 +42,7 @@ func (s *Server) exportConfig(c *echo.Context) error {
 // configErrorBody is a refused file: the first problem as the API's one error shape, and
 // every problem with its line.
 type configErrorBody struct {
-	Error  *Error              `json:"error"`
+	Error  httpsec.BodyError   `json:"error"`
 	Errors []*configfile.Error `json:"errors"`
 }
 
@@ -73,8 +74,8 @@ func (s *Server) applyConfig(c *echo.Context) error {
 	var es configfile.Errors
 	if errors.As(err, &es) {
 		first := es[0]
-		return c.JSON(http.StatusBadRequest, configErrorBody{Errors: es, Error: &Error{Status: http.StatusBadRequest,
-			Code: "invalid_config", Message: first.Error(), Field: first.Field}})
+		return c.JSON(http.StatusBadRequest, configErrorBody{Errors: es,
+			Error: httpsec.BodyError{Code: "invalid_config", Message: first.Error(), Field: first.Field}})
 	}
 	if err != nil {
 		return err

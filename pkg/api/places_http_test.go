@@ -188,6 +188,10 @@ func TestProfilesAPI(t *testing.T) {
 		{"loss threshold 100", http.MethodPatch, path, `{"degraded_loss_pct":100}`, 400, "invalid_degraded_loss_pct", "degraded_loss_pct"},
 		{"bad extra OID", http.MethodPatch, path, `{"snmp":{"extra_oids":[{"name":"t","oid":"not-an-oid"}]}}`, 400, "invalid_snmp.extra_oids[0].oid", "snmp.extra_oids[0].oid"},
 		{"v2c without community", http.MethodPost, "/api/v1/profiles", `{"name":"nocomm","snmp":{"credentials":{"version":"2c"}}}`, 400, "invalid_snmp.credentials.community", "snmp.credentials.community"},
+		{"SNMP port out of range", http.MethodPost, "/api/v1/profiles", `{"name":"badport","snmp":{"credentials":{"version":"2c","community":"c0mm","port":70000}}}`, 400, "invalid_snmp.credentials.port", "snmp.credentials.port"},
+		{"SNMP timeout too short", http.MethodPost, "/api/v1/profiles", `{"name":"badtimeout","snmp":{"credentials":{"version":"2c","community":"c0mm","timeout_ms":5}}}`, 400, "invalid_snmp.credentials.timeout_ms", "snmp.credentials.timeout_ms"},
+		{"SNMPv3 auth password too short", http.MethodPost, "/api/v1/profiles", `{"name":"badauth","snmp":{"credentials":{"version":"3","username":"mon","security_level":"authNoPriv","auth_protocol":"SHA","auth_password":"short"}}}`, 400, "invalid_snmp.credentials.auth_password", "snmp.credentials.auth_password"},
+		{"SNMPv3 MD5", http.MethodPost, "/api/v1/profiles", `{"name":"badmd5","snmp":{"credentials":{"version":"3","username":"mon","security_level":"authNoPriv","auth_protocol":"MD5","auth_password":"long-enough"}}}`, 400, "invalid_snmp.credentials.auth_protocol", "snmp.credentials.auth_protocol"},
 		{"duplicate name", http.MethodPost, "/api/v1/profiles", `{"name":"lossy-wan"}`, 409, "conflict", "name"},
 		{"unknown field", http.MethodPost, "/api/v1/profiles", `{"name":"x","ping_cuont":3}`, 400, "unknown_field", "ping_cuont"},
 	}

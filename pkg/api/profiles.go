@@ -6,14 +6,17 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/cache"
 	"github.com/wardops/wardops/pkg/inventory"
+	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
 )
 
 // ProfileSNMP keeps monitoring profiles' SNMP defaults (credentials sealed like a device's,
@@ -147,6 +150,10 @@ func (b profileBody) parseProfileSNMP(available bool) (set, remove bool, ps snmp
 		return true, true, ps, nil
 	}
 	if err := json.Unmarshal(b.SNMP.Raw, &ps); err != nil {
+		var fe *snmp.FieldError
+		if errors.As(err, &fe) && fe.Field != "" { // a credential refused while read (timeout_ms)
+			return false, false, ps, profileSNMPError(err)
+		}
 		return false, false, ps, badRequest("snmp", "snmp: %v", err)
 	}
 	return true, false, ps, nil
@@ -260,6 +267,9 @@ func (s *Server) saveProfile(ctx context.Context, b profileBody, p store.Profile
 	if err := b.apply(&p); err != nil {
 		return profileView{}, err
 	}
+	if err := s.profileFits(ctx, p); err != nil {
+		return profileView{}, err
+	}
 	setSNMP, removeSNMP, ps, err := b.parseProfileSNMP(s.p.ProfileSNMP != nil)
 	if err != nil {
 		return profileView{}, err
@@ -352,4 +362,23 @@ func (s *Server) invalidateProfiles(ctx context.Context) {
 	if err := s.p.Redis.Del(ctx, cache.ProfilesKey).Err(); err != nil {
 		s.p.Logger.Warn("invalidate profile cache", "err", err)
 	}
+}
+
+// profileFits refuses ping settings whose ping of a device would not end before the next ping
+// cycle is due (the stored ping interval, when the job is enabled).
+func (s *Server) profileFits(ctx context.Context, p store.Profile) error {
+	e, err := s.p.Store.GetScheduleEntry(ctx, tasks.TypePingCycle)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	t := schedule.PingTiming{Count: p.PingCount, Spacing: time.Duration(p.PingIntervalMS) * time.Millisecond,
+		Timeout: time.Duration(p.PingTimeoutMS) * time.Millisecond}
+	var fe *schedule.FieldError
+	if err := schedule.CheckProfile(p.Name, t, e); errors.As(err, &fe) {
+		return badRequest(fe.Field, "%s", fe.Message)
+	}
+	return nil
 }

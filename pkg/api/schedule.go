@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/schedule"
 )
 
@@ -53,9 +54,15 @@ func (s *Server) patchSchedule(c *echo.Context) error {
 		return storeError(err, "periodic job", task)
 	}
 	next, err := ch.Apply(cur)
+	if err == nil {
+		err = s.fitCheck().Check(ctx, next)
+	}
 	var fe *schedule.FieldError
 	if errors.As(err, &fe) {
 		return badRequest(fe.Field, "%s", fe.Message)
+	}
+	if err != nil {
+		return err
 	}
 	next.UpdatedBy = audit.ActorFrom(ctx).Name
 	saved, err := s.p.Store.PutScheduleEntry(ctx, next)
@@ -68,4 +75,13 @@ func (s *Server) patchSchedule(c *echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// fitCheck checks ping and SNMP intervals against the longest cycle the stored settings allow.
+func (s *Server) fitCheck() schedule.FitCheck {
+	p := s.p.Ping
+	if p == (schedule.PingTiming{}) {
+		p = schedule.PingTiming{Count: config.DefaultPingCount, Spacing: config.DefaultPingSpacing, Timeout: config.DefaultPingTimeout}
+	}
+	return schedule.FitCheck{Source: s.p.Store, Ping: p}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/wardops/wardops/pkg/health"
 	"github.com/wardops/wardops/pkg/httpsec"
 	"github.com/wardops/wardops/pkg/report"
+	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/web"
 )
@@ -62,6 +63,9 @@ type Params struct {
 	// ProfileSNMP keeps profiles' SNMP defaults (nil: profiles are answered without them and
 	// an snmp field is refused).
 	ProfileSNMP ProfileSNMP
+	// Ping is the workers' ping pacing (WARDOPS_PING_*): a ping interval must fit a cycle of it
+	// and of every profile (zero: the documented defaults).
+	Ping schedule.PingTiming
 	// Config exports and applies configuration files (nil: no /config routes but the schema).
 	Config *configfile.Service
 	// Series reads graph series (nil: the series route answers 503).

@@ -20,6 +20,27 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ConfigApplyResultChangesOp.
+const (
+	ConfigOpCreate ConfigApplyResultChangesOp = "create"
+	ConfigOpDelete ConfigApplyResultChangesOp = "delete"
+	ConfigOpUpdate ConfigApplyResultChangesOp = "update"
+)
+
+// Valid indicates whether the value is a known member of the ConfigApplyResultChangesOp enum.
+func (e ConfigApplyResultChangesOp) Valid() bool {
+	switch e {
+	case ConfigOpCreate:
+		return true
+	case ConfigOpDelete:
+		return true
+	case ConfigOpUpdate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InterfaceRoleSource.
 const (
 	Alias InterfaceRoleSource = "alias"
@@ -752,6 +773,39 @@ type ComponentDetail struct {
 	Level  string               `json:"level"`
 	Reason string               `json:"reason"`
 }
+
+// ConfigApplyResult defines model for ConfigApplyResult.
+type ConfigApplyResult struct {
+	// Changes in the order they were made (empty when the file matches the database)
+	Changes []struct {
+		// Fields the fields an update changes; a secret's old and new are "(set)" or "(changed)", never values
+		Fields *[]struct {
+			Field string `json:"field"`
+
+			// New the value after (any JSON value)
+			New interface{} `json:"new"`
+
+			// Old the value before (any JSON value)
+			Old interface{} `json:"old"`
+		} `json:"fields,omitempty"`
+
+		// Kind region, branch, profile, device, rule, channel, window, schedule, user
+		Kind string                     `json:"kind"`
+		Name string                     `json:"name"`
+		Op   ConfigApplyResultChangesOp `json:"op"`
+	} `json:"changes"`
+	DryRun  bool   `json:"dry_run"`
+	File    string `json:"file"`
+	Prune   bool   `json:"prune"`
+	Summary struct {
+		Create int `json:"create"`
+		Delete int `json:"delete"`
+		Update int `json:"update"`
+	} `json:"summary"`
+}
+
+// ConfigApplyResultChangesOp defines model for ConfigApplyResult.Changes.Op.
+type ConfigApplyResultChangesOp string
 
 // CreatedToken defines model for CreatedToken.
 type CreatedToken struct {
@@ -3242,7 +3296,7 @@ type ClientInterface interface {
 
 	// PatchScheduleWithBody Change a periodic job (admin)
 	//
-	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3251,7 +3305,7 @@ type ClientInterface interface {
 
 	// PatchSchedule Change a periodic job (admin)
 	//
-	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5179,7 +5233,7 @@ func (c *Client) ListSchedule(ctx context.Context, reqEditors ...RequestEditorFn
 
 // PatchScheduleWithBody Change a periodic job (admin)
 //
-// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5198,7 +5252,7 @@ func (c *Client) PatchScheduleWithBody(ctx context.Context, task string, content
 
 // PatchSchedule Change a periodic job (admin)
 //
-// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10654,7 +10708,7 @@ type ClientWithResponsesInterface interface {
 
 	// PatchScheduleWithBodyWithResponse Change a periodic job (admin)
 	//
-	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10663,7 +10717,7 @@ type ClientWithResponsesInterface interface {
 
 	// PatchScheduleWithResponse Change a periodic job (admin)
 	//
-	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+	// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12833,7 +12887,7 @@ type ExportConfigResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// YAML200 the response for an HTTP 200 `application/yaml` response
-	YAML200 *string
+	YAML200 *map[string]interface{}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -12841,7 +12895,7 @@ type ExportConfigResponse struct {
 }
 
 // GetYAML200 returns the response for an HTTP 200 `application/yaml` response
-func (r ExportConfigResponse) GetYAML200() *string {
+func (r ExportConfigResponse) GetYAML200() *map[string]interface{} {
 	return r.YAML200
 }
 
@@ -12888,7 +12942,7 @@ type ApplyConfigResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *map[string]interface{}
+	JSON200 *ConfigApplyResult
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -12902,7 +12956,7 @@ type ApplyConfigResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ApplyConfigResponse) GetJSON200() *map[string]interface{} {
+func (r ApplyConfigResponse) GetJSON200() *ConfigApplyResult {
 	return r.JSON200
 }
 
@@ -19259,7 +19313,7 @@ func (c *ClientWithResponses) ListScheduleWithResponse(ctx context.Context, reqE
 
 // PatchScheduleWithBodyWithResponse Change a periodic job (admin)
 //
-// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19274,7 +19328,7 @@ func (c *ClientWithResponses) PatchScheduleWithBodyWithResponse(ctx context.Cont
 
 // PatchScheduleWithResponse Change a periodic job (admin)
 //
-// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after.
+// Interval and offset as durations ("30s", "5m"), enabled; the scheduler applies it at the job's next slot, without a restart. Audited with before and after. An enabled ping job's interval must be longer than the longest ping of a device (timeout + (count-1) × spacing, of the workers' WARDOPS_PING_* defaults and of every profile), an SNMP job's longer than the longest SNMP request (timeout × (retries+1), of every device's and profile's settings): else 400 invalid_interval saying the minimum.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21142,7 +21196,7 @@ func ParseExportConfigResponse(rsp *http.Response) (*ExportConfigResponse, error
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
-		var dest string
+		var dest map[string]interface{}
 		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -21182,7 +21236,7 @@ func ParseApplyConfigResponse(rsp *http.Response) (*ApplyConfigResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest map[string]interface{}
+		var dest ConfigApplyResult
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -106,7 +106,7 @@ func RunAPI(args []string) int {
 		return runConfigFileCLI(ctx, args[1:], cfg, st, rdb)
 	}
 	if len(args) > 0 && args[0] == "schedule" { // api schedule …
-		return runScheduleCLI(ctx, args[1:], st, rdb, svc)
+		return runScheduleCLI(ctx, args[1:], cfg, st, rdb, svc)
 	}
 	if len(args) > 0 { // api user … / api token …
 		return runCLI(ctx, args, svc)
@@ -218,7 +218,7 @@ func runConfigFileCLI(ctx context.Context, args []string, cfg config.API, st *st
 		fmt.Fprintf(os.Stderr, "api: %v\n", err)
 		return 2
 	}
-	svc := configfile.New(configfile.Params{Store: st, Sealer: box, Policy: notify.NewDestinationPolicy(cfg.NotifyAllow),
+	svc := configfile.New(configfile.Params{Store: st, Sealer: box, Policy: notify.NewDestinationPolicy(cfg.NotifyAllow), Ping: PingTiming(cfg.Ping),
 		AfterApply: func(ctx context.Context) { _ = rdb.Del(ctx, cache.ProfilesKey).Err() }})
 	err = configfile.RunCLI(ctx, args, svc, os.Stdout)
 	var es configfile.Errors
@@ -236,8 +236,14 @@ func runConfigFileCLI(ctx context.Context, args []string, cfg config.API, st *st
 	return 0
 }
 
-func runScheduleCLI(ctx context.Context, args []string, st *store.Store, rdb redis.UniversalClient, svc *auth.Service) int {
-	err := schedule.RunCLI(ctx, args, st, rdb, svc.Audit(), os.Stdout)
+// PingTiming is the worker's ping pacing from its WARDOPS_PING_* settings, which schedule edits
+// are checked against (the API reads the same variables as the workers).
+func PingTiming(p config.Ping) schedule.PingTiming {
+	return schedule.PingTiming{Count: p.Count, Spacing: p.Spacing, Timeout: p.Timeout}
+}
+
+func runScheduleCLI(ctx context.Context, args []string, cfg config.API, st *store.Store, rdb redis.UniversalClient, svc *auth.Service) int {
+	err := schedule.RunCLI(ctx, args, schedule.CLIParams{Store: st, Redis: rdb, Audit: svc.Audit(), Ping: PingTiming(cfg.Ping), Out: os.Stdout})
 	switch {
 	case errors.Is(err, schedule.ErrUsage):
 		fmt.Fprintf(os.Stderr, "api: %v\n%s", err, schedule.CLIUsage)
@@ -345,7 +351,9 @@ func NewAPI(ctx context.Context, cfg config.API, logger *slog.Logger, d APIInput
 				RuleCache: alert.NewRuleCache(d.Redis, d.Store.EnabledAlertRules), Publisher: events.NewPublisher(d.Redis), Logger: logger}),
 			Channels: notify.NewService(notify.ServiceParams{Channels: d.Store, Deliveries: d.Store, Sealer: box, Policy: policy, Logger: logger}),
 		},
-		Config:  configfile.New(configfile.Params{Store: d.Store, Sealer: box, Policy: policy, Logger: logger.With("component", "config")}),
+		Config: configfile.New(configfile.Params{Store: d.Store, Sealer: box, Policy: policy, Ping: PingTiming(cfg.Ping),
+			Logger: logger.With("component", "config")}),
+		Ping:    PingTiming(cfg.Ping),
 		Metrics: reg.Endpoint(), Auth: d.Auth,
 		TrustedProxies: cfg.TrustedProxies, MetricsAllow: cfg.MetricsAllow,
 		Middleware: []echo.MiddlewareFunc{reg.EchoMiddleware()},

@@ -41,19 +41,22 @@ func RunScheduler() int {
 		return 1
 	}
 	defer rdb.Close()
-	st, closeDB, err := openSchedule(ctx, cfg, DefaultJobs(cfg, retCfg), logger)
+	// The pool connects on first use: with PostgreSQL down the scheduler runs the
+	// environment's schedule and switches to the stored one when the database answers.
+	pool, err := store.Open(ctx, schedulerPool(cfg))
 	if err != nil {
 		logger.Error("schedule unavailable", "err", err)
 		return 1
 	}
-	defer closeDB()
+	defer pool.Close()
+	st := store.New(pool, cfg.QueryTimeout, logger)
 	client := asynq.NewClientFromRedisClient(rdb)
 	defer client.Close()
 
 	reg := selfmetrics.New("scheduler")
 	reg.ServePprof(cfg.Pprof)
 	defer reg.Start(ctx, cfg.MetricsAddr, cfg.MetricsPushURL, logger)()
-	s := NewScheduler(cfg, logger, SchedulerInputs{Store: st, Redis: rdb, Client: client, Metrics: reg})
+	s := NewScheduler(cfg, logger, SchedulerInputs{Store: st, Redis: rdb, Client: client, Metrics: reg, Defaults: DefaultJobs(cfg, retCfg)})
 	logger.Info("scheduler started", "ping_interval", cfg.Ping.Interval, "snmp_interval", cfg.SNMP.Interval, "snmp", cfg.SNMPEnabled)
 	// Run returns when SIGINT/SIGTERM cancels ctx, after releasing the lease so the standby
 	// takes over at once instead of after the lease expiry.
@@ -64,19 +67,11 @@ func RunScheduler() int {
 	return 0
 }
 
-// openSchedule opens the database and seeds the stored schedule (SeedSchedule); the stored
-// rows are what the scheduler runs.
-func openSchedule(ctx context.Context, cfg config.Scheduler, defaults []schedule.Job, logger *slog.Logger) (*store.Store, func(), error) {
-	pool, err := store.Open(ctx, store.PoolParams{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns), QueryTimeout: cfg.QueryTimeout, AppName: "wardops-scheduler"})
-	if err != nil {
-		return nil, nil, err
-	}
-	st := store.New(pool, cfg.QueryTimeout, logger)
-	if err := SeedSchedule(ctx, st, defaults); err != nil {
-		pool.Close()
-		return nil, nil, err
-	}
-	return st, pool.Close, nil
+// schedulerPool is the scheduler's database pool: lazy, so that a database that is down at
+// start does not stop the scheduler (FallbackSource).
+func schedulerPool(cfg config.Scheduler) store.PoolParams {
+	return store.PoolParams{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns), QueryTimeout: cfg.QueryTimeout,
+		AppName: "wardops-scheduler", Lazy: true}
 }
 
 // SeedSchedule stores the jobs that have no row yet (a fresh database); rows that exist,
@@ -106,17 +101,27 @@ type SchedulerInputs struct {
 	Metrics *selfmetrics.Registry
 	// Owner names this scheduler for the leader lease (default: binary, host and pid).
 	Owner string
+	// Defaults, when set, are the environment's jobs: seeded into the stored schedule when the
+	// database first answers, and run until it does (nil: the stored schedule only, and
+	// nothing runs while the database is down at start).
+	Defaults []schedule.Job
 }
 
 // NewScheduler builds the scheduler on the stored schedule (skipping the jobs this
-// configuration does not run); Run emits until its ctx ends.
+// configuration does not run), falling back to in.Defaults while the database is down at
+// start; Run emits until its ctx ends.
 func NewScheduler(cfg config.Scheduler, logger *slog.Logger, in SchedulerInputs) *schedule.Scheduler {
 	owner := in.Owner
 	if owner == "" {
 		owner = bootstrap.Owner("scheduler")
 	}
+	var src schedule.Source = schedule.StoreSource{Store: in.Store, Skip: skipped(cfg)}
+	if in.Defaults != nil {
+		src = &schedule.FallbackSource{Stored: src, Defaults: in.Defaults, Logger: logger,
+			Seed: func(ctx context.Context) error { return SeedSchedule(ctx, in.Store, in.Defaults) }}
+	}
 	p := schedule.Params{
-		Redis: in.Redis, Client: in.Client, Source: schedule.StoreSource{Store: in.Store, Skip: skipped(cfg)},
+		Redis: in.Redis, Client: in.Client, Source: src,
 		Owner: owner, LeaderTTL: cfg.LeaderTTL, Logger: logger,
 	}
 	if in.Metrics != nil {

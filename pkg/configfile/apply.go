@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/wardops/wardops/pkg/audit"
+	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/notify"
+	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -24,6 +26,9 @@ type Params struct {
 	Policy *notify.DestinationPolicy
 	// Resolver reads secret references (zero: the environment and the file system).
 	Resolver Resolver
+	// Ping is the workers' ping pacing (WARDOPS_PING_*), which the schedule's ping interval
+	// must fit, with every profile's (zero: the documented defaults).
+	Ping schedule.PingTiming
 	// AfterApply runs after an apply that committed changes (the API drops its caches).
 	AfterApply func(ctx context.Context)
 	Logger     *slog.Logger
@@ -36,6 +41,9 @@ type Service struct{ p Params }
 func New(p Params) *Service {
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	if p.Ping == (schedule.PingTiming{}) {
+		p.Ping = schedule.PingTiming{Count: config.DefaultPingCount, Spacing: config.DefaultPingSpacing, Timeout: config.DefaultPingTimeout}
 	}
 	return &Service{p: p}
 }
@@ -118,7 +126,7 @@ func (s *Service) Apply(ctx context.Context, doc *Document, opt Options) (*Resul
 		if len(c.errs) > 0 {
 			return c.errs
 		}
-		a := &applier{doc: doc, st: st, tx: tx, res: res, secrets: c.secrets, rec: audit.New(tx, s.p.Logger, nil),
+		a := &applier{doc: doc, st: st, tx: tx, res: res, secrets: c.secrets, rec: audit.New(tx, s.p.Logger, nil), ping: s.p.Ping,
 			channels: notify.NewService(notify.ServiceParams{Channels: tx, Deliveries: tx, Sealer: s.p.Sealer, Policy: s.p.Policy, Logger: s.p.Logger})}
 		if err := a.run(ctx, opt.Prune); err != nil {
 			return err

@@ -6,17 +6,22 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wardops/wardops/pkg/configfile"
+	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestInvalid checks one fixture per validation rule: the exact "file:line: field: message"
 // error, and that the database is left as it was.
 func TestInvalid(t *testing.T) {
-	svc, _ := newService(t)
+	svc, st := newService(t)
 	ctx := t.Context()
+	testenv.Must(t, "seed the ping job", st.SeedSchedule(ctx, []store.ScheduleEntry{{TaskType: tasks.TypePingCycle, Interval: 30 * time.Second, Enabled: true}}))
 	before := export(t, ctx, svc)
 	cases := map[string]string{
 		"alias":                   "alias.yaml:3: regions[0]: anchors and aliases are not supported: write the value out\nalias.yaml:5: regions[1]: anchors and aliases are not supported: write the value out",
@@ -45,11 +50,13 @@ func TestInvalid(t *testing.T) {
 		"no_version":              "no_version.yaml:1: version: is required",
 		"not_a_list":              "not_a_list.yaml:3: regions: must be a list",
 		"parent_loop":             "parent_loop.yaml:5: devices[0].parent: parent loop: a → b → a",
+		"profile_cycle":           "profile_cycle.yaml:6: profiles[0].ping_timeout_ms: a ping of profile \"satellite\" would take 30s (timeout 30s + 0 × 10ms spacing), not less than the ping interval of 30s: shorten the timeout, count or spacing, or lengthen the interval first",
 		"profile_range":           "profile_range.yaml:4: profiles[0].ping_count: must be from 1 to 20 echo requests",
 		"rule_kind":               "rule_kind.yaml:4: rules[0].kind: unknown kind \"device_gone\"",
 		"rule_scope_device":       "rule_scope_device.yaml:6: rules[0].scope.devices[0]: device \"ghost\" does not exist (neither in the file nor in the database)",
 		"rule_severity":           "rule_severity.yaml:5: rules[0].severity: must be critical, major, minor or warning",
 		"schedule_interval":       "schedule_interval.yaml:4: schedule[0].interval: \"3 days\" is not a duration (30s, 5m, 1h)",
+		"schedule_cycle":          "schedule_cycle.yaml:10: schedule[0].interval: interval of cycle:ping must be longer than one cycle can take (8s, profile \"slow-wan\": timeout 4s + 4 × 1s spacing): at least 9s",
 		"schedule_range":          "schedule_range.yaml:4: schedule[0].interval: interval of cycle:ping must be from 1s to 1h",
 		"schedule_task":           "schedule_task.yaml:3: schedule[0].task: unknown periodic job \"cycle:dance\"",
 		"syntax":                  "syntax.yaml:2: YAML syntax: did not find expected '-' indicator",

@@ -6,11 +6,14 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/notify"
+	"github.com/wardops/wardops/pkg/schedule"
 	"github.com/wardops/wardops/pkg/store"
+	"github.com/wardops/wardops/pkg/tasks"
 )
 
 // applier writes one checked file through the store's write functions inside the apply's
@@ -24,6 +27,7 @@ type applier struct {
 	secrets  map[string]notify.Secrets
 	rec      *audit.Recorder
 	channels *notify.Service
+	ping     schedule.PingTiming
 }
 
 // writeErr places a write's error at the object's path: the apply stops there.
@@ -385,6 +389,12 @@ func (a *applier) schedule(ctx context.Context) error {
 				continue
 			}
 			op, before = OpUpdate, old
+		}
+		// against the profiles as this file leaves them (written in this transaction)
+		if err := (schedule.FitCheck{Source: a.tx, Ping: a.ping}).Check(ctx, e); err != nil {
+			return a.writeErr(path, err)
+		}
+		if ok {
 			_, err = a.tx.PutScheduleEntry(ctx, e)
 		} else {
 			err = a.tx.SeedSchedule(ctx, []store.ScheduleEntry{e}) // inserts the missing row
@@ -395,6 +405,24 @@ func (a *applier) schedule(ctx context.Context) error {
 		a.st.jobs[j.Task] = e
 		if err := a.note(ctx, "schedule", j.Task, op, fields, 0, before, want); err != nil {
 			return err
+		}
+	}
+	return a.profilesFit()
+}
+
+// profilesFit refuses a profile of the file whose ping would not fit the ping job as the file
+// leaves it (an unchanged job is not checked by schedule's FitCheck).
+func (a *applier) profilesFit() error {
+	e, ok := a.st.jobs[tasks.TypePingCycle]
+	if !ok {
+		return nil
+	}
+	for i, fp := range a.doc.File.Profiles {
+		p := a.st.profiles[fp.Name]
+		t := schedule.PingTiming{Count: p.PingCount, Spacing: time.Duration(p.PingIntervalMS) * time.Millisecond,
+			Timeout: time.Duration(p.PingTimeoutMS) * time.Millisecond}
+		if err := schedule.CheckProfile(p.Name, t, e); err != nil {
+			return a.writeErr(fmt.Sprintf("profiles[%d]", i), err)
 		}
 	}
 	return nil

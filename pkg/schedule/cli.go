@@ -26,23 +26,35 @@ const CLIUsage = `schedule commands:
 // ErrUsage is a malformed `api schedule` command line.
 var ErrUsage = errors.New("usage")
 
-// Editor is the part of *store.Store the CLI uses.
+// Editor is the part of *store.Store the CLI uses: the schedule, and the settings an interval
+// is checked against.
 type Editor interface {
 	ListSchedule(ctx context.Context) ([]store.ScheduleEntry, error)
 	GetScheduleEntry(ctx context.Context, taskType string) (store.ScheduleEntry, error)
 	PutScheduleEntry(ctx context.Context, e store.ScheduleEntry) (store.ScheduleEntry, error)
+	FitSource
+}
+
+// CLIParams are what `api schedule` needs; all are required.
+type CLIParams struct {
+	Store Editor
+	Redis redis.UniversalClient
+	Audit *audit.Recorder
+	// Ping is the worker's ping defaults (WARDOPS_PING_*), which a ping interval must fit.
+	Ping PingTiming
+	Out  io.Writer
 }
 
 // RunCLI runs `api schedule list|set …`, auditing a change as the CLI actor.
-func RunCLI(ctx context.Context, args []string, st Editor, rdb redis.UniversalClient, rec *audit.Recorder, out io.Writer) error {
+func RunCLI(ctx context.Context, args []string, p CLIParams) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: schedule needs list or set", ErrUsage)
 	}
 	switch args[0] {
 	case "list":
-		return cliList(ctx, st, rdb, out)
+		return cliList(ctx, p.Store, p.Redis, p.Out)
 	case "set":
-		return cliSet(ctx, args[1:], st, rec, out)
+		return cliSet(ctx, args[1:], p)
 	}
 	return fmt.Errorf("%w: unknown schedule command %q", ErrUsage, args[0])
 }
@@ -71,7 +83,8 @@ func fmtTime(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func cliSet(ctx context.Context, args []string, st Editor, rec *audit.Recorder, out io.Writer) error {
+func cliSet(ctx context.Context, args []string, p CLIParams) error {
+	st := p.Store
 	if len(args) == 0 {
 		return fmt.Errorf("%w: schedule set needs a TASK", ErrUsage)
 	}
@@ -103,16 +116,19 @@ func cliSet(ctx context.Context, args []string, st Editor, rec *audit.Recorder, 
 	if err != nil {
 		return err
 	}
+	if err := (FitCheck{Source: st, Ping: p.Ping}).Check(ctx, next); err != nil {
+		return err
+	}
 	next.UpdatedBy = "cli"
 	saved, err := st.PutScheduleEntry(ctx, next)
 	if err != nil {
 		return err
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Name: "cli", Via: audit.ViaCLI})
-	if err := rec.Record(ctx, AuditEntry(cur, saved)); err != nil {
+	if err := p.Audit.Record(ctx, AuditEntry(cur, saved)); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s: %s (enabled %v), from its next slot\n", saved.TaskType, Spec(Job{TaskType: saved.TaskType, Interval: saved.Interval, Offset: saved.Offset}), saved.Enabled)
+	fmt.Fprintf(p.Out, "%s: %s (enabled %v), from its next slot\n", saved.TaskType, Spec(Job{TaskType: saved.TaskType, Interval: saved.Interval, Offset: saved.Offset}), saved.Enabled)
 	return nil
 }
 

@@ -302,3 +302,37 @@ func (s *Store) SNMPDeviceIDs(ctx context.Context) ([]int64, error) {
 	}
 	return ids, nil
 }
+
+// SNMPWait is the longest one SNMP request can wait for its answer under some stored settings:
+// its timeout for the first try and for each retry, and whose settings they are.
+type SNMPWait struct {
+	Timeout time.Duration
+	Retries int
+	// Owner names the settings: `device "x"` or `profile "y"`.
+	Owner string
+}
+
+// Total is the request's timeout times its tries.
+func (w SNMPWait) Total() time.Duration { return w.Timeout * time.Duration(w.Retries+1) }
+
+// LongestSNMPWait returns the stored SNMP settings (of an enabled device, or of a profile) whose
+// request waits longest, or ErrNotFound when there are none.
+func (s *Store) LongestSNMPWait(ctx context.Context) (SNMPWait, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	var w SNMPWait
+	var ms int
+	err := s.pool.QueryRow(ctx, `
+		SELECT timeout_ms, retries, owner FROM (
+			SELECT c.timeout_ms, c.retries, 'device "' || d.name || '"' AS owner
+			  FROM device_snmp c JOIN devices d ON d.id = c.device_id WHERE d.enabled AND d.deleted_at IS NULL
+			UNION ALL
+			SELECT c.timeout_ms, c.retries, 'profile "' || p.name || '"'
+			  FROM profile_snmp c JOIN monitoring_profiles p ON p.id = c.profile_id
+		) w ORDER BY timeout_ms::bigint * (retries + 1) DESC, owner LIMIT 1`).Scan(&ms, &w.Retries, &w.Owner)
+	if err != nil {
+		return w, mapSNMPErr(err, "read the longest SNMP wait")
+	}
+	w.Timeout = time.Duration(ms) * time.Millisecond
+	return w, nil
+}

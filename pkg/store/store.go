@@ -39,6 +39,9 @@ type PoolParams struct {
 	QueryTimeout time.Duration
 	// AppName shows in pg_stat_activity.
 	AppName string
+	// Lazy skips Open's ping: the pool connects on first use, so a binary can start while the
+	// database is down (the scheduler). Default false: Open fails when the database does.
+	Lazy bool
 }
 
 func (p *PoolParams) setDefaults() {
@@ -77,6 +80,9 @@ func Open(ctx context.Context, p PoolParams) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	if p.Lazy {
+		return pool, nil
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

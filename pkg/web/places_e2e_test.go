@@ -115,6 +115,78 @@ func TestProfileAndBranchEditors(t *testing.T) {
 	x.shot("admin-places")
 }
 
+// TestProfileSNMPErrorsBesideFields: the API's errors about a profile's SNMP settings
+// (snmp.credentials.community, .port, .timeout_ms, .auth_password, snmp.extra_oids[0].oid)
+// each show beside the input that edits the setting, which gets the focus, instead of under
+// the form; the message under the form names the field; once fixed, the profile is created.
+func TestProfileSNMPErrorsBesideFields(t *testing.T) {
+	sys := harness.Start(t, harness.Options{NoScheduler: true})
+	key := make([]byte, secrets.KeySize)
+	_, _ = rand.Read(key)
+	box, err := secrets.New(key)
+	testenv.Must(t, "secret box", err)
+	svc, err := snmp.New(snmp.Params{Devices: sys.Store, Store: sys.Store, Secrets: box})
+	testenv.Must(t, "snmp service", err)
+	x := &admin{t: t, sys: sys}
+	x.front = startFront(t, sys, nil, func(f *front) { f.profileSNMP = svc })
+	authtest.User(t, sys.Auth, "noc-admin", auth.RoleAdmin)
+	x.b = newBrowser(t)
+	x.ctx = x.b.ctx
+	x.signIn("noc-admin", authtest.Password, "noc-admin (admin)")
+	x.open("#/admin/profiles", `!!document.getElementById('prof-form')`)
+
+	// besideOnly checks that id's input has the error text and the focus, and no other field
+	// of the form is marked
+	besideOnly := func(id, text, label string) {
+		t.Helper()
+		x.fieldError(id, text)
+		if got := eval[string](x.b, x.ctx, `document.activeElement ? document.activeElement.id : ''`); got != id {
+			t.Errorf("focus on %q after the %s error, want %q", got, id, id)
+		}
+		if n := eval[int](x.b, x.ctx, `document.querySelectorAll('#prof-form label.invalid').length`); n != 1 {
+			t.Errorf("%d fields marked invalid for the %s error, want 1", n, id)
+		}
+		x.message("prof", "Not saved: "+label+" — ")
+	}
+	x.b.do(x.ctx, "type name", chromedp.SendKeys(chromedp.CSS("#prof-name"), "branch-snmp"))
+	x.set("prof-snmp-version", "2c")
+	x.click("save without community", "#prof-save")
+	besideOnly("prof-snmp-community", "is required for SNMPv2c", "Community")
+
+	x.set("prof-snmp-community", "n0c-c0mm")
+	x.set("prof-snmp-port", "70000")
+	x.click("save with port 70000", "#prof-save")
+	besideOnly("prof-snmp-port", "must be between 1 and 65535", "Port")
+	x.shot("admin-profile-snmp-port-error")
+
+	x.set("prof-snmp-port", "1161")
+	x.set("prof-snmp-timeout_ms", "5")
+	x.click("save with a 5 ms timeout", "#prof-save")
+	besideOnly("prof-snmp-timeout_ms", "must be between 100 and 60000", "SNMP timeout (ms)")
+
+	x.set("prof-snmp-timeout_ms", "")
+	x.set("prof-snmp-version", "3")
+	x.set("prof-snmp-username", "monitor")
+	x.set("prof-snmp-security_level", "authNoPriv")
+	x.set("prof-snmp-auth_protocol", "SHA-256")
+	x.set("prof-snmp-auth_password", "short")
+	x.click("save with a short auth password", "#prof-save")
+	besideOnly("prof-snmp-auth_password", "must be at least 8 characters", "Auth password")
+
+	x.set("prof-snmp-auth_password", "long-enough-pass")
+	x.set("prof-snmp-extra_oids", `[{"name":"temp","oid":"not-an-oid"}]`)
+	x.click("save with a bad OID", "#prof-save")
+	x.b.wait(x.ctx, "OID error beside the OIDs", `document.getElementById('prof-snmp-extra_oids-error').textContent.startsWith('extra_oids[0].oid: ') &&
+		document.activeElement.id === 'prof-snmp-extra_oids'`, 10*time.Second)
+
+	x.set("prof-snmp-extra_oids", `[{"name":"temp","oid":"1.3.6.1.4.1.9.9.13.1.3.1.3"}]`)
+	x.click("save", "#prof-save")
+	x.message("prof", "Created branch-snmp")
+	if n := eval[int](x.b, x.ctx, `document.querySelectorAll('#prof-form label.invalid').length`); n != 0 {
+		t.Errorf("%d fields still marked invalid after the save", n)
+	}
+}
+
 // TestInterfaceRoleEditor sets interface roles on the device page in headless chromium: an
 // admin sees each interface's role (one derived from its alias by the branch profile's role
 // pattern, marked "from alias"), refuses a role with spaces in the page, sets "uplink" on

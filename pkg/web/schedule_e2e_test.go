@@ -14,7 +14,8 @@ import (
 )
 
 // TestAdminSchedule: an admin opens the schedule tab, sees the stored jobs, is refused an
-// interval below the ping minimum (the error beside the row, the field marked), then saves a
+// interval below the ping minimum and one a ping cycle does not fit in (the error beside the
+// row, the field marked), then saves a
 // new interval, which the store holds and the table shows as its spec.
 func TestAdminSchedule(t *testing.T) {
 	sys := harness.Start(t, harness.Options{NoScheduler: true})
@@ -38,6 +39,10 @@ func TestAdminSchedule(t *testing.T) {
 	x.b.wait(x.ctx, "interval refused", ping+`.querySelector('.form-msg.error')?.textContent.startsWith('interval of cycle:ping must be from 1s') &&
 		`+ping+`.querySelector('input[name=interval]').getAttribute('aria-invalid') === 'true'`, 10*time.Second)
 	x.shot("schedule-refused")
+	setInterval("1s") // within the bounds, but a ping cycle (1 s timeout + 2 × 10 ms) does not fit
+	x.b.wait(x.ctx, "interval under a cycle refused", ping+`.querySelector('.form-msg.error')?.textContent.endsWith('at least 2s') &&
+		`+ping+`.querySelector('input[name=interval]').getAttribute('aria-invalid') === 'true'`, 10*time.Second)
+	x.shot("schedule-refused-cycle")
 	setInterval("15s")
 	x.b.wait(x.ctx, "saved", ping+`?.querySelector('code')?.textContent === '@every 15s'`, 10*time.Second)
 	x.shot("schedule-saved")

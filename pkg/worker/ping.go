@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/wardops/wardops/pkg/device"
@@ -170,9 +171,26 @@ func (h *PingHandler) ping(ctx context.Context, devs []store.Device, profiles []
 		}
 		g.targets = append(g.targets, probe.Target{ID: d.ID, Addr: d.IP})
 	}
-	out := make([]store.PingResult, 0, len(devs))
+	// the groups ping at once (the engine takes concurrent callers), so a batch takes as long as
+	// its slowest profile, not the sum of them: the schedule's ping interval is checked against
+	// the slowest one alone (schedule.FitCheck)
+	results := make([][]probe.Result, 0, len(groups))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	for _, g := range groups {
-		for _, r := range h.p.Pinger.PingAll(ctx, g.targets, g.opts) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rs := h.p.Pinger.PingAll(ctx, g.targets, g.opts)
+			mu.Lock()
+			results = append(results, rs)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	out := make([]store.PingResult, 0, len(devs))
+	for _, rs := range results {
+		for _, r := range rs {
 			out = append(out, toPingResult(r, slot))
 		}
 	}

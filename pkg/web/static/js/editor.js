@@ -203,7 +203,7 @@ export class Editor {
     // two inputs edit, as a rule's metric: the system metric or the extra OID's name)
     const name = this.fieldFor(this.spec.errorField ? this.spec.errorField(e.field, this.values()) : e.field);
     if (!name) { this.message(e.message, true); return; }
-    const text = e.message.startsWith(`${e.field}: `) ? e.message.slice(e.field.length + 2) : e.message;
+    const text = withoutField(e.message, e.field);
     this.errs[name].textContent = text;
     this.boxes[name].classList.add('invalid');
     this.boxes[name].hidden = false;
@@ -215,12 +215,13 @@ export class Editor {
   }
 
   // fieldFor maps an API field path onto a form field: exactly, else the first field under it
-  // ("targets" → "targets.regions"), else the field it is under ("config.to.1" → "config.to").
+  // ("targets" → "targets.regions"), else the field it is under ("config.to.1" → "config.to",
+  // "snmp.extra_oids[2].oid" → "snmp.extra_oids").
   fieldFor(field) {
     if (!field) return '';
     const names = this.inputFields.map((f) => f.name);
     return names.find((n) => n === field) || names.find((n) => n.startsWith(`${field}.`))
-      || names.find((n) => field.startsWith(`${n}.`)) || '';
+      || names.find((n) => field.startsWith(`${n}.`) || field.startsWith(`${n}[`)) || '';
   }
 
   labelOf(name) {
@@ -240,6 +241,18 @@ export class Editor {
     this.msg.textContent = text;
     this.msg.className = bad ? 'form-msg error' : 'form-msg';
   }
+}
+
+// withoutField drops the field's name from the front of an API message, shown beside the field:
+// "snmp.credentials.port: must be…" or "port: must be…" (any tail of the path) → "must be…".
+function withoutField(message, field) {
+  const parts = (field || '').split('.');
+  for (let i = 0; i < parts.length; i++) {
+    const tail = `${parts.slice(i).join('.')}: `;
+    // an indexed path ("extra_oids[2].oid") stays: it says which entry of the input is wrong
+    if (parts[i] && !tail.includes('[') && message.startsWith(tail)) return message.slice(tail.length);
+  }
+  return message;
 }
 
 // FieldError is a value the form refuses before asking the API.

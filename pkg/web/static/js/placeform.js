@@ -12,8 +12,18 @@ import {FieldError, number, list} from './editor.js';
 const v2c = (v) => v['snmp.version'] === '2c';
 const v3 = (v) => v['snmp.version'] === '3';
 const LEVELS = [['authNoPriv', 'authNoPriv'], ['authPriv', 'authPriv']];
-const AUTH = [['SHA', 'SHA'], ['SHA-224', 'SHA-224'], ['SHA-256', 'SHA-256'], ['SHA-384', 'SHA-384'], ['SHA-512', 'SHA-512'], ['MD5', 'MD5']];
-const PRIV = [['AES', 'AES'], ['AES-192', 'AES-192'], ['AES-256', 'AES-256'], ['DES', 'DES']];
+// the protocols the API accepts (pkg/snmp: MD5 and DES are refused)
+const AUTH = [['SHA', 'SHA'], ['SHA-224', 'SHA-224'], ['SHA-256', 'SHA-256'], ['SHA-384', 'SHA-384'], ['SHA-512', 'SHA-512']];
+const PRIV = [['AES', 'AES'], ['AES-192', 'AES-192'], ['AES-256', 'AES-256'], ['AES-192-C', 'AES-192 (Cisco)'], ['AES-256-C', 'AES-256 (Cisco)']];
+
+// snmpErrorField puts an API error about the profile's SNMP settings beside its input: the API
+// names credentials as "snmp.credentials.community" (the form: "snmp.community"), a problem with
+// the credentials object as a whole as "snmp.credentials." (the form: the version select), and
+// extra OIDs as "snmp.extra_oids[2].oid" (one JSON input, which fieldFor finds by the "[").
+function snmpErrorField(field) {
+  if (field === 'snmp.credentials' || field === 'snmp.credentials.') return 'snmp.version';
+  return (field || '').startsWith('snmp.credentials.') ? `snmp.${field.slice('snmp.credentials.'.length)}` : field;
+}
 
 export function profileSpec(canWrite) {
   return {
@@ -63,6 +73,7 @@ export function profileSpec(canWrite) {
         'snmp.extra_oids': JSON.stringify((p.snmp && p.snmp.extra_oids) || [])};
     },
     toBody: profileBody,
+    errorField: snmpErrorField,
     // secret inputs never show a stored value: say whether one is set
     onRefresh: (ed) => {
       const c = (ed.item && ed.item.snmp && ed.item.snmp.credentials) || {};
