@@ -14,6 +14,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/wardops/wardops/pkg/apiclient"
 	"github.com/wardops/wardops/pkg/app"
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
@@ -121,31 +122,41 @@ func TestGraphs(t *testing.T) {
 	if status != "up" {
 		t.Fatalf("device 127.0.0.1 is %q after 20 s of 1 s ping slots; want up (scheduler → worker → store)", status)
 	}
-	var list struct {
-		Devices []struct {
-			Name   string `json:"name"`
-			Status string `json:"status"`
-		} `json:"devices"`
-	}
+	// the API read as an outside consumer reads it: through the client generated from the
+	// OpenAPI document (pkg/apiclient), so the document is exercised end to end
+	cl, err := apiclient.NewClientWithResponses(hs.URL+"/api/v1", apiclient.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}))
+	testenv.Must(t, "generated client", err)
+	var list *apiclient.StandaloneList
 	// the standalone list is cached up to 30 s: ask until the answer has the verdict
 	for end := time.Now().Add(35 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-		if code := get("/api/v1/devices/standalone/list", &list); code != http.StatusOK {
-			t.Fatalf("standalone list: HTTP %d", code)
+		resp, err := cl.ListStandaloneWithResponse(ctx)
+		testenv.Must(t, "standalone list", err)
+		if resp.JSON200 == nil {
+			t.Fatalf("standalone list: HTTP %d: %.200s", resp.StatusCode(), resp.Body)
 		}
+		list = resp.JSON200
 		if len(list.Devices) == 1 && list.Devices[0].Status == "up" || time.Now().After(end) {
 			break
 		}
 	}
-	if len(list.Devices) != 1 || list.Devices[0].Status != "up" {
-		t.Errorf("standalone list %+v; want loopback-rtr up", list.Devices)
+	if len(list.Devices) != 1 || list.Devices[0].Status != "up" || list.Devices[0].Name != "loopback-rtr" || list.Count != 1 {
+		t.Errorf("standalone list %+v; want loopback-rtr up", list)
 	}
-	var health struct {
-		Components map[string]string `json:"components"`
+	hr, err := cl.GetHealthWithResponse(ctx)
+	testenv.Must(t, "health", err)
+	health := hr.JSON200
+	if health == nil {
+		health = hr.JSON503
 	}
-	get("/api/v1/health", &health)
+	if health == nil || health.Components == nil {
+		t.Fatalf("health: HTTP %d: %.200s", hr.StatusCode(), hr.Body)
+	}
 	for _, c := range []string{"database", "redis", "victoriametrics", "workers", "disk_space", "api"} {
-		if _, ok := health.Components[c]; !ok {
-			t.Errorf("health has no %q component: %+v", c, health.Components)
+		if _, ok := (*health.Components)[c]; !ok {
+			t.Errorf("health has no %q component: %+v", c, *health.Components)
 		}
 	}
 	if code := get("/monitoring/", nil); code != http.StatusOK {
