@@ -214,7 +214,12 @@ func toPingResult(r probe.Result, slot time.Time) store.PingResult {
 		pr.Status = store.StatusUp
 	}
 	if ok {
-		pr.RTTMinMS, pr.RTTAvgMS, pr.RTTMaxMS, pr.JitterMS = ms(lo), ms(avg), ms(hi), ms(sd)
+		pr.RTTMinMS, pr.RTTAvgMS, pr.RTTMaxMS = ms(lo), ms(avg), ms(hi)
+		// jitter is the population standard deviation of the replies' RTTs: one reply has none
+		// (null in the database and the API, no sample in VictoriaMetrics), not 0
+		if r.Received >= 2 {
+			pr.JitterMS = ms(sd)
+		}
 	}
 	return pr
 }
