@@ -43,6 +43,9 @@ type Engine struct {
 	v4, v6     *socket
 	closeOnce  sync.Once
 	sendPacing time.Duration
+	// beforeSend, when set (tests), runs before each request is written: it stands in for a
+	// write that waits on the shared socket.
+	beforeSend func(target, round int)
 }
 
 type socket struct {
@@ -253,9 +256,11 @@ var _ interface {
 	PingAll(ctx context.Context, targets []Target, opts Options) []Result
 } = (*Engine)(nil)
 
-// PingAll pings every target Count times: round k goes to all targets at start + k×Spacing, so
-// each target's requests are at least Spacing apart; then it waits up to Timeout after the last
-// send for the replies. Results come back in target order.
+// PingAll pings every target Count times: round k goes to all targets from start + k×Spacing
+// on, and no target's request leaves less than Spacing after its previous one (a round that ran
+// late — a big batch, a full send queue — delays the next target's request rather than sending
+// it at once); then it waits up to Timeout after the last send for the replies. Results come back
+// in target order.
 func (e *Engine) PingAll(ctx context.Context, targets []Target, opts Options) []Result {
 	opts.setDefaults()
 	out := make([]Result, len(targets))
@@ -277,7 +282,13 @@ func (e *Engine) PingAll(ctx context.Context, targets []Target, opts Options) []
 		}
 		for i, t := range targets {
 			slot := i*opts.Count + k
+			if k > 0 && c.sent[slot-1] != 0 && !sleepUntil(ctx, time.Unix(0, c.sent[slot-1]).Add(opts.Spacing)) {
+				break
+			}
 			sentSlots++
+			if e.beforeSend != nil {
+				e.beforeSend(i, k)
+			}
 			if err := e.send(w, c, slot, t.Addr, uint16(k)); err != nil {
 				out[i].Err = err
 				c.settle(1)
