@@ -18,8 +18,39 @@ export const PAGE = 100;
 
 const TABS = [['firing', 'Firing'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved']];
 
+// tabState is the tab a query opens (firing unless it names another).
+function tabState(query) {
+  const s = query.get('state');
+  return TABS.some(([t]) => t === s) ? s : 'firing';
+}
+
+// requests asks for what the tab shows besides the problem list: its page of the list and, on
+// the firing tab, the open incidents and their firing alerts (each promise null when not asked).
+function requests(state, f, opts) {
+  const firing = state === 'firing';
+  return {
+    list: alerts.list(listQuery(state, f), opts),
+    incidents: firing ? alerts.incidents('open', 100, opts) : null,
+    roots: firing ? alerts.list({state: 'firing', in_open_incident: 'true', limit: 1000}, opts) : null,
+  };
+}
+
+// listQuery is the GET /alerts query of a tab's list as filtered, sorted and paged: on the
+// firing tab the alerts of an open incident are left out (they are under their incident).
+function listQuery(state, f) {
+  return {state, ...af.params(f), in_open_incident: state === 'firing' ? 'false' : undefined, limit: PAGE, offset: (f.page - 1) * PAGE};
+}
+
+// prefetch starts the first requests of the page a query opens (main.js calls it at boot, while
+// the sign-in is checked); the page takes them once (app.takeEarly('alertsPage')).
+export function prefetch(query, opts) {
+  const r = requests(tabState(query), af.fromQuery(query), opts);
+  for (const p of Object.values(r)) if (p) p.catch(() => {});
+  return r;
+}
+
 export async function mount(view, {app, query}) {
-  const page = new AlertsPage(view, app, query.get('state') || 'firing', af.fromQuery(query));
+  const page = new AlertsPage(view, app, tabState(query), af.fromQuery(query));
   // the alerts are asked for while the fleet loads; branch and region come from the fleet
   await page.load(app.fleet.loaded ? null : app.fleetReady.catch(() => {}));
   await Promise.race([app.live.opened, new Promise((r) => setTimeout(r, 3000))]);
@@ -32,7 +63,7 @@ class AlertsPage {
     this.app = app;
     this.f = filters;
     this.selected = new Set(); // alert ids ticked for a bulk action
-    this.state = TABS.some(([s]) => s === state) ? state : 'firing';
+    this.state = state;
     this.tabs = h('div', {class: 'seg', role: 'tablist'}, TABS.map(([s, label]) =>
       h('button', {type: 'button', role: 'tab', dataset: {state: s}, class: s === this.state ? 'on' : '', onclick: () => this.setState(s)}, label)));
     this.problems = new problems.ProblemList({...problems.LIMITS.alerts, fleet: app.fleet, id: 'alerts-problems'});
@@ -68,11 +99,8 @@ class AlertsPage {
     history.replaceState(null, '', `#/alerts?${af.toQuery(this.state, this.f)}`);
   }
 
-  // query is the GET /alerts query of the tab's list as filtered, sorted and paged: on the
-  // firing tab the alerts of an open incident are left out (they are under their incident).
   query() {
-    return {state: this.state, ...af.params(this.f), in_open_incident: this.state === 'firing' ? 'false' : undefined,
-      limit: PAGE, offset: (this.f.page - 1) * PAGE};
+    return listQuery(this.state, this.f);
   }
 
   // load reads and draws the tab: the list's page, and on the firing tab the problem list, the
@@ -81,8 +109,10 @@ class AlertsPage {
     const seq = ++this.seq;
     try {
       const firingTab = this.state === 'firing';
-      const [inc, res, roots, prob] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list(this.query()),
-        firingTab ? alerts.list({state: 'firing', in_open_incident: 'true', limit: 1000}) : null,
+      // the first load takes what boot asked for (prefetch), when it was for this very page
+      const early = await (this.app.takeEarly('alertsPage') || Promise.resolve(null)).catch(() => null);
+      const r = early || requests(this.state, this.f);
+      const [inc, res, roots, prob] = await Promise.all([r.incidents, r.list, r.roots,
         firingTab ? this.problems.load(this.app.takeEarly('problems')) : null]);
       if (fleetWait) await fleetWait;
       if (seq !== this.seq) return;
