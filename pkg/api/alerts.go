@@ -107,15 +107,25 @@ func (s *Server) listAlerts(c *echo.Context) error {
 	}
 	f.Scope = sc.Device()
 	ctx := c.Request().Context()
+	// the count runs beside the page, on its own connection
+	type count struct {
+		n   int
+		err error
+	}
+	counted := make(chan count, 1)
+	go func() {
+		n, err := s.p.Store.CountAlerts(ctx, f)
+		counted <- count{n, err}
+	}()
 	list, next, err := s.p.Store.ListAlerts(ctx, f)
+	total := <-counted
 	if err != nil {
 		return err
 	}
-	total, err := s.p.Store.CountAlerts(ctx, f)
-	if err != nil {
-		return err
+	if total.err != nil {
+		return total.err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"alerts": orEmpty(list), "next_cursor": cursorJSON(next), "total": total})
+	return c.JSON(http.StatusOK, map[string]any{"alerts": orEmpty(list), "next_cursor": cursorJSON(next), "total": total.n})
 }
 
 // alertSortOrder is each sort's order when the query gives none: the most severe first, the
