@@ -115,8 +115,9 @@ func TestAlertsPageTriage(t *testing.T) {
 // TestAlertsPageServerPaging: filters set in the address go to the server (GET /alerts), which
 // answers one page of 100 rows and the total of the matches: the page shows the first 100 of
 // 130 in severity-then-age order, "1–100 of 130" and "+30 more", the next page the 30 others
-// (the page number in the address), a text filter its one match; a page past the end of a
-// bookmark moves to the last page there is. Screenshots at 1440×900 and 390×844.
+// (the page number in the address), a text filter its one match, typing a search asks again
+// (and a live refresh keeps the box and its focus); a page past the end of a bookmark moves to
+// the last page there is. Screenshots at 1440×900 and 390×844.
 func TestAlertsPageServerPaging(t *testing.T) {
 	x := startTriage(t)
 	x.device("north-rtr", "BR-N", "north", "router", "")
@@ -177,6 +178,15 @@ func TestAlertsPageServerPaging(t *testing.T) {
 	open("state=firing&q=gi0%2F129&sort=oldest")
 	if got := read(); got.Rows != 1 || got.Total != "1" || got.Range != "" || !strings.Contains(got.Heading, "(1 matching)") {
 		t.Errorf("q=gi0/129: %+v, want its one row and a total of 1", got)
+	}
+	// typing in the search box asks the server; a live refresh keeps the box and its focus
+	open("state=firing")
+	b.do(ctx, "type a search", chromedp.SendKeys(chromedp.CSS("#af-q"), "gi0/12"))
+	b.wait(ctx, "searched on the server", `document.getElementById('alerts-total').dataset.total === '11' && location.hash.includes('q=gi0')`, 10*time.Second)
+	x.alertEvent()
+	time.Sleep(time.Second) // the page's refresh is debounced 400 ms
+	if got := eval[string](b, ctx, `document.activeElement.id + ' ' + document.getElementById('af-q').value + ' ' + document.getElementById('alerts-total').dataset.total`); got != "af-q gi0/12 11" {
+		t.Errorf("after a live refresh: focus, search and total %q, want \"af-q gi0/12 11\"", got)
 	}
 	open("state=firing&region=south&severity=major&page=9")
 	b.wait(ctx, "moved to the last page", `location.hash.includes('page=2') && document.querySelectorAll('#alerts-list .alert-row').length === 30`, 10*time.Second)

@@ -125,7 +125,8 @@ class AlertsPage {
       }
       document.getElementById('incidents-card').hidden = !firingTab;
       if (firingTab) this.renderIncidents((inc && inc.incidents) || [], (roots && roots.alerts) || []);
-      this.filterEl.replaceChildren(af.bar(this.f, this.app.fleet, () => this.refilter()));
+      // drawn once: a live refresh must not take the focus from the search box being typed in
+      if (!this.filterEl.firstChild) this.filterEl.append(af.bar(this.f, this.app.fleet, () => this.refilter()));
       this.show(res);
     } catch (e) {
       if (seq === this.seq) clear(this.listEl).append(errorBox(`Alerts could not be loaded: ${e.message}`));
