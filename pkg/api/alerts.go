@@ -93,41 +93,112 @@ func cursorJSON(next int64) *string {
 var alertStates = map[string]bool{"": true, "firing": true, "acknowledged": true, "resolved": true, "suppressed": true, "open": true}
 var severities = map[string]bool{"": true, "critical": true, "major": true, "minor": true, "warning": true}
 
-// listAlerts: ?state=firing|acknowledged|resolved|suppressed|open&severity=&device_id=&rule_id=
-// &incident_id=&limit=&cursor= → {"alerts":[…],"next_cursor"}.
+// listAlerts: ?state=&severity=&kind=&branch=&region=&q=&device_id=&rule_id=&incident_id=
+// &in_open_incident=&sort=&order=&limit=&offset=&cursor= → {"alerts":[…],"next_cursor","total"}:
+// one page of the matching alerts of the caller's scope and how many match in all.
 func (s *Server) listAlerts(c *echo.Context) error {
-	f := store.AlertFilter{State: c.QueryParam("state"), Severity: c.QueryParam("severity")}
-	if !alertStates[f.State] {
-		return badRequest("state", "state must be one of firing, acknowledged, resolved, suppressed, open")
-	}
-	if !severities[f.Severity] {
-		return badRequest("severity", "severity must be one of critical, major, minor, warning")
-	}
-	var err error
-	for _, q := range []struct {
-		name string
-		dst  *int64
-	}{{"device_id", &f.DeviceID}, {"rule_id", &f.RuleID}, {"incident_id", &f.IncidentID}, {"cursor", &f.Before}} {
-		if *q.dst, err = queryInt(c, q.name, 0, 1<<62); err != nil {
-			return err
-		}
-	}
-	limit, err := queryInt(c, "limit", 1, 1000)
+	f, err := alertFilter(c)
 	if err != nil {
 		return err
 	}
-	f.Limit = int(limit)
 	sc, err := callerScope(c)
 	if err != nil {
 		return err
 	}
 	f.Scope = sc.Device()
-	list, next, err := s.p.Store.ListAlerts(c.Request().Context(), f)
+	ctx := c.Request().Context()
+	// the count runs beside the page, on its own connection
+	type count struct {
+		n   int
+		err error
+	}
+	counted := make(chan count, 1)
+	go func() {
+		n, err := s.p.Store.CountAlerts(ctx, f)
+		counted <- count{n, err}
+	}()
+	list, next, err := s.p.Store.ListAlerts(ctx, f)
+	total := <-counted
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"alerts": orEmpty(list), "next_cursor": cursorJSON(next)})
+	if total.err != nil {
+		return total.err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"alerts": orEmpty(list), "next_cursor": cursorJSON(next), "total": total.n})
 }
+
+// alertSortOrder is each sort's order when the query gives none: the most severe first, the
+// oldest first, device names A to Z.
+var alertSortOrder = map[store.AlertSort]string{store.SortSeverity: "desc", store.SortAge: "desc", store.SortDevice: "asc"}
+
+// maxFilterText bounds the text filters (q, branch, region).
+const maxFilterText = 200
+
+// alertFilter reads and checks the query of GET /alerts, naming the first bad field.
+func alertFilter(c *echo.Context) (store.AlertFilter, error) {
+	q := c.QueryParam
+	f := store.AlertFilter{State: q("state"), Severity: q("severity"), Kind: q("kind"), Branch: q("branch"), Region: q("region"),
+		Text: q("q"), Sort: store.AlertSort(q("sort"))}
+	if !alertStates[f.State] {
+		return f, badRequest("state", "state must be one of firing, acknowledged, resolved, suppressed, open")
+	}
+	if !severities[f.Severity] {
+		return f, badRequest("severity", "severity must be one of critical, major, minor, warning")
+	}
+	if f.Kind != "" && !alert.Kind(f.Kind).Valid() {
+		return f, badRequest("kind", "kind must be a rule kind (device_down, if_down, cpu_pct, …)")
+	}
+	for _, p := range [][2]string{{"q", f.Text}, {"branch", f.Branch}, {"region", f.Region}} {
+		if len(p[1]) > maxFilterText {
+			return f, badRequest(p[0], "%s must be at most %d bytes", p[0], maxFilterText)
+		}
+	}
+	if !f.Sort.Valid() || (f.Sort == store.SortNewest && q("sort") != "") {
+		return f, badRequest("sort", "sort must be one of severity, age, device")
+	}
+	switch order := q("order"); {
+	case order != "" && order != "asc" && order != "desc":
+		return f, badRequest("order", "order must be asc or desc")
+	case order != "" && f.Sort == store.SortNewest:
+		return f, badRequest("order", "order needs a sort (severity, age or device)")
+	default:
+		f.Desc = cmp.Or(order, alertSortOrder[f.Sort]) == "desc"
+	}
+	switch v := q("in_open_incident"); v {
+	case "":
+	case "true", "false":
+		in := v == "true"
+		f.InOpenIncident = &in
+	default:
+		return f, badRequest("in_open_incident", "in_open_incident must be true or false")
+	}
+	var err error
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"device_id", &f.DeviceID}, {"rule_id", &f.RuleID}, {"incident_id", &f.IncidentID}, {"cursor", &f.Before}} {
+		if *p.dst, err = queryInt(c, p.name, 0, 1<<62); err != nil {
+			return f, err
+		}
+	}
+	limit, err := queryInt(c, "limit", 1, 1000)
+	if err != nil {
+		return f, err
+	}
+	offset, err := queryInt(c, "offset", 0, maxAlertOffset)
+	if err != nil {
+		return f, err
+	}
+	f.Limit, f.Offset = int(limit), int(offset)
+	if f.Before != 0 && (f.Sort != store.SortNewest || f.Offset != 0) {
+		return f, badRequest("cursor", "cursor pages the newest-first list; with sort or offset, page by offset")
+	}
+	return f, nil
+}
+
+// maxAlertOffset bounds offset paging (a page further than that is a search to narrow).
+const maxAlertOffset = 1_000_000
 
 // problemList: ?limit=&per_row= → the problem list of the caller's scope (alert.Problems):
 // counts per severity, each section's first limit rows (default 50, at most 1000) and every

@@ -299,6 +299,96 @@ func (e ListAlertsParamsSeverity) Valid() bool {
 	}
 }
 
+// Defines values for ListAlertsParamsKind.
+const (
+	CpuPct          ListAlertsParamsKind = "cpu_pct"
+	DeviceDown      ListAlertsParamsKind = "device_down"
+	ExtraOid        ListAlertsParamsKind = "extra_oid"
+	IfDown          ListAlertsParamsKind = "if_down"
+	IfErrorRate     ListAlertsParamsKind = "if_error_rate"
+	IfUtilPct       ListAlertsParamsKind = "if_util_pct"
+	MemPct          ListAlertsParamsKind = "mem_pct"
+	PingJitterMs    ListAlertsParamsKind = "ping_jitter_ms"
+	PingLossPct     ListAlertsParamsKind = "ping_loss_pct"
+	PingRttMs       ListAlertsParamsKind = "ping_rtt_ms"
+	Rebooted        ListAlertsParamsKind = "rebooted"
+	SnmpUnreachable ListAlertsParamsKind = "snmp_unreachable"
+	System          ListAlertsParamsKind = "system"
+)
+
+// Valid indicates whether the value is a known member of the ListAlertsParamsKind enum.
+func (e ListAlertsParamsKind) Valid() bool {
+	switch e {
+	case CpuPct:
+		return true
+	case DeviceDown:
+		return true
+	case ExtraOid:
+		return true
+	case IfDown:
+		return true
+	case IfErrorRate:
+		return true
+	case IfUtilPct:
+		return true
+	case MemPct:
+		return true
+	case PingJitterMs:
+		return true
+	case PingLossPct:
+		return true
+	case PingRttMs:
+		return true
+	case Rebooted:
+		return true
+	case SnmpUnreachable:
+		return true
+	case System:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAlertsParamsSort.
+const (
+	ListAlertsParamsSortAge      ListAlertsParamsSort = "age"
+	ListAlertsParamsSortDevice   ListAlertsParamsSort = "device"
+	ListAlertsParamsSortSeverity ListAlertsParamsSort = "severity"
+)
+
+// Valid indicates whether the value is a known member of the ListAlertsParamsSort enum.
+func (e ListAlertsParamsSort) Valid() bool {
+	switch e {
+	case ListAlertsParamsSortAge:
+		return true
+	case ListAlertsParamsSortDevice:
+		return true
+	case ListAlertsParamsSortSeverity:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAlertsParamsOrder.
+const (
+	Asc  ListAlertsParamsOrder = "asc"
+	Desc ListAlertsParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListAlertsParamsOrder enum.
+func (e ListAlertsParamsOrder) Valid() bool {
+	switch e {
+	case Asc:
+		return true
+	case Desc:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ApplyConfigParamsDryRun.
 const (
 	ApplyConfigParamsDryRunN0 ApplyConfigParamsDryRun = "0"
@@ -574,6 +664,9 @@ type AlertList struct {
 
 	// NextCursor pass as cursor= for the next page; null on the last page
 	NextCursor *NextCursor `json:"next_cursor"`
+
+	// Total how many alerts match the filters in the caller's scope, whatever the page
+	Total int64 `json:"total"`
 }
 
 // AlertScope defines model for AlertScope.
@@ -2006,14 +2099,39 @@ type UnsupportedMediaType = Error
 
 // ListAlertsParams defines parameters for ListAlerts.
 type ListAlertsParams struct {
-	State      *ListAlertsParamsState    `form:"state,omitempty" json:"state,omitempty"`
-	Severity   *ListAlertsParamsSeverity `form:"severity,omitempty" json:"severity,omitempty"`
-	DeviceId   *int64                    `form:"device_id,omitempty" json:"device_id,omitempty"`
-	RuleId     *int64                    `form:"rule_id,omitempty" json:"rule_id,omitempty"`
-	IncidentId *int64                    `form:"incident_id,omitempty" json:"incident_id,omitempty"`
+	// State open = any state but resolved
+	State    *ListAlertsParamsState    `form:"state,omitempty" json:"state,omitempty"`
+	Severity *ListAlertsParamsSeverity `form:"severity,omitempty" json:"severity,omitempty"`
+
+	// Kind the rule kind
+	Kind *ListAlertsParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Branch the alert's device is in this branch (exact name)
+	Branch *string `form:"branch,omitempty" json:"branch,omitempty"`
+
+	// Region the alert's device is in this region (exact name)
+	Region *string `form:"region,omitempty" json:"region,omitempty"`
+
+	// Q free text: a case-insensitive substring of the device name, summary, rule name or subject
+	Q          *string `form:"q,omitempty" json:"q,omitempty"`
+	DeviceId   *int64  `form:"device_id,omitempty" json:"device_id,omitempty"`
+	RuleId     *int64  `form:"rule_id,omitempty" json:"rule_id,omitempty"`
+	IncidentId *int64  `form:"incident_id,omitempty" json:"incident_id,omitempty"`
+
+	// InOpenIncident true: only alerts of an open incident; false: only the others
+	InOpenIncident *bool `form:"in_open_incident,omitempty" json:"in_open_incident,omitempty"`
+
+	// Sort severity = severity then age; age = how long the alert has been open; device = device name (case-insensitive) then age. Absent: newest first by id.
+	Sort *ListAlertsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order needs sort; default desc for severity (the most severe, then the oldest first) and age (the oldest first), asc for device (A to Z)
+	Order *ListAlertsParamsOrder `form:"order,omitempty" json:"order,omitempty"`
 
 	// Limit at most this many items (1-1000)
 	Limit *QueryLimit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset skip this many matches (paging with sort)
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
 
 	// Cursor next_cursor of the previous page
 	Cursor *QueryCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
@@ -2024,6 +2142,15 @@ type ListAlertsParamsState string
 
 // ListAlertsParamsSeverity defines parameters for ListAlerts.
 type ListAlertsParamsSeverity string
+
+// ListAlertsParamsKind defines parameters for ListAlerts.
+type ListAlertsParamsKind string
+
+// ListAlertsParamsSort defines parameters for ListAlerts.
+type ListAlertsParamsSort string
+
+// ListAlertsParamsOrder defines parameters for ListAlerts.
+type ListAlertsParamsOrder string
 
 // GetProblemsParams defines parameters for GetProblems.
 type GetProblemsParams struct {
@@ -2568,7 +2695,9 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// ListAlerts Alerts, newest first (viewer)
+	// ListAlerts One page of the matching alerts and their total (viewer)
+	//
+	// Filters, order and paging on the server (the alerts page fetches only the rows it shows). Every filter narrows; a scoped caller sees only the alerts of the devices in its scope (system alerts are outside every limited scope). Without sort the list is newest first and pages by cursor; with sort it pages by offset (next_cursor is then null). total counts every match. A bad value is a 400 naming the field.
 	//
 	// Corresponds with GET /alerts (the `ListAlerts` operationId).
 	ListAlerts(ctx context.Context, params *ListAlertsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3405,7 +3534,9 @@ type ClientInterface interface {
 	ResetUserTOTP(ctx context.Context, id PathID, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// ListAlerts Alerts, newest first (viewer)
+// ListAlerts One page of the matching alerts and their total (viewer)
+//
+// Filters, order and paging on the server (the alerts page fetches only the rows it shows). Every filter narrows; a scoped caller sees only the alerts of the devices in its scope (system alerts are outside every limited scope). Without sort the list is newest first and pages by cursor; with sort it pages by offset (next_cursor is then null). total counts every match. A bad value is a 400 naming the field.
 //
 // Corresponds with GET /alerts (the `ListAlerts` operationId).
 func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5553,6 +5684,54 @@ func NewListAlertsRequest(server string, params *ListAlertsParams) (*http.Reques
 
 		}
 
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Branch != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "branch", *params.Branch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Region != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "region", *params.Region, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.DeviceId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "device_id", *params.DeviceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
@@ -5589,9 +5768,57 @@ func NewListAlertsRequest(server string, params *ListAlertsParams) (*http.Reques
 
 		}
 
+		if params.InOpenIncident != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "in_open_incident", *params.InOpenIncident, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9860,7 +10087,9 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// ListAlertsWithResponse Alerts, newest first (viewer)
+	// ListAlertsWithResponse One page of the matching alerts and their total (viewer)
+	//
+	// Filters, order and paging on the server (the alerts page fetches only the rows it shows). Every filter narrows; a scoped caller sees only the alerts of the devices in its scope (system alerts are outside every limited scope). Without sort the list is newest first and pages by cursor; with sort it pages by offset (next_cursor is then null). total counts every match. A bad value is a 400 naming the field.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17805,7 +18034,9 @@ func (r ResetUserTOTPResponse) ContentType() string {
 	return ""
 }
 
-// ListAlertsWithResponse Alerts, newest first (viewer)
+// ListAlertsWithResponse One page of the matching alerts and their total (viewer)
+//
+// Filters, order and paging on the server (the alerts page fetches only the rows it shows). Every filter narrows; a scoped caller sees only the alerts of the devices in its scope (system alerts are outside every limited scope). Without sort the list is newest first and pages by cursor; with sort it pages by offset (next_cursor is then null). total counts every match. A bad value is a 400 naming the field.
 //
 // Returns a wrapper object for the known response body format(s).
 //

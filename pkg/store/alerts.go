@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,81 +57,6 @@ func scanAlert(row pgx.Row) (alert.Alert, error) {
 		return alert.Alert{}, err
 	}
 	return n.alert(), nil
-}
-
-// AlertFilter selects alerts for a list. Empty fields do not filter.
-type AlertFilter struct {
-	// State is firing, acknowledged, resolved, suppressed, or "open" (any but resolved).
-	State    string
-	Severity string
-	DeviceID int64
-	RuleID   int64
-	// IncidentID lists the alerts under one incident.
-	IncidentID int64
-	// Before is the cursor: the id of the last alert of the previous page (newest first).
-	Before int64
-	// Limit is the page size (default 100, at most 1000).
-	Limit int
-	// Scope limits the list to alerts of a scoped caller's devices: system alerts (no device)
-	// and alerts of deleted devices are outside every limited scope.
-	Scope DeviceScope
-}
-
-// ListAlerts returns one page of alerts, newest first, and the cursor of the next page (0 when
-// this is the last).
-func (s *Store) ListAlerts(ctx context.Context, f AlertFilter) ([]alert.Alert, int64, error) {
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
-	where, args := []string{"true"}, []any{}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
-	switch {
-	case f.State == "open":
-		where = append(where, "a.state <> 'resolved'")
-	case f.State != "":
-		add("a.state = ?", f.State)
-	}
-	if f.Severity != "" {
-		add("a.severity = ?", f.Severity)
-	}
-	if f.DeviceID != 0 {
-		add("a.device_id = ?", f.DeviceID)
-	}
-	if f.RuleID != 0 {
-		add("a.rule_id = ?", f.RuleID)
-	}
-	if f.IncidentID != 0 {
-		add("a.incident_id = ?", f.IncidentID)
-	}
-	if f.Before != 0 {
-		add("a.id < ?", f.Before)
-	}
-	if !f.Scope.All() {
-		var cond string
-		cond, args = f.Scope.idsIn("a.device_id", args)
-		where = append(where, cond)
-	}
-	args = append(args, f.Limit+1)
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT `+alertCols+` FROM alerts a WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY a.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list alerts: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (alert.Alert, error) { return scanAlert(r) })
-	if err != nil {
-		return nil, 0, fmt.Errorf("list alerts: %w", err)
-	}
-	var next int64
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[len(out)-1].ID
-	}
-	return out, next, nil
 }
 
 // GetAlert reads one alert.

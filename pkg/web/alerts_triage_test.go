@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/testinfra/testenv"
@@ -108,5 +109,89 @@ func TestAlertsPageTriage(t *testing.T) {
 		if a.State != alert.StateAcknowledged || a.AckComment != "carrier" {
 			t.Errorf("incident alert %d: %s %q, want acknowledged with the comment", id, a.State, a.AckComment)
 		}
+	}
+}
+
+// TestAlertsPageServerPaging: filters set in the address go to the server (GET /alerts), which
+// answers one page of 100 rows and the total of the matches: the page shows the first 100 of
+// 130 in severity-then-age order, "1–100 of 130" and "+30 more", the next page the 30 others
+// (the page number in the address), a text filter its one match, typing a search asks again
+// (and a live refresh keeps the box and its focus); a page past the end of a bookmark moves to
+// the last page there is. Screenshots at 1440×900 and 390×844.
+func TestAlertsPageServerPaging(t *testing.T) {
+	x := startTriage(t)
+	x.device("north-rtr", "BR-N", "north", "router", "")
+	x.device("south-sw", "BR-S", "south", "switch", "")
+	x.set(map[string]string{"north-rtr": "up", "south-sw": "up"})
+	t0 := time.Now().UTC().Add(-3 * time.Hour)
+	oldest := x.alert("south-sw", "if_down", "major", "Gi0/0", "south-sw Gi0/0 down", "firing", t0)
+	for i := 1; i < 130; i++ {
+		x.alert("south-sw", "if_down", "major", fmt.Sprintf("Gi0/%d", i), fmt.Sprintf("south-sw Gi0/%d down", i), "firing", t0.Add(time.Duration(i)*time.Minute))
+	}
+	x.alert("south-sw", "cpu_pct", "minor", "", "south-sw CPU high", "firing", t0)          // another severity
+	x.alert("north-rtr", "if_down", "major", "Gi9/9", "north-rtr Gi9/9 down", "firing", t0) // another region
+	x.alert("south-sw", "if_down", "major", "Gi8/8", "south-sw Gi8/8 down", "acknowledged", t0)
+	x.freshList()
+	b, ctx := x.b, x.ctx
+	open := func(q string) {
+		t.Helper()
+		b.do(ctx, "open alerts", chromedp.Navigate(x.front.URL()+"/favicon.ico"), chromedp.Navigate(x.front.URL()+"/#/alerts?"+q))
+		b.wait(ctx, "alert list", `!!document.getElementById('af-severity') && !!document.getElementById('alerts-total')`, 10*time.Second)
+	}
+	type shown struct {
+		Rows        int    `json:"rows"`
+		First       string `json:"first"`
+		Total       string `json:"total"`
+		Heading     string `json:"heading"`
+		Range       string `json:"range"`
+		Next        string `json:"next"`
+		Region, Sev string
+	}
+	read := func() shown {
+		return eval[shown](b, ctx, `(() => { const rows = document.querySelectorAll('#alerts-list .alert-row');
+			return {rows: rows.length, first: rows.length ? rows[0].dataset.alert : '', total: document.getElementById('alerts-total').dataset.total,
+				heading: document.querySelector('#alerts-list h2').textContent,
+				range: (document.getElementById('alerts-range') || {}).textContent || '', next: (document.getElementById('alerts-next') || {}).textContent || '',
+				Region: document.getElementById('af-region').value, Sev: document.getElementById('af-severity').value}; })()`)
+	}
+	open("state=firing&region=south&severity=major")
+	want := shown{Rows: 100, First: fmt.Sprint(oldest), Total: "130", Heading: "Other firing alerts (1–100 of 130 matching)", Range: "1–100 of 130",
+		Next: "+30 more · next 30 ›", Region: "south", Sev: "major"}
+	if d := cmp.Diff(want, read()); d != "" {
+		t.Errorf("first page of region=south&severity=major (-want +got):\n%s", d)
+	}
+	x.view(ctx, "triage-alerts-paged", 1440, 900)
+	x.view(ctx, "triage-alerts-paged-phone", 390, 844)
+	eval[bool](b, ctx, `(window.scrollTo(0, document.querySelector('#alerts-list h2').getBoundingClientRect().top + scrollY - 170), true)`)
+	x.view(ctx, "triage-alerts-paged-phone-list", 390, 844)
+	eval[bool](b, ctx, `(window.scrollTo(0, document.getElementById('alerts-pager').getBoundingClientRect().top + scrollY - 600), true)`)
+	x.view(ctx, "triage-alerts-paged-phone-pager", 390, 844)
+	b.do(ctx, "viewport", chromedp.EmulateViewport(1440, 900))
+	b.do(ctx, "next page", chromedp.Click(chromedp.CSS("#alerts-next")))
+	b.wait(ctx, "second page", `document.querySelectorAll('#alerts-list .alert-row').length === 30`, 10*time.Second)
+	if got := read(); got.Range != "101–130 of 130" || got.Next != "" || got.Total != "130" || !strings.Contains(got.Heading, "(101–130 of 130 matching)") {
+		t.Errorf("second page: %+v, want 101–130 of 130 and no next", got)
+	}
+	if h := eval[string](b, ctx, `location.hash`); !strings.Contains(h, "page=2") || !strings.Contains(h, "region=south") {
+		t.Errorf("page not in the address: %s", h)
+	}
+	open("state=firing&q=gi0%2F129&sort=oldest")
+	if got := read(); got.Rows != 1 || got.Total != "1" || got.Range != "" || !strings.Contains(got.Heading, "(1 matching)") {
+		t.Errorf("q=gi0/129: %+v, want its one row and a total of 1", got)
+	}
+	// typing in the search box asks the server; a live refresh keeps the box and its focus
+	open("state=firing")
+	b.do(ctx, "type a search", chromedp.SendKeys(chromedp.CSS("#af-q"), "gi0/12"))
+	b.wait(ctx, "searched on the server", `document.getElementById('alerts-total').dataset.total === '11' && location.hash.includes('q=gi0')`, 10*time.Second)
+	x.alertEvent()
+	time.Sleep(time.Second) // the page's refresh is debounced 400 ms
+	if got := eval[string](b, ctx, `document.activeElement.id + ' ' + document.getElementById('af-q').value + ' ' + document.getElementById('alerts-total').dataset.total`); got != "af-q gi0/12 11" {
+		t.Errorf("after a live refresh: focus, search and total %q, want \"af-q gi0/12 11\"", got)
+	}
+	open("state=firing&region=south&severity=major&page=9")
+	b.wait(ctx, "moved to the last page", `location.hash.includes('page=2') && document.querySelectorAll('#alerts-list .alert-row').length === 30`, 10*time.Second)
+	open("state=firing&sort=newest")
+	if got := read(); got.Rows != 100 || got.Total != "132" {
+		t.Errorf("all firing alerts: %+v, want 100 rows of 132", got)
 	}
 }

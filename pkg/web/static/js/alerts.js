@@ -2,8 +2,10 @@
 // acknowledged and resolved alerts; open incidents with the suppressed alerts of the devices
 // behind the failed parent folded under them; acknowledge and close with a comment. Live alert
 // events refresh the page. Filters (severity, branch, region, rule kind, text) and the sort are
-// in the URL (alertfilter.js); alerts can be acknowledged or closed in bulk with one comment, and
-// an incident as a whole (its root and the alerts under it).
+// in the URL (alertfilter.js) and applied by the server (GET /alerts), which answers one page
+// of PAGE rows and the total of the matches: the page shows "1–100 of 5,000" and "+N more"
+// instead of ever cutting the list silently. Alerts can be acknowledged or closed in bulk with
+// one comment, and an incident as a whole (its root and the alerts under it).
 import * as api from './api.js';
 import * as af from './alertfilter.js';
 import * as alerts from './alertsapi.js';
@@ -11,10 +13,44 @@ import * as problems from './problems.js';
 import {open as dialog} from './dialog.js';
 import {h, clear, fmtTime, ago, errorBox, debounce, markRendered} from './dom.js';
 
+// PAGE is the rows of one page of the list.
+export const PAGE = 100;
+
 const TABS = [['firing', 'Firing'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved']];
 
+// tabState is the tab a query opens (firing unless it names another).
+function tabState(query) {
+  const s = query.get('state');
+  return TABS.some(([t]) => t === s) ? s : 'firing';
+}
+
+// requests asks for what the tab shows besides the problem list: its page of the list and, on
+// the firing tab, the open incidents and their firing alerts (each promise null when not asked).
+function requests(state, f, opts) {
+  const firing = state === 'firing';
+  return {
+    list: alerts.list(listQuery(state, f), opts),
+    incidents: firing ? alerts.incidents('open', 100, opts) : null,
+    roots: firing ? alerts.list({state: 'firing', in_open_incident: 'true', limit: 1000}, opts) : null,
+  };
+}
+
+// listQuery is the GET /alerts query of a tab's list as filtered, sorted and paged: on the
+// firing tab the alerts of an open incident are left out (they are under their incident).
+function listQuery(state, f) {
+  return {state, ...af.params(f), in_open_incident: state === 'firing' ? 'false' : undefined, limit: PAGE, offset: (f.page - 1) * PAGE};
+}
+
+// prefetch starts the first requests of the page a query opens (main.js calls it at boot, while
+// the sign-in is checked); the page takes them once (app.takeEarly('alertsPage')).
+export function prefetch(query, opts) {
+  const r = requests(tabState(query), af.fromQuery(query), opts);
+  for (const p of Object.values(r)) if (p) p.catch(() => {});
+  return r;
+}
+
 export async function mount(view, {app, query}) {
-  const page = new AlertsPage(view, app, query.get('state') || 'firing', af.fromQuery(query));
+  const page = new AlertsPage(view, app, tabState(query), af.fromQuery(query));
   // the alerts are asked for while the fleet loads; branch and region come from the fleet
   await page.load(app.fleet.loaded ? null : app.fleetReady.catch(() => {}));
   await Promise.race([app.live.opened, new Promise((r) => setTimeout(r, 3000))]);
@@ -27,7 +63,7 @@ class AlertsPage {
     this.app = app;
     this.f = filters;
     this.selected = new Set(); // alert ids ticked for a bulk action
-    this.state = TABS.some(([s]) => s === state) ? state : 'firing';
+    this.state = state;
     this.tabs = h('div', {class: 'seg', role: 'tablist'}, TABS.map(([s, label]) =>
       h('button', {type: 'button', role: 'tab', dataset: {state: s}, class: s === this.state ? 'on' : '', onclick: () => this.setState(s)}, label)));
     this.problems = new problems.ProblemList({...problems.LIMITS.alerts, fleet: app.fleet, id: 'alerts-problems'});
@@ -36,10 +72,12 @@ class AlertsPage {
     this.listEl = h('div', {id: 'alerts-list', class: 'alert-list'});
     this.filterEl = h('div', {id: 'alert-filter-box'});
     this.bulkEl = h('div', {class: 'row bulk', id: 'alert-bulk'});
+    this.pager = h('div', {class: 'row pager', id: 'alerts-pager'});
     view.append(h('div', {class: 'alerts-page'}, h('div', {class: 'page-head'}, h('h1', null, 'Alerts'), this.tabs), this.probCard,
       h('section', {class: 'card', id: 'incidents-card'}, h('h2', null, 'Open incidents'), this.incEl),
-      h('section', {class: 'card'}, this.filterEl, this.bulkEl, this.listEl)));
-    this.refilter = debounce(() => { this.syncHash(); this.renderList(); }, 150);
+      h('section', {class: 'card'}, this.filterEl, this.bulkEl, this.listEl, this.pager)));
+    this.seq = 0; // answers of the list older than the last request are dropped
+    this.refilter = debounce(() => { this.f.page = 1; this.syncHash(); this.loadList(); }, 250);
     const refresh = debounce(() => this.load(), 400);
     app.alertListeners.add(refresh);
     const unsub = app.fleet.subscribe(debounce(() => this.problems.update(), 300));
@@ -52,6 +90,7 @@ class AlertsPage {
     this.state = s;
     for (const b of this.tabs.children) b.className = b.dataset.state === s ? 'on' : '';
     this.selected.clear();
+    this.f.page = 1;
     this.syncHash();
     this.load();
   }
@@ -60,13 +99,23 @@ class AlertsPage {
     history.replaceState(null, '', `#/alerts?${af.toQuery(this.state, this.f)}`);
   }
 
-  // load reads and draws the tab's alerts; fleetWait, when given, is awaited before drawing.
+  query() {
+    return listQuery(this.state, this.f);
+  }
+
+  // load reads and draws the tab: the list's page, and on the firing tab the problem list, the
+  // open incidents and their firing alerts; fleetWait, when given, is awaited before drawing.
   async load(fleetWait) {
+    const seq = ++this.seq;
     try {
       const firingTab = this.state === 'firing';
-      const [inc, res, prob] = await Promise.all([firingTab ? alerts.incidents('open') : null, alerts.list({state: this.state, limit: 500}),
+      // the first load takes what boot asked for (prefetch), when it was for this very page
+      const early = await (this.app.takeEarly('alertsPage') || Promise.resolve(null)).catch(() => null);
+      const r = early || requests(this.state, this.f);
+      const [inc, res, roots, prob] = await Promise.all([r.incidents, r.list, r.roots,
         firingTab ? this.problems.load(this.app.takeEarly('problems')) : null]);
       if (fleetWait) await fleetWait;
+      if (seq !== this.seq) return;
       this.probCard.hidden = !firingTab || prob === null;
       if (prob) this.problems.update();
       if (res === null) {
@@ -74,31 +123,76 @@ class AlertsPage {
         document.getElementById('incidents-card').hidden = true;
         return;
       }
-      const list = res.alerts || [];
-      const incidents = (inc && inc.incidents) || [];
       document.getElementById('incidents-card').hidden = !firingTab;
-      if (firingTab) this.renderIncidents(incidents, list);
-      const shown = new Set(incidents.map((i) => i.id));
-      this.rest = list.filter((a) => !(firingTab && a.incident_id && shown.has(a.incident_id)));
-      const kinds = [...new Set(list.map((a) => a.kind))].sort();
-      this.filterEl.replaceChildren(af.bar(this.f, this.app.fleet, kinds, () => this.refilter()));
-      this.renderList();
+      if (firingTab) this.renderIncidents((inc && inc.incidents) || [], (roots && roots.alerts) || []);
+      // drawn once: a live refresh must not take the focus from the search box being typed in
+      if (!this.filterEl.firstChild) this.filterEl.append(af.bar(this.f, this.app.fleet, () => this.refilter()));
+      this.show(res);
     } catch (e) {
-      clear(this.listEl).append(errorBox(`Alerts could not be loaded: ${e.message}`));
+      if (seq === this.seq) clear(this.listEl).append(errorBox(`Alerts could not be loaded: ${e.message}`));
     }
   }
 
-  // renderList draws the filtered, sorted alerts with a tick box each and the bulk actions.
+  // loadList reads and draws only the list's page (a filter, sort or page change).
+  async loadList() {
+    const seq = ++this.seq;
+    this.listEl.setAttribute('aria-busy', 'true');
+    try {
+      const res = await alerts.list(this.query());
+      if (seq === this.seq && res) this.show(res);
+    } catch (e) {
+      if (seq === this.seq) clear(this.listEl).append(errorBox(`Alerts could not be loaded: ${e.message}`));
+    } finally {
+      if (seq === this.seq) this.listEl.removeAttribute('aria-busy');
+    }
+  }
+
+  // show draws an answer of GET /alerts; a page past the end (rows acted on, or a stale
+  // bookmark) moves to the last page there is.
+  show(res) {
+    const total = res.total || 0;
+    const last = Math.max(1, Math.ceil(total / PAGE));
+    if (this.f.page > last) {
+      this.f.page = last;
+      this.syncHash();
+      this.loadList();
+      return;
+    }
+    this.rows = res.alerts || [];
+    this.total = total;
+    this.renderList();
+  }
+
+  // renderList draws the page's alerts with a tick box each, the bulk actions and the pager.
   renderList() {
     const firingTab = this.state === 'firing';
-    const rows = af.apply(this.rest || [], this.f, this.app.fleet);
+    const rows = this.rows || [];
     const ids = new Set(rows.map((a) => a.id));
     for (const id of this.selected) if (!ids.has(id)) this.selected.delete(id); // only what is shown
     this.shown = rows;
     const title = firingTab ? 'Other firing alerts' : `${this.state[0].toUpperCase()}${this.state.slice(1)} alerts`;
-    clear(this.listEl).append(h('h2', null, `${title} (${rows.length}${rows.length !== (this.rest || []).length ? ' of ' + this.rest.length : ''})`),
-      ...(rows.length ? rows.map((a) => this.alertRow(a, true)) : [h('p', {class: 'muted'}, `No ${firingTab ? 'other firing' : this.state} alerts${rows.length !== (this.rest || []).length ? ' match the filters' : ''}.`)]));
+    const narrowed = af.filtered(this.f);
+    const from = (this.f.page - 1) * PAGE;
+    const count = `${rows.length < this.total ? `${fmtCount(from + 1)}–${fmtCount(from + rows.length)} of ` : ''}${fmtCount(this.total)}${narrowed ? ' matching' : ''}`;
+    clear(this.listEl).append(h('h2', null, title, ' ', h('span', {class: 'muted', id: 'alerts-total', dataset: {total: this.total}}, `(${count})`)),
+      ...(rows.length ? rows.map((a) => this.alertRow(a, true)) : [h('p', {class: 'muted'}, `No ${firingTab ? 'other firing' : this.state} alerts${narrowed ? ' match the filters' : ''}.`)]));
+    this.renderPager();
     this.renderBulk();
+  }
+
+  // renderPager says which rows of how many are shown, with "+N more" to the next page: the
+  // list is never cut without saying so.
+  renderPager() {
+    const from = (this.f.page - 1) * PAGE;
+    const rest = this.total - from - this.shown.length;
+    this.pager.hidden = this.total <= PAGE && this.f.page === 1;
+    if (this.pager.hidden) { this.pager.replaceChildren(); return; }
+    const go = (page) => { this.f.page = page; this.selected.clear(); this.syncHash(); this.loadList(); };
+    this.pager.replaceChildren(
+      h('button', {type: 'button', class: 'btn small', id: 'alerts-prev', disabled: this.f.page === 1, onclick: () => go(this.f.page - 1)}, '‹ Previous'),
+      h('span', {class: 'muted', id: 'alerts-range'}, `${fmtCount(from + 1)}–${fmtCount(from + this.shown.length)} of ${fmtCount(this.total)}`),
+      rest > 0 ? h('button', {type: 'button', class: 'btn small', id: 'alerts-next', onclick: () => go(this.f.page + 1)},
+        `+${fmtCount(rest)} more · next ${Math.min(PAGE, rest)} ›`) : null);
   }
 
   renderBulk() {
@@ -124,7 +218,7 @@ class AlertsPage {
       okText: kind === 'ack' ? 'Acknowledge all' : 'Close all',
       action: ({comment, minutes}) => each(list, (a) => (kind === 'ack' ? alerts.ack(a.id, comment, minutes) : alerts.close(a.id, comment))),
     });
-    if (ok) { this.selected.clear(); this.load(); }
+    if (ok) { this.selected.clear(); this.load(); } // a page emptied by it moves back (show)
   }
 
   // ackIncident acknowledges an incident as a whole: its root alert and the firing alerts under it.
@@ -139,10 +233,10 @@ class AlertsPage {
 
   // renderIncidents shows each open incident with its root alert (acknowledge/close act on it)
   // and, folded, the suppressed alerts of the devices behind it.
-  renderIncidents(incidents, list) {
+  renderIncidents(incidents, firing) {
     clear(this.incEl);
     if (!incidents.length) { this.incEl.append(h('p', {class: 'muted'}, 'No open incidents.')); return; }
-    const byId = new Map(list.map((a) => [a.id, a]));
+    const byId = new Map(firing.map((a) => [a.id, a]));
     for (const i of incidents) {
       const root = byId.get(i.alert_id);
       const children = h('div', {class: 'children'}, h('p', {class: 'muted'}, 'loading…'));
@@ -189,7 +283,7 @@ class AlertsPage {
       h('span', {class: 'alert-main'}, h('b', null, a.summary || a.rule), ' ',
         a.device_id ? h('a', {href: `#/devices/${a.device_id}`}, a.device || `device ${a.device_id}`) : h('span', {class: 'muted'}, 'system'),
         a.subject ? h('span', {class: 'muted'}, ` · ${a.subject}`) : null, who, closed),
-      h('span', {class: 'muted', title: fmtTime(a.started_at)}, a.resolved_at ? `resolved ${ago(a.resolved_at)}` : `since ${ago(a.started_at)}`),
+      h('span', {class: 'muted since', title: fmtTime(a.started_at)}, a.resolved_at ? `resolved ${ago(a.resolved_at)}` : `since ${ago(a.started_at)}`),
       acts);
   }
 
@@ -202,6 +296,11 @@ class AlertsPage {
     });
     if (ok) this.load();
   }
+}
+
+// fmtCount writes a count with thousands separators (5,000).
+function fmtCount(n) {
+  return Number(n || 0).toLocaleString('en-US');
 }
 
 // each runs fn over list, four at a time, and fails with the first error (after all ran).

@@ -10,10 +10,12 @@ async function optional(p) {
   }
 }
 
-// list returns {alerts:[…], next_cursor} for state firing|acknowledged|resolved|suppressed|open,
-// optionally of one device or one incident; null without an alert API.
-export function list({state, device_id, incident_id, limit = 200, cursor} = {}, opts) {
-  return optional(get(`/alerts${qs({state, device_id, incident_id, limit, cursor})}`, opts));
+// list returns {alerts:[…], next_cursor, total} for state firing|acknowledged|resolved|
+// suppressed|open, optionally of one device or one incident, filtered, sorted and paged on the
+// server (GET /alerts: severity, kind, branch, region, q, in_open_incident, sort, order,
+// offset); total counts every match. null without an alert API.
+export function list({state, device_id, incident_id, limit = 200, cursor, offset, ...filters} = {}, opts) {
+  return optional(get(`/alerts${qs({state, device_id, incident_id, ...filters, limit, offset: offset || undefined, cursor})}`, opts));
 }
 
 // problems returns the problem list the server builds (GET /alerts/problems: counts per

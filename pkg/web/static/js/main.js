@@ -288,6 +288,9 @@ async function boot() {
   if (first || location.hash.startsWith('#/alerts')) {
     app.earlyData = {problems: problems.load(problems.FIRST, {quiet401: true})};
     if (first) app.earlyData.health = api.health({quiet401: true});
+    // the alerts page's own requests (its page of the list, the open incidents) go out as soon
+    // as its module is in, while the sign-in is checked, not after it and the route
+    if (!first) app.earlyData.alertsPage = PAGES.alerts().then((m) => m.prefetch(parseHash().query, {quiet401: true}));
     for (const p of Object.values(app.earlyData)) p.catch(() => {});
   }
   if (document.cookie.includes('wardops_csrf=')) startLive(); // probably signed in: connect now
