@@ -13,7 +13,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/auth"
 	"github.com/wardops/wardops/pkg/auth/authtest"
-	"github.com/wardops/wardops/pkg/testenv"
+	"github.com/wardops/wardops/testinfra/testenv"
 )
 
 // TestAlertListFilters: GET /alerts filters (state, severity, kind, branch, region, free text,
