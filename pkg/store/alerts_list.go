@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -72,57 +71,48 @@ type AlertFilter struct {
 
 // where builds the conditions of f over alerts a (LEFT JOINed to devices d when branch or
 // region filter) and whether the join is needed. Before is left to the caller: a count ignores it.
-func (f AlertFilter) where(args []any) ([]string, []any, bool) {
-	where := []string{"true"}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+func (f AlertFilter) where() (*where, bool) {
+	w := &where{}
 	switch {
 	case f.State == "open":
-		where = append(where, "a.state <> 'resolved'")
+		w.add("a.state <> 'resolved'")
 	case f.State != "":
-		add("a.state = ?", f.State)
+		w.add("a.state = ?", f.State)
 	}
 	if f.Severity != "" {
-		add("a.severity = ?", f.Severity)
+		w.add("a.severity = ?", f.Severity)
 	}
 	if f.DeviceID != 0 {
-		add("a.device_id = ?", f.DeviceID)
+		w.add("a.device_id = ?", f.DeviceID)
 	}
 	if f.RuleID != 0 {
-		add("a.rule_id = ?", f.RuleID)
+		w.add("a.rule_id = ?", f.RuleID)
 	}
 	if f.Kind != "" {
-		add("a.kind = ?", f.Kind)
+		w.add("a.kind = ?", f.Kind)
 	}
 	if f.IncidentID != 0 {
-		add("a.incident_id = ?", f.IncidentID)
+		w.add("a.incident_id = ?", f.IncidentID)
 	}
 	if f.Branch != "" {
-		add("d.branch = ?", f.Branch)
+		w.add("d.branch = ?", f.Branch)
 	}
 	if f.Region != "" {
-		add("d.region = ?", f.Region)
+		w.add("d.region = ?", f.Region)
 	}
 	if f.Text != "" {
-		args = append(args, "%"+likeEscape(f.Text)+"%")
-		n := "$" + strconv.Itoa(len(args))
-		where = append(where, "(a.device_name ILIKE "+n+" OR a.summary ILIKE "+n+" OR a.rule_name ILIKE "+n+" OR a.subject ILIKE "+n+")")
+		like := "%" + likeEscape(f.Text) + "%"
+		w.add("(a.device_name ILIKE ? OR a.summary ILIKE ? OR a.rule_name ILIKE ? OR a.subject ILIKE ?)", like, like, like, like)
 	}
 	if f.InOpenIncident != nil {
 		open := `EXISTS (SELECT 1 FROM incidents i WHERE i.id = a.incident_id AND i.state = 'open')`
 		if !*f.InOpenIncident {
 			open = "NOT " + open
 		}
-		where = append(where, open)
+		w.add(open)
 	}
-	if !f.Scope.All() {
-		var cond string
-		cond, args = f.Scope.idsIn("a.device_id", args)
-		where = append(where, cond)
-	}
-	return where, args, f.Branch != "" || f.Region != ""
+	w.scopeIDs(f.Scope, "a.device_id")
+	return w, f.Branch != "" || f.Region != ""
 }
 
 // orderBy is the ORDER BY of f.Sort: every order ends on the id, so pages never overlap.
@@ -165,19 +155,17 @@ func (s *Store) ListAlerts(ctx context.Context, f AlertFilter) ([]alert.Alert, i
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	where, args, join := f.where(nil)
+	w, join := f.where()
 	if f.Before != 0 && f.Sort == SortNewest {
-		args = append(args, f.Before)
-		where = append(where, "a.id < $"+strconv.Itoa(len(args)))
+		w.add("a.id < ?", f.Before)
 	}
-	args = append(args, f.Limit+1, max(f.Offset, 0))
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	// the page's ids are sorted apart from the rows: the sort then moves ids and keys, not
 	// 5,000 whole rows (43 → 14 ms for a page of 5,000 firing alerts sorted by severity)
-	rows, err := s.pool.Query(ctx, `SELECT `+alertCols+` FROM unnest(ARRAY(SELECT a.id`+f.from(join)+strings.Join(where, " AND ")+
-		` ORDER BY `+f.orderBy()+` LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args))+
-		`)) WITH ORDINALITY AS p(id, n) JOIN alerts a ON a.id = p.id ORDER BY p.n`, args...)
+	rows, err := s.pool.Query(ctx, `SELECT `+alertCols+` FROM unnest(ARRAY(SELECT a.id`+f.from(join)+w.sql()+
+		` ORDER BY `+f.orderBy()+` LIMIT `+w.arg(f.Limit+1)+` OFFSET `+w.arg(max(f.Offset, 0))+
+		`)) WITH ORDINALITY AS p(id, n) JOIN alerts a ON a.id = p.id ORDER BY p.n`, w.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list alerts: %w", err)
 	}
@@ -197,11 +185,11 @@ func (s *Store) ListAlerts(ctx context.Context, f AlertFilter) ([]alert.Alert, i
 
 // CountAlerts returns how many alerts match f, whatever its page (Before, Offset, Limit).
 func (s *Store) CountAlerts(ctx context.Context, f AlertFilter) (int, error) {
-	where, args, join := f.where(nil)
+	w, join := f.where()
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*)`+f.from(join)+strings.Join(where, " AND "), args...).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*)`+f.from(join)+w.sql(), w.args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count alerts: %w", err)
 	}
 	return n, nil

@@ -42,6 +42,17 @@ func (w *where) scope(sc DeviceScope, alias string) {
 	w.conds = append(w.conds, cond)
 }
 
+// scopeIDs appends "the device id column col is one of sc's devices" unless sc selects every
+// device (see DeviceScope.idsIn).
+func (w *where) scopeIDs(sc DeviceScope, col string) {
+	if sc.All() {
+		return
+	}
+	var cond string
+	cond, w.args = sc.idsIn(col, w.args)
+	w.conds = append(w.conds, cond)
+}
+
 // arg adds a value used outside the conditions (LIMIT, OFFSET) and returns its placeholder.
 func (w *where) arg(v any) string {
 	w.args = append(w.args, v)
