@@ -50,7 +50,7 @@ func configAPI(t *testing.T, sys *harness.System) string {
 			Channels: notify.NewService(notify.ServiceParams{Channels: sys.Store, Deliveries: sys.Store, Sealer: box,
 				Policy: notifytest.AllowLoopback(), Logger: sys.Logger}),
 		},
-		Config: configfile.New(configfile.Params{Store: sys.Store, Sealer: box, Policy: notifytest.AllowLoopback(), Logger: sys.Logger}),
+		Config: configfile.New(configfile.Params{Store: sys.Store, Sealer: box, SNMPSecrets: box, Policy: notifytest.AllowLoopback(), Logger: sys.Logger}),
 	})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
