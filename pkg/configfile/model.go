@@ -41,15 +41,15 @@ type Branch struct {
 
 // Profile is a monitoring profile: how its devices are pinged and judged.
 type Profile struct {
-	Name             string   `yaml:"name" cfg:"required" doc:"unique name"`
-	PingCount        int      `yaml:"ping_count,omitempty" doc:"echo requests per cycle, 1..20 (default 3)"`
-	PingIntervalMS   int      `yaml:"ping_interval_ms,omitempty" doc:"ms between echo requests, 10..10000 (default 10)"`
-	PingTimeoutMS    int      `yaml:"ping_timeout_ms,omitempty" doc:"ms, 50..30000 (default 1000)"`
-	DegradedLossPct  float64  `yaml:"degraded_loss_pct,omitempty" doc:"loss above which a device is degraded, 0..<100 (default 0: any loss)"`
-	WindowCycles     int      `yaml:"window_cycles,omitempty" doc:"cycles the degraded verdict is taken over, 1..30 (default 5)"`
-	RecoverLossPct   *float64 `yaml:"recover_loss_pct,omitempty" doc:"loss at or below which a degraded device is up again (default half of degraded_loss_pct)"`
-	RoleAliasPattern string   `yaml:"role_alias_pattern,omitempty" doc:"derives an interface's role from its alias"`
-	DeviceTypes      []string `yaml:"device_types,omitempty" doc:"device types whose devices default to this profile"`
+	Name             string       `yaml:"name" cfg:"required" doc:"unique name"`
+	PingCount        int          `yaml:"ping_count,omitempty" doc:"echo requests per cycle, 1..20 (default 3)"`
+	PingIntervalMS   int          `yaml:"ping_interval_ms,omitempty" doc:"ms between echo requests, 10..10000 (default 10)"`
+	PingTimeoutMS    int          `yaml:"ping_timeout_ms,omitempty" doc:"ms, 50..30000 (default 1000)"`
+	DegradedLossPct  float64      `yaml:"degraded_loss_pct,omitempty" doc:"loss above which a device is degraded, 0..<100 (default 0: any loss)"`
+	WindowCycles     int          `yaml:"window_cycles,omitempty" doc:"cycles the degraded verdict is taken over, 1..30 (default 5)"`
+	RecoverLossPct   *float64     `yaml:"recover_loss_pct,omitempty" doc:"loss at or below which a degraded device is up again (default half of degraded_loss_pct)"`
+	RoleAliasPattern string       `yaml:"role_alias_pattern,omitempty" doc:"derives an interface's role from its alias"`
+	DeviceTypes      []string     `yaml:"device_types,omitempty" doc:"device types whose devices default to this profile"`
 	SNMP             *ProfileSNMP `yaml:"snmp,omitempty" doc:"SNMP defaults of the profile's devices (absent: none; the stored ones are removed)"`
 }
 

@@ -72,7 +72,9 @@ func placeholder(channel, secret string) string { return envPlaceholder("CHANNEL
 
 // profilePlaceholder is the reference Export writes for a set SNMP secret of a profile
 // (WARDOPS_PROFILE_CORE_V3_AUTH_PASSWORD).
-func profilePlaceholder(profile, secret string) string { return envPlaceholder("PROFILE", profile, secret) }
+func profilePlaceholder(profile, secret string) string {
+	return envPlaceholder("PROFILE", profile, secret)
+}
 
 // envPlaceholder is ${env:WARDOPS_<KIND>_<NAME>_<SECRET>}, every other character than A-Z and
 // 0-9 written as _.
