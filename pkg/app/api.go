@@ -218,7 +218,7 @@ func runConfigFileCLI(ctx context.Context, args []string, cfg config.API, st *st
 		fmt.Fprintf(os.Stderr, "api: %v\n", err)
 		return 2
 	}
-	svc := configfile.New(configfile.Params{Store: st, Sealer: box, Policy: notify.NewDestinationPolicy(cfg.NotifyAllow), Ping: PingTiming(cfg.Ping),
+	svc := configfile.New(configfile.Params{Store: st, Sealer: box, SNMPSecrets: box, Policy: notify.NewDestinationPolicy(cfg.NotifyAllow), Ping: PingTiming(cfg.Ping),
 		AfterApply: func(ctx context.Context) { _ = rdb.Del(ctx, cache.ProfilesKey).Err() }})
 	err = configfile.RunCLI(ctx, args, svc, os.Stdout)
 	var es configfile.Errors
@@ -351,7 +351,7 @@ func NewAPI(ctx context.Context, cfg config.API, logger *slog.Logger, d APIInput
 				RuleCache: alert.NewRuleCache(d.Redis, d.Store.EnabledAlertRules), Publisher: events.NewPublisher(d.Redis), Logger: logger}),
 			Channels: notify.NewService(notify.ServiceParams{Channels: d.Store, Deliveries: d.Store, Sealer: box, Policy: policy, Logger: logger}),
 		},
-		Config: configfile.New(configfile.Params{Store: d.Store, Sealer: box, Policy: policy, Ping: PingTiming(cfg.Ping),
+		Config: configfile.New(configfile.Params{Store: d.Store, Sealer: box, SNMPSecrets: box, Policy: policy, Ping: PingTiming(cfg.Ping),
 			Logger: logger.With("component", "config")}),
 		Ping:    PingTiming(cfg.Ping),
 		Metrics: reg.Endpoint(), Auth: d.Auth,

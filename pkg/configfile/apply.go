@@ -14,6 +14,8 @@ import (
 	"github.com/wardops/wardops/pkg/config"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/schedule"
+	"github.com/wardops/wardops/pkg/secrets"
+	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -24,6 +26,9 @@ type Params struct {
 	Sealer notify.Sealer
 	// Policy decides where channels may send (nil: the default policy).
 	Policy *notify.DestinationPolicy
+	// SNMPSecrets seals and opens profiles' SNMP communities and passphrases (nil: a file
+	// that sets one is refused, as by the API without WARDOPS_SECRET_KEY).
+	SNMPSecrets *secrets.Box
 	// Resolver reads secret references (zero: the environment and the file system).
 	Resolver Resolver
 	// Ping is the workers' ping pacing (WARDOPS_PING_*), which the schedule's ping interval
@@ -121,12 +126,18 @@ func (s *Service) Apply(ctx context.Context, doc *Document, opt Options) (*Resul
 		if err != nil {
 			return err
 		}
-		c := &checker{doc: doc, st: st, prune: opt.Prune, res: s.p.Resolver, secrets: map[string]notify.Secrets{}}
+		c := &checker{doc: doc, st: st, prune: opt.Prune, res: s.p.Resolver, secrets: map[string]notify.Secrets{},
+			profileSNMP: map[string]snmp.ProfileSettings{}}
 		c.check()
 		if len(c.errs) > 0 {
 			return c.errs
 		}
+		snmpSvc, err := snmp.New(snmp.Params{Devices: tx, Store: tx, Secrets: s.p.SNMPSecrets, Logger: s.p.Logger})
+		if err != nil {
+			return err
+		}
 		a := &applier{doc: doc, st: st, tx: tx, res: res, secrets: c.secrets, rec: audit.New(tx, s.p.Logger, nil), ping: s.p.Ping,
+			profileSNMP: c.profileSNMP, snmp: snmpSvc,
 			channels: notify.NewService(notify.ServiceParams{Channels: tx, Deliveries: tx, Sealer: s.p.Sealer, Policy: s.p.Policy, Logger: s.p.Logger})}
 		if err := a.run(ctx, opt.Prune); err != nil {
 			return err

@@ -16,8 +16,8 @@ func TestRoundTrip(t *testing.T) {
 	ctx := t.Context()
 	a, _ := newService(t)
 	res := apply(t, ctx, a, "full.yaml", readFixture(t, "full.yaml"), configfile.Options{})
-	// 2 regions, 1 profile, 2 branches, 3 devices, 2 rules, 2 channels, 2 windows, 2 jobs, 3 users
-	if diff := cmp.Diff(configfile.Summary{Create: 19}, res.Summary); diff != "" {
+	// 2 regions, 2 profiles, 2 branches, 3 devices, 2 rules, 2 channels, 2 windows, 2 jobs, 3 users
+	if diff := cmp.Diff(configfile.Summary{Create: 20}, res.Summary); diff != "" {
 		t.Fatalf("first apply (-want +got):\n%s", diff)
 	}
 	first := export(t, ctx, a)
@@ -39,12 +39,14 @@ func TestRoundTrip(t *testing.T) {
 	if again := apply(t, ctx, b, "export.yaml", second, configfile.Options{}); len(again.Changes) != 0 {
 		t.Fatalf("second apply of the export changed %+v", again.Changes)
 	}
-	for _, want := range []string{"${env:WARDOPS_CHANNEL_NOC_MAIL_PASSWORD}", "ip: 127.0.0.12", "interval: 45s"} {
+	for _, want := range []string{"${env:WARDOPS_CHANNEL_NOC_MAIL_PASSWORD}", "ip: 127.0.0.12", "interval: 45s",
+		"community: ${env:WARDOPS_PROFILE_ATM_SLOW_COMMUNITY}", "auth_password: ${env:WARDOPS_PROFILE_CORE_V3_AUTH_PASSWORD}",
+		"priv_password: ${env:WARDOPS_PROFILE_CORE_V3_PRIV_PASSWORD}", "oid: 1.3.6.1.4.1.12356.101.4.1.8.0", "retries: 0"} {
 		if !strings.Contains(string(first), want) {
 			t.Errorf("export lacks %q:\n%s", want, first)
 		}
 	}
-	for _, secret := range []string{"hmac-one", "smtp-pass"} {
+	for _, secret := range []string{"hmac-one", "smtp-pass", "atm-community", "core-auth-pass", "core-priv-pass"} {
 		if strings.Contains(string(first), secret) {
 			t.Fatalf("export holds the secret %q in clear", secret)
 		}

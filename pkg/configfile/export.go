@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/notify"
+	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -26,6 +27,8 @@ type state struct {
 	windows  map[string]alert.Window
 	jobs     map[string]store.ScheduleEntry
 	users    map[string]store.User
+	// profileSNMP are the profiles' SNMP settings for display (secrets only marked as set), by name
+	profileSNMP map[string]*snmp.ProfileSettings
 	// names of ids, for the references the file writes by name
 	profileByID map[int64]string
 	deviceByID  map[int64]string
@@ -95,8 +98,16 @@ func load(ctx context.Context, s *store.Store) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
+	snmpSvc, err := snmp.New(snmp.Params{Devices: s, Store: s})
+	if err != nil {
+		return nil, err
+	}
+	st.profileSNMP = map[string]*snmp.ProfileSettings{}
 	for _, p := range profiles {
 		st.profileByID[p.ID] = p.Name
+		if st.profileSNMP[p.Name], err = snmpSvc.ProfileSettings(ctx, p.ID); err != nil {
+			return nil, fmt.Errorf("read SNMP settings of profile %s: %w", p.Name, err)
+		}
 	}
 	for _, d := range devices {
 		st.deviceByID[d.ID] = d.Name
@@ -121,7 +132,9 @@ func (st *state) asFile(regions []store.Region, profiles []store.Profile, branch
 		f.Regions = append(f.Regions, regionToFile(r))
 	}
 	for _, p := range profiles {
-		f.Profiles = append(f.Profiles, profileToFile(p))
+		fp := profileToFile(p)
+		fp.SNMP = snmpToFile(p.Name, st.profileSNMP[p.Name])
+		f.Profiles = append(f.Profiles, fp)
 	}
 	for _, b := range branches {
 		f.Branches = append(f.Branches, branchToFile(b, st.profileName))

@@ -18,12 +18,17 @@ import (
 var testSecrets = configfile.Resolver{
 	LookupEnv: func(name string) (string, bool) {
 		v, ok := map[string]string{"NOC_HOOK_HMAC": "hmac-one", "WARDOPS_CHANNEL_NOC_HOOK_HMAC_SECRET": "hmac-one",
-			"WARDOPS_CHANNEL_NOC_MAIL_PASSWORD": "smtp-pass"}[name]
+			"WARDOPS_CHANNEL_NOC_MAIL_PASSWORD": "smtp-pass",
+			"ATM_COMMUNITY":                     "atm-community", "SHORT_PASS": "short", "WARDOPS_PROFILE_ATM_SLOW_COMMUNITY": "atm-community",
+			"WARDOPS_PROFILE_CORE_V3_AUTH_PASSWORD": "core-auth-pass", "WARDOPS_PROFILE_CORE_V3_PRIV_PASSWORD": "core-priv-pass"}[name]
 		return v, ok
 	},
 	ReadFile: func(path string) ([]byte, error) {
-		if path == "/run/secrets/smtp" {
+		switch path {
+		case "/run/secrets/smtp":
 			return []byte("smtp-pass\n"), nil
+		case "/run/secrets/core-auth":
+			return []byte("core-auth-pass\n"), nil
 		}
 		return nil, os.ErrNotExist
 	},
@@ -35,7 +40,7 @@ func newService(t *testing.T) (*configfile.Service, *store.Store) {
 	st := store.New(testenv.NewDB(t), 10*time.Second, nil)
 	box, err := secrets.New(bytes.Repeat([]byte{7}, 32))
 	testenv.Must(t, "secret box", err)
-	return configfile.New(configfile.Params{Store: st, Sealer: box, Resolver: testSecrets}), st
+	return configfile.New(configfile.Params{Store: st, Sealer: box, SNMPSecrets: box, Resolver: testSecrets}), st
 }
 
 func readFixture(t *testing.T, name string) []byte {

@@ -41,15 +41,46 @@ type Branch struct {
 
 // Profile is a monitoring profile: how its devices are pinged and judged.
 type Profile struct {
-	Name             string   `yaml:"name" cfg:"required" doc:"unique name"`
-	PingCount        int      `yaml:"ping_count,omitempty" doc:"echo requests per cycle, 1..20 (default 3)"`
-	PingIntervalMS   int      `yaml:"ping_interval_ms,omitempty" doc:"ms between echo requests, 10..10000 (default 10)"`
-	PingTimeoutMS    int      `yaml:"ping_timeout_ms,omitempty" doc:"ms, 50..30000 (default 1000)"`
-	DegradedLossPct  float64  `yaml:"degraded_loss_pct,omitempty" doc:"loss above which a device is degraded, 0..<100 (default 0: any loss)"`
-	WindowCycles     int      `yaml:"window_cycles,omitempty" doc:"cycles the degraded verdict is taken over, 1..30 (default 5)"`
-	RecoverLossPct   *float64 `yaml:"recover_loss_pct,omitempty" doc:"loss at or below which a degraded device is up again (default half of degraded_loss_pct)"`
-	RoleAliasPattern string   `yaml:"role_alias_pattern,omitempty" doc:"derives an interface's role from its alias"`
-	DeviceTypes      []string `yaml:"device_types,omitempty" doc:"device types whose devices default to this profile"`
+	Name             string       `yaml:"name" cfg:"required" doc:"unique name"`
+	PingCount        int          `yaml:"ping_count,omitempty" doc:"echo requests per cycle, 1..20 (default 3)"`
+	PingIntervalMS   int          `yaml:"ping_interval_ms,omitempty" doc:"ms between echo requests, 10..10000 (default 10)"`
+	PingTimeoutMS    int          `yaml:"ping_timeout_ms,omitempty" doc:"ms, 50..30000 (default 1000)"`
+	DegradedLossPct  float64      `yaml:"degraded_loss_pct,omitempty" doc:"loss above which a device is degraded, 0..<100 (default 0: any loss)"`
+	WindowCycles     int          `yaml:"window_cycles,omitempty" doc:"cycles the degraded verdict is taken over, 1..30 (default 5)"`
+	RecoverLossPct   *float64     `yaml:"recover_loss_pct,omitempty" doc:"loss at or below which a degraded device is up again (default half of degraded_loss_pct)"`
+	RoleAliasPattern string       `yaml:"role_alias_pattern,omitempty" doc:"derives an interface's role from its alias"`
+	DeviceTypes      []string     `yaml:"device_types,omitempty" doc:"device types whose devices default to this profile"`
+	SNMP             *ProfileSNMP `yaml:"snmp,omitempty" doc:"SNMP defaults of the profile's devices (absent: none; the stored ones are removed)"`
+}
+
+// ProfileSNMP is a profile's SNMP defaults: credentials (from version on) and extra OIDs. The
+// fields are the API's (snmp.Settings); community, auth_password and priv_password are
+// references only, like channel secrets. Without version the profile carries extra OIDs only.
+type ProfileSNMP struct {
+	Version        string     `yaml:"version,omitempty" enum:"2c|3" doc:"SNMP version (empty: no credentials, extra OIDs only)"`
+	Community      string     `yaml:"community,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv2c community by reference: ${env:NAME} or ${file:/path}"`
+	Username       string     `yaml:"username,omitempty" doc:"SNMPv3 user"`
+	SecurityLevel  string     `yaml:"security_level,omitempty" enum:"authNoPriv|authPriv" doc:"SNMPv3"`
+	AuthProtocol   string     `yaml:"auth_protocol,omitempty" enum:"SHA|SHA-224|SHA-256|SHA-384|SHA-512" doc:"SNMPv3"`
+	AuthPassword   string     `yaml:"auth_password,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv3 authentication passphrase by reference"`
+	PrivProtocol   string     `yaml:"priv_protocol,omitempty" enum:"AES|AES-192|AES-256|AES-192-C|AES-256-C" doc:"SNMPv3 authPriv"`
+	PrivPassword   string     `yaml:"priv_password,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv3 privacy passphrase by reference (authPriv)"`
+	ContextName    string     `yaml:"context_name,omitempty" doc:"SNMPv3 context"`
+	Host           string     `yaml:"host,omitempty" doc:"SNMP target instead of the device IP"`
+	Port           int        `yaml:"port,omitempty" doc:"UDP port (default 161)"`
+	TimeoutMS      int        `yaml:"timeout_ms,omitempty" doc:"ms per request, 100..60000 (default 2000)"`
+	Retries        *int       `yaml:"retries,omitempty" doc:"resends after a timeout, 0..10 (default 1)"`
+	MaxRepetitions int        `yaml:"max_repetitions,omitempty" doc:"GetBulk max-repetitions, 1..100 (default 10)"`
+	ExtraOIDs      []ExtraOID `yaml:"extra_oids,omitempty" doc:"vendor values read from every device of the profile"`
+}
+
+// ExtraOID is one vendor value a profile reads (snmp.ExtraOID).
+type ExtraOID struct {
+	Name  string  `yaml:"name" cfg:"required" doc:"a-z, 0-9, _ starting with a letter"`
+	OID   string  `yaml:"oid" cfg:"required" doc:"numeric, dotted"`
+	Role  string  `yaml:"role,omitempty" enum:"gauge|cpu|memory" doc:"default gauge"`
+	Agg   string  `yaml:"agg,omitempty" enum:"get|avg|max|min|sum" doc:"default get"`
+	Scale float64 `yaml:"scale,omitempty" doc:"multiplies the raw value (default 1)"`
 }
 
 // Device is one monitored device.

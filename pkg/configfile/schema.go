@@ -67,6 +67,9 @@ func schemaOf(t reflect.Type, tag reflect.StructTag) map[string]any {
 		if e := tag.Get("enum"); e != "" {
 			out["enum"] = strings.Split(e, "|")
 		}
+		if p := tag.Get("pattern"); p != "" {
+			out["pattern"] = p
+		}
 	case reflect.Int:
 		out["type"] = "integer"
 	case reflect.Float64:

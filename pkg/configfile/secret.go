@@ -66,16 +66,26 @@ func (r Resolver) resolve(ref string) (string, error) {
 	return v, nil
 }
 
-// placeholder is the reference Export writes for a set secret: an environment variable named
-// after the channel and the setting (WARDOPS_CHANNEL_OPS_MAIL_PASSWORD).
-func placeholder(channel, secret string) string {
+// placeholder is the reference Export writes for a set channel secret: an environment
+// variable named after the channel and the setting (WARDOPS_CHANNEL_OPS_MAIL_PASSWORD).
+func placeholder(channel, secret string) string { return envPlaceholder("CHANNEL", channel, secret) }
+
+// profilePlaceholder is the reference Export writes for a set SNMP secret of a profile
+// (WARDOPS_PROFILE_CORE_V3_AUTH_PASSWORD).
+func profilePlaceholder(profile, secret string) string {
+	return envPlaceholder("PROFILE", profile, secret)
+}
+
+// envPlaceholder is ${env:WARDOPS_<KIND>_<NAME>_<SECRET>}, every other character than A-Z and
+// 0-9 written as _.
+func envPlaceholder(kind, name, secret string) string {
 	var b strings.Builder
-	for _, c := range strings.ToUpper(channel + "_" + secret) {
+	for _, c := range strings.ToUpper(name + "_" + secret) {
 		if (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') {
 			b.WriteRune(c)
 		} else {
 			b.WriteByte('_')
 		}
 	}
-	return "${env:WARDOPS_CHANNEL_" + b.String() + "}"
+	return "${env:WARDOPS_" + kind + "_" + b.String() + "}"
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/wardops/wardops/pkg/inventory"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/schedule"
+	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -25,6 +26,9 @@ type checker struct {
 	errs  Errors
 	// secrets are the resolved secret values by channel name (never written anywhere else)
 	secrets map[string]notify.Secrets
+	// profileSNMP are the profiles' resolved SNMP settings by profile name (secrets in clear:
+	// never written anywhere but sealed)
+	profileSNMP map[string]snmp.ProfileSettings
 }
 
 func (c *checker) fail(path, format string, args ...any) {
@@ -42,7 +46,10 @@ func fieldErr(doc *Document, path string, err error) *Error {
 	var ie *inventory.FieldError
 	var se *schedule.FieldError
 	var ce *store.ConstraintError
+	var ne *snmp.FieldError
 	switch {
+	case errors.As(err, &ne):
+		return doc.At(join(path, ne.Field), "%s", ne.Message)
 	case errors.As(err, &ae):
 		return doc.At(join(path, ae.Field), "%s", ae.Message)
 	case errors.As(err, &ie):
@@ -161,6 +168,7 @@ type refChecks struct{ region, profile, branch, device func(string) bool }
 
 func (c *checker) checkProfile(path string, p Profile) {
 	c.name(path+".name", p.Name)
+	c.checkProfileSNMP(path, p)
 	sp := profileFromFile(p)
 	switch {
 	case sp.PingCount < 1 || sp.PingCount > 20:

@@ -12,6 +12,7 @@ import (
 	"github.com/wardops/wardops/pkg/audit"
 	"github.com/wardops/wardops/pkg/notify"
 	"github.com/wardops/wardops/pkg/schedule"
+	"github.com/wardops/wardops/pkg/snmp"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/pkg/tasks"
 )
@@ -28,6 +29,9 @@ type applier struct {
 	rec      *audit.Recorder
 	channels *notify.Service
 	ping     schedule.PingTiming
+	// profileSNMP are the resolved SNMP settings of the file's profiles; snmp seals them
+	profileSNMP map[string]snmp.ProfileSettings
+	snmp        *snmp.Service
 }
 
 // writeErr places a write's error at the object's path: the apply stops there.
@@ -114,12 +118,23 @@ func (a *applier) profiles(ctx context.Context) error {
 	for i, p := range a.doc.File.Profiles {
 		path := fmt.Sprintf("profiles[%d]", i)
 		in := profileFromFile(p)
+		var wantSNMP *snmp.ProfileSettings
+		if p.SNMP != nil {
+			wantSNMP = ptr(a.profileSNMP[p.Name])
+		}
 		want := profileToFile(in)
+		want.SNMP = snmpToFile(p.Name, wantSNMP)
 		cur, ok := a.st.profiles[p.Name]
 		op, fields, before := OpCreate, []FieldChange(nil), any(nil)
 		if ok {
 			old := profileToFile(cur)
-			if fields = diff(old, want); len(fields) == 0 {
+			old.SNMP = snmpToFile(p.Name, a.st.profileSNMP[p.Name])
+			curSNMP, err := a.snmp.RevealedProfileSettings(ctx, cur.ID)
+			if err != nil {
+				return a.writeErr(path+".snmp", err)
+			}
+			fields = append(diff(withoutSecrets(old), withoutSecrets(want)), snmpSecretFields(curSNMP, wantSNMP)...)
+			if len(fields) == 0 {
 				continue
 			}
 			op, before, in.ID = OpUpdate, old, cur.ID
@@ -128,13 +143,30 @@ func (a *applier) profiles(ctx context.Context) error {
 		if err != nil {
 			return a.writeErr(path, err)
 		}
+		if err := a.saveProfileSNMP(ctx, saved.ID, ok, wantSNMP); err != nil {
+			return a.writeErr(path+".snmp", err)
+		}
 		a.st.profiles[p.Name] = saved
 		a.st.profileByID[saved.ID] = saved.Name
+		a.st.profileSNMP[p.Name] = wantSNMP
 		if err := a.note(ctx, "profile", p.Name, op, fields, saved.ID, before, want); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// saveProfileSNMP puts a profile's SNMP settings through the snmp Service (which validates
+// and seals them as for the API), or removes the stored ones the file leaves out.
+func (a *applier) saveProfileSNMP(ctx context.Context, id int64, existed bool, want *snmp.ProfileSettings) error {
+	if want == nil {
+		if !existed {
+			return nil
+		}
+		return a.snmp.DeleteProfileSettings(ctx, id)
+	}
+	_, err := a.snmp.PutProfileSettings(ctx, id, *want)
+	return err
 }
 
 func (a *applier) branches(ctx context.Context) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wardops/wardops/pkg/secrets"
 	"github.com/wardops/wardops/pkg/store"
 )
 
@@ -90,16 +91,30 @@ func (s *Service) ProfileSettings(ctx context.Context, profileID int64) (*Profil
 	if err != nil {
 		return nil, err
 	}
-	return profileForDisplay(p, profileID)
+	return profileSettings(p, profileID, nil, false)
 }
 
-func profileForDisplay(p store.SNMPProfileConfig, profileID int64) (*ProfileSettings, error) {
+// RevealedProfileSettings returns a profile's SNMP defaults with the secrets opened, or nil
+// when it has none: for comparing wanted settings with the stored ones (configuration files
+// are applied idempotently), never for display.
+func (s *Service) RevealedProfileSettings(ctx context.Context, profileID int64) (*ProfileSettings, error) {
+	p, err := s.p.Store.ProfileSNMPConfig(ctx, profileID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return profileSettings(p, profileID, s.p.Secrets, true)
+}
+
+func profileSettings(p store.SNMPProfileConfig, profileID int64, box *secrets.Box, reveal bool) (*ProfileSettings, error) {
 	out := &ProfileSettings{ExtraOIDs: []ExtraOID{}}
 	if err := json.Unmarshal(p.ExtraOIDs, &out.ExtraOIDs); err != nil {
 		return nil, fmt.Errorf("decode extra OIDs of profile %d: %w", profileID, err)
 	}
 	if p.Credentials != nil {
-		set, err := settingsFromConfig(*p.Credentials, nil, owner{"profile", profileID}, false)
+		set, err := settingsFromConfig(*p.Credentials, box, owner{"profile", profileID}, reveal)
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +155,7 @@ func (s *Service) PutProfileSettings(ctx context.Context, profileID int64, in Pr
 	if err := s.p.Store.PutProfileSNMPConfig(ctx, profileID, row); err != nil {
 		return ProfileSettings{}, err
 	}
-	out, err := profileForDisplay(row, profileID)
+	out, err := profileSettings(row, profileID, nil, false)
 	if err != nil {
 		return ProfileSettings{}, err
 	}
