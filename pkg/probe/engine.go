@@ -57,6 +57,8 @@ type socket struct {
 // call is one PingAll's requests: slot = target index × count + round.
 type call struct {
 	id        uint32
+	count     int          // requests per target: slot = target×count + round
+	addrs     []netip.Addr // each target's address, the only source a reply may come from
 	sent      []int64        // unix ns when each slot's request was sent; 0 = not sent
 	replied   []atomic.Int64 // unix ns of each slot's first reply; 0 = none yet
 	remaining atomic.Int64   // requests still expecting a reply
@@ -192,17 +194,23 @@ func (e *Engine) receive(s *socket) {
 			continue
 		}
 		for i := range n {
-			body, oob := r.message(i)
-			e.deliver(s.proto, body, oob)
+			body, oob, src := r.message(i)
+			e.deliver(s.proto, body, oob, src)
 		}
 	}
 }
 
 // deliver parses one received packet in place and records it when it is a reply to one of
-// this engine's requests.
-func (e *Engine) deliver(proto int, body, oob []byte) {
+// this engine's requests. The payload (identifier, call, slot) names the request; a reply is
+// credited only if it also comes from the address the request went to, carries the request's
+// sequence number and, for ICMPv4, has a valid checksum (the kernel verifies ICMPv6's): a
+// corrupted reply or one forged or reflected from another host is not an answer.
+func (e *Engine) deliver(proto int, body, oob []byte, src netip.Addr) {
 	if proto == 1 && len(body) >= 20 && body[0]>>4 == 4 {
-		// raw IPv4 sockets return the IP header
+		// raw IPv4 sockets return the IP header; its source is the reply's sender
+		if !src.IsValid() {
+			src = netip.AddrFrom4([4]byte(body[12:16]))
+		}
 		body = body[int(body[0]&0x0f)*4:]
 	}
 	if len(body) < 16 {
@@ -214,14 +222,23 @@ func (e *Engine) deliver(proto int, body, oob []byte) {
 	if int(binary.BigEndian.Uint16(body[4:6])) != e.id {
 		return
 	}
+	if proto == 1 && checksum(body) != 0 {
+		return // damaged on the way
+	}
 	v, ok := e.calls.Load(binary.BigEndian.Uint32(body[8:12]))
 	if !ok {
 		return // a reply after its call gave up, or another engine's
 	}
 	c := v.(*call)
 	slot := binary.BigEndian.Uint32(body[12:16])
-	if int(slot) >= len(c.replied) {
+	if int(slot) >= len(c.replied) || c.count <= 0 {
 		return
+	}
+	if int(binary.BigEndian.Uint16(body[6:8])) != int(slot)%c.count {
+		return // the sequence number is not the request's
+	}
+	if want := c.addrs[int(slot)/c.count]; !src.IsValid() || src.WithZone("") != want.Unmap().WithZone("") {
+		return // from another address than the request went to
 	}
 	if c.replied[slot].CompareAndSwap(0, kernelTime(oob)) {
 		c.settle(1)
@@ -269,7 +286,11 @@ func (e *Engine) PingAll(ctx context.Context, targets []Target, opts Options) []
 		out[i] = Result{ID: t.ID, Addr: t.Addr, At: start.UTC(), Sent: opts.Count}
 	}
 	slots := len(targets) * opts.Count
-	c := &call{id: e.nextID.Add(1), sent: make([]int64, slots), replied: make([]atomic.Int64, slots), done: make(chan struct{})}
+	c := &call{id: e.nextID.Add(1), count: opts.Count, addrs: make([]netip.Addr, len(targets)),
+		sent: make([]int64, slots), replied: make([]atomic.Int64, slots), done: make(chan struct{})}
+	for i, t := range targets {
+		c.addrs[i] = t.Addr
+	}
 	c.remaining.Store(int64(slots))
 	e.calls.Store(c.id, c)
 	defer e.calls.Delete(c.id)

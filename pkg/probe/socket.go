@@ -104,6 +104,7 @@ type mmsghdr struct {
 // batchReader reads up to len(hdrs) packets, each with its control messages, per recvmmsg.
 type batchReader struct {
 	bufs, oobs [][]byte
+	names      []unix.RawSockaddrInet6 // each packet's source (an IPv4 sockaddr fits too)
 	iovs       []unix.Iovec
 	hdrs       []mmsghdr
 	n          int
@@ -112,8 +113,10 @@ type batchReader struct {
 }
 
 func newBatchReader(n, bufLen, oobLen int) *batchReader {
-	r := &batchReader{bufs: make([][]byte, n), oobs: make([][]byte, n), iovs: make([]unix.Iovec, n), hdrs: make([]mmsghdr, n)}
+	r := &batchReader{bufs: make([][]byte, n), oobs: make([][]byte, n), names: make([]unix.RawSockaddrInet6, n),
+		iovs: make([]unix.Iovec, n), hdrs: make([]mmsghdr, n)}
 	for i := range n {
+		r.hdrs[i].hdr.Name = (*byte)(unsafe.Pointer(&r.names[i]))
 		r.bufs[i], r.oobs[i] = make([]byte, bufLen), make([]byte, oobLen)
 		r.iovs[i].Base = &r.bufs[i][0]
 		r.iovs[i].SetLen(bufLen)
@@ -127,6 +130,7 @@ func newBatchReader(n, bufLen, oobLen int) *batchReader {
 
 func (r *batchReader) recvmmsg(fd uintptr) bool {
 	for i := range r.hdrs {
+		r.hdrs[i].hdr.Namelen = unix.SizeofSockaddrInet6
 		r.hdrs[i].hdr.SetControllen(len(r.oobs[i]))
 		r.hdrs[i].hdr.Flags = 0
 	}
@@ -149,10 +153,17 @@ func (r *batchReader) read(raw syscall.RawConn) (int, error) {
 	return r.n, r.err
 }
 
-// message returns the i-th packet of the last read and its control messages.
-func (r *batchReader) message(i int) (body, oob []byte) {
+// message returns the i-th packet of the last read, its control messages and its source
+// address (invalid when the kernel gave none).
+func (r *batchReader) message(i int) (body, oob []byte, src netip.Addr) {
 	h := &r.hdrs[i]
-	return r.bufs[i][:min(int(h.len), len(r.bufs[i]))], r.oobs[i][:min(int(h.hdr.Controllen), len(r.oobs[i]))]
+	switch sa := &r.names[i]; {
+	case h.hdr.Namelen >= unix.SizeofSockaddrInet4 && sa.Family == unix.AF_INET:
+		src = netip.AddrFrom4((*unix.RawSockaddrInet4)(unsafe.Pointer(sa)).Addr)
+	case h.hdr.Namelen >= unix.SizeofSockaddrInet6 && sa.Family == unix.AF_INET6:
+		src = netip.AddrFrom16(sa.Addr).Unmap()
+	}
+	return r.bufs[i][:min(int(h.len), len(r.bufs[i]))], r.oobs[i][:min(int(h.hdr.Controllen), len(r.oobs[i]))], src
 }
 
 // echoReplyFilter is a BPF program that keeps only echo replies with identifier id: for IPv4
