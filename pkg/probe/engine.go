@@ -57,8 +57,8 @@ type socket struct {
 // call is one PingAll's requests: slot = target index × count + round.
 type call struct {
 	id        uint32
-	count     int          // requests per target: slot = target×count + round
-	addrs     []netip.Addr // each target's address, the only source a reply may come from
+	count     int            // requests per target: slot = target×count + round
+	addrs     []netip.Addr   // each target's address, the only source a reply may come from
 	sent      []int64        // unix ns when each slot's request was sent; 0 = not sent
 	replied   []atomic.Int64 // unix ns of each slot's first reply; 0 = none yet
 	remaining atomic.Int64   // requests still expecting a reply
