@@ -127,7 +127,7 @@ func (s *Service) Apply(ctx context.Context, doc *Document, opt Options) (*Resul
 			return err
 		}
 		c := &checker{doc: doc, st: st, prune: opt.Prune, res: s.p.Resolver, secrets: map[string]notify.Secrets{},
-			profileSNMP: map[string]snmp.ProfileSettings{}}
+			profileSNMP: map[string]snmp.ProfileSettings{}, deviceSNMP: map[string]snmp.Settings{}}
 		c.check()
 		if len(c.errs) > 0 {
 			return c.errs
@@ -137,7 +137,7 @@ func (s *Service) Apply(ctx context.Context, doc *Document, opt Options) (*Resul
 			return err
 		}
 		a := &applier{doc: doc, st: st, tx: tx, res: res, secrets: c.secrets, rec: audit.New(tx, s.p.Logger, nil), ping: s.p.Ping,
-			profileSNMP: c.profileSNMP, snmp: snmpSvc,
+			profileSNMP: c.profileSNMP, deviceSNMP: c.deviceSNMP, snmp: snmpSvc,
 			channels: notify.NewService(notify.ServiceParams{Channels: tx, Deliveries: tx, Sealer: s.p.Sealer, Policy: s.p.Policy, Logger: s.p.Logger})}
 		if err := a.run(ctx, opt.Prune); err != nil {
 			return err

@@ -41,12 +41,13 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for _, want := range []string{"${env:WARDOPS_CHANNEL_NOC_MAIL_PASSWORD}", "ip: 127.0.0.12", "interval: 45s",
 		"community: ${env:WARDOPS_PROFILE_ATM_SLOW_COMMUNITY}", "auth_password: ${env:WARDOPS_PROFILE_CORE_V3_AUTH_PASSWORD}",
-		"priv_password: ${env:WARDOPS_PROFILE_CORE_V3_PRIV_PASSWORD}", "oid: 1.3.6.1.4.1.12356.101.4.1.8.0", "retries: 0"} {
+		"priv_password: ${env:WARDOPS_PROFILE_CORE_V3_PRIV_PASSWORD}", "oid: 1.3.6.1.4.1.12356.101.4.1.8.0", "retries: 0",
+		"community: ${env:WARDOPS_DEVICE_OLTEN_RTR_01_COMMUNITY}"} {
 		if !strings.Contains(string(first), want) {
 			t.Errorf("export lacks %q:\n%s", want, first)
 		}
 	}
-	for _, secret := range []string{"hmac-one", "smtp-pass", "atm-community", "core-auth-pass", "core-priv-pass"} {
+	for _, secret := range []string{"hmac-one", "smtp-pass", "atm-community", "core-auth-pass", "core-priv-pass", "rtr-community"} {
 		if strings.Contains(string(first), secret) {
 			t.Fatalf("export holds the secret %q in clear", secret)
 		}

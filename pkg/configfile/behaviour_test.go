@@ -133,7 +133,7 @@ func TestAllOrNothing(t *testing.T) {
 	bad := strings.Replace(string(readFixture(t, "full.yaml")), "      host: smtp.example.com\n", "", 1)
 	_, err := svc.Apply(ctx, parse(t, "full.yaml", []byte(bad)), configfile.Options{})
 	var es configfile.Errors
-	if !errors.As(err, &es) || es.Error() != "full.yaml:95: channels[1].config.host: is required for an email channel" {
+	if !errors.As(err, &es) || es.Error() != "full.yaml:99: channels[1].config.host: is required for an email channel" {
 		t.Fatalf("want the email channel's error, got %v", err)
 	}
 	if after := export(t, ctx, svc); string(after) != string(before) {

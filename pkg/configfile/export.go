@@ -29,6 +29,8 @@ type state struct {
 	users    map[string]store.User
 	// profileSNMP are the profiles' SNMP settings for display (secrets only marked as set), by name
 	profileSNMP map[string]*snmp.ProfileSettings
+	// deviceSNMP are the devices' own SNMP settings for display, by name
+	deviceSNMP map[string]*snmp.Settings
 	// names of ids, for the references the file writes by name
 	profileByID map[int64]string
 	deviceByID  map[int64]string
@@ -109,8 +111,12 @@ func load(ctx context.Context, s *store.Store) (*state, error) {
 			return nil, fmt.Errorf("read SNMP settings of profile %s: %w", p.Name, err)
 		}
 	}
+	st.deviceSNMP = map[string]*snmp.Settings{}
 	for _, d := range devices {
 		st.deviceByID[d.ID] = d.Name
+		if st.deviceSNMP[d.Name], err = snmpSvc.DeviceSettings(ctx, d.ID); err != nil {
+			return nil, fmt.Errorf("read SNMP settings of device %s: %w", d.Name, err)
+		}
 	}
 	st.regions = byName(regions, func(r store.Region) string { return r.Name })
 	st.profiles = byName(profiles, func(p store.Profile) string { return p.Name })
@@ -133,14 +139,16 @@ func (st *state) asFile(regions []store.Region, profiles []store.Profile, branch
 	}
 	for _, p := range profiles {
 		fp := profileToFile(p)
-		fp.SNMP = snmpToFile(p.Name, st.profileSNMP[p.Name])
+		fp.SNMP = profileSNMPToFile(p.Name, st.profileSNMP[p.Name])
 		f.Profiles = append(f.Profiles, fp)
 	}
 	for _, b := range branches {
 		f.Branches = append(f.Branches, branchToFile(b, st.profileName))
 	}
 	for _, d := range devices {
-		f.Devices = append(f.Devices, deviceToFile(d, st.deviceName, st.profileName))
+		fd := deviceToFile(d, st.deviceName, st.profileName)
+		fd.SNMP = deviceSNMPToFile(d.Name, st.deviceSNMP[d.Name])
+		f.Devices = append(f.Devices, fd)
 	}
 	for _, r := range rules {
 		f.Rules = append(f.Rules, ruleToFile(r, st.deviceName))

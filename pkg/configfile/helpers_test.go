@@ -20,7 +20,8 @@ var testSecrets = configfile.Resolver{
 		v, ok := map[string]string{"NOC_HOOK_HMAC": "hmac-one", "WARDOPS_CHANNEL_NOC_HOOK_HMAC_SECRET": "hmac-one",
 			"WARDOPS_CHANNEL_NOC_MAIL_PASSWORD": "smtp-pass",
 			"ATM_COMMUNITY":                     "atm-community", "SHORT_PASS": "short", "WARDOPS_PROFILE_ATM_SLOW_COMMUNITY": "atm-community",
-			"WARDOPS_PROFILE_CORE_V3_AUTH_PASSWORD": "core-auth-pass", "WARDOPS_PROFILE_CORE_V3_PRIV_PASSWORD": "core-priv-pass"}[name]
+			"WARDOPS_PROFILE_CORE_V3_AUTH_PASSWORD": "core-auth-pass", "WARDOPS_PROFILE_CORE_V3_PRIV_PASSWORD": "core-priv-pass",
+			"RTR_COMMUNITY": "rtr-community", "WARDOPS_DEVICE_OLTEN_RTR_01_COMMUNITY": "rtr-community"}[name]
 		return v, ok
 	},
 	ReadFile: func(path string) ([]byte, error) {

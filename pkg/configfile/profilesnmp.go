@@ -25,9 +25,54 @@ var snmpSecrets = []snmpSecret{
 	{"priv_password", func(p *ProfileSNMP) *string { return &p.PrivPassword }, func(s *snmp.Settings) *snmp.Secret { return &s.PrivPassword }},
 }
 
-// snmpToFile writes a profile's SNMP settings (nil: none) with the stored defaults spelled
-// out; a set secret is written as its placeholder reference, never its value.
-func snmpToFile(profile string, ps *snmp.ProfileSettings) *ProfileSNMP {
+// A device's own SNMP settings take the same paths as a profile's credentials: DeviceSNMP is
+// converted to a ProfileSNMP without extra OIDs, its snmp.Settings to the Credentials of an
+// snmp.ProfileSettings.
+
+// asProfile is a device's SNMP settings as a profile's (no extra OIDs).
+func (d DeviceSNMP) asProfile() ProfileSNMP {
+	return ProfileSNMP{Version: d.Version, Community: d.Community, Username: d.Username, SecurityLevel: d.SecurityLevel,
+		AuthProtocol: d.AuthProtocol, AuthPassword: d.AuthPassword, PrivProtocol: d.PrivProtocol, PrivPassword: d.PrivPassword,
+		ContextName: d.ContextName, Host: d.Host, Port: d.Port, TimeoutMS: d.TimeoutMS, Retries: d.Retries,
+		MaxRepetitions: d.MaxRepetitions}
+}
+
+// deviceSNMPOf is the credentials of a profile's SNMP settings as a device's (nil: none).
+func deviceSNMPOf(p *ProfileSNMP) *DeviceSNMP {
+	if p == nil {
+		return nil
+	}
+	return &DeviceSNMP{Version: p.Version, Community: p.Community, Username: p.Username, SecurityLevel: p.SecurityLevel,
+		AuthProtocol: p.AuthProtocol, AuthPassword: p.AuthPassword, PrivProtocol: p.PrivProtocol, PrivPassword: p.PrivPassword,
+		ContextName: p.ContextName, Host: p.Host, Port: p.Port, TimeoutMS: p.TimeoutMS, Retries: p.Retries,
+		MaxRepetitions: p.MaxRepetitions}
+}
+
+// credentialsOnly wraps a device's settings (nil: none) for the profile code paths.
+func credentialsOnly(s *snmp.Settings) *snmp.ProfileSettings {
+	if s == nil {
+		return nil
+	}
+	return &snmp.ProfileSettings{Credentials: s}
+}
+
+// deviceSNMPToFile writes a device's own SNMP settings (nil: none) as snmpToFile does, with
+// references named after the device (WARDOPS_DEVICE_<NAME>_<SECRET>).
+func deviceSNMPToFile(device string, s *snmp.Settings) *DeviceSNMP {
+	if s == nil {
+		return nil
+	}
+	return deviceSNMPOf(snmpToFile(func(secret string) string { return devicePlaceholder(device, secret) }, credentialsOnly(s)))
+}
+
+// profileSNMPToFile writes a profile's SNMP settings (WARDOPS_PROFILE_<NAME>_<SECRET>).
+func profileSNMPToFile(profile string, ps *snmp.ProfileSettings) *ProfileSNMP {
+	return snmpToFile(func(secret string) string { return profilePlaceholder(profile, secret) }, ps)
+}
+
+// snmpToFile writes SNMP settings (nil: none) with the stored defaults spelled out; a set
+// secret is written as its placeholder reference (ref of the field name), never its value.
+func snmpToFile(ref func(secret string) string, ps *snmp.ProfileSettings) *ProfileSNMP {
 	if ps == nil {
 		return nil
 	}
@@ -40,7 +85,7 @@ func snmpToFile(profile string, ps *snmp.ProfileSettings) *ProfileSNMP {
 			MaxRepetitions: d.MaxRepetitions}
 		for _, s := range snmpSecrets {
 			if s.value(&d).IsSet() {
-				*s.ref(out) = profilePlaceholder(profile, s.field)
+				*s.ref(out) = ref(s.field)
 			}
 		}
 	}
@@ -112,14 +157,27 @@ func secretValue(ps *snmp.ProfileSettings, s snmpSecret) string {
 // withoutSecrets blanks the references of a file profile's SNMP settings (they are compared
 // by value, by snmpSecretFields).
 func withoutSecrets(p Profile) Profile {
-	if p.SNMP != nil {
-		c := *p.SNMP
-		for _, s := range snmpSecrets {
-			*s.ref(&c) = ""
-		}
-		p.SNMP = &c
-	}
+	p.SNMP = blankSecrets(p.SNMP)
 	return p
+}
+
+// deviceWithoutSecrets is withoutSecrets for a device's own SNMP settings.
+func deviceWithoutSecrets(d Device) Device {
+	if d.SNMP != nil {
+		d.SNMP = deviceSNMPOf(blankSecrets(ptr(d.SNMP.asProfile())))
+	}
+	return d
+}
+
+func blankSecrets(p *ProfileSNMP) *ProfileSNMP {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	for _, s := range snmpSecrets {
+		*s.ref(&c) = ""
+	}
+	return &c
 }
 
 // checkProfileSNMP resolves the references of a profile's SNMP settings and validates them
@@ -128,10 +186,27 @@ func (c *checker) checkProfileSNMP(path string, p Profile) {
 	if p.SNMP == nil {
 		return
 	}
-	path += ".snmp"
+	c.profileSNMP[p.Name] = c.checkSNMP(path+".snmp", *p.SNMP)
+}
+
+// checkDeviceSNMP is checkProfileSNMP for a device's own SNMP settings.
+func (c *checker) checkDeviceSNMP(path string, d Device) {
+	if d.SNMP == nil {
+		return
+	}
+	ps := c.checkSNMP(path+".snmp", d.SNMP.asProfile())
+	if ps.Credentials == nil {
+		c.fail(path+".snmp.version", "is required (a device's snmp block is its credentials)")
+		return
+	}
+	c.deviceSNMP[d.Name] = *ps.Credentials
+}
+
+// checkSNMP resolves and validates SNMP settings at path; it returns the resolved settings.
+func (c *checker) checkSNMP(path string, p ProfileSNMP) snmp.ProfileSettings {
 	values, failed := map[string]string{}, map[string]bool{}
 	for _, s := range snmpSecrets {
-		ref := *s.ref(p.SNMP)
+		ref := *s.ref(&p)
 		if ref == "" {
 			continue
 		}
@@ -148,7 +223,7 @@ func (c *checker) checkProfileSNMP(path string, p Profile) {
 		}
 		values[s.field] = v
 	}
-	ps := snmpFromFile(*p.SNMP, values)
+	ps := snmpFromFile(p, values)
 	if ps.Credentials != nil {
 		for _, err := range unjoin(ps.Credentials.Validate()) {
 			var fe *snmp.FieldError
@@ -165,7 +240,7 @@ func (c *checker) checkProfileSNMP(path string, p Profile) {
 	if norm != nil {
 		ps.ExtraOIDs = norm
 	}
-	c.profileSNMP[p.Name] = ps
+	return ps
 }
 
 // unjoin lists the errors of an errors.Join (nil: none).

@@ -76,6 +76,10 @@ func profilePlaceholder(profile, secret string) string {
 	return envPlaceholder("PROFILE", profile, secret)
 }
 
+// devicePlaceholder is the reference Export writes for a set SNMP secret of a device's own
+// settings (WARDOPS_DEVICE_CORE_SW1_COMMUNITY).
+func devicePlaceholder(device, secret string) string { return envPlaceholder("DEVICE", device, secret) }
+
 // envPlaceholder is ${env:WARDOPS_<KIND>_<NAME>_<SECRET>}, every other character than A-Z and
 // 0-9 written as _.
 func envPlaceholder(kind, name, secret string) string {

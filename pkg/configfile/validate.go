@@ -29,6 +29,8 @@ type checker struct {
 	// profileSNMP are the profiles' resolved SNMP settings by profile name (secrets in clear:
 	// never written anywhere but sealed)
 	profileSNMP map[string]snmp.ProfileSettings
+	// deviceSNMP are the devices' resolved own SNMP settings by device name (as profileSNMP)
+	deviceSNMP map[string]snmp.Settings
 }
 
 func (c *checker) fail(path, format string, args ...any) {
@@ -209,6 +211,7 @@ func (c *checker) checkBranch(path string, b Branch, refs refChecks) {
 
 func (c *checker) checkDevice(path string, d Device, refs refChecks) {
 	c.name(path+".name", d.Name)
+	c.checkDeviceSNMP(path, d)
 	if a, err := inventory.IP(d.IP); err != nil {
 		c.fieldFail(path, err)
 	} else if a.String() != d.IP {

@@ -31,7 +31,9 @@ type applier struct {
 	ping     schedule.PingTiming
 	// profileSNMP are the resolved SNMP settings of the file's profiles; snmp seals them
 	profileSNMP map[string]snmp.ProfileSettings
-	snmp        *snmp.Service
+	// deviceSNMP are the resolved own SNMP settings of the file's devices
+	deviceSNMP map[string]snmp.Settings
+	snmp       *snmp.Service
 }
 
 // writeErr places a write's error at the object's path: the apply stops there.
@@ -123,12 +125,12 @@ func (a *applier) profiles(ctx context.Context) error {
 			wantSNMP = ptr(a.profileSNMP[p.Name])
 		}
 		want := profileToFile(in)
-		want.SNMP = snmpToFile(p.Name, wantSNMP)
+		want.SNMP = profileSNMPToFile(p.Name, wantSNMP)
 		cur, ok := a.st.profiles[p.Name]
 		op, fields, before := OpCreate, []FieldChange(nil), any(nil)
 		if ok {
 			old := profileToFile(cur)
-			old.SNMP = snmpToFile(p.Name, a.st.profileSNMP[p.Name])
+			old.SNMP = profileSNMPToFile(p.Name, a.st.profileSNMP[p.Name])
 			curSNMP, err := a.snmp.RevealedProfileSettings(ctx, cur.ID)
 			if err != nil {
 				return a.writeErr(path+".snmp", err)
@@ -166,6 +168,18 @@ func (a *applier) saveProfileSNMP(ctx context.Context, id int64, existed bool, w
 		return a.snmp.DeleteProfileSettings(ctx, id)
 	}
 	_, err := a.snmp.PutProfileSettings(ctx, id, *want)
+	return err
+}
+
+// saveDeviceSNMP is saveProfileSNMP for a device's own SNMP settings.
+func (a *applier) saveDeviceSNMP(ctx context.Context, id int64, existed bool, want *snmp.Settings) error {
+	if want == nil {
+		if !existed {
+			return nil
+		}
+		return a.snmp.DeleteDeviceSettings(ctx, id)
+	}
+	_, err := a.snmp.PutDeviceSettings(ctx, id, *want)
 	return err
 }
 
@@ -214,11 +228,23 @@ func (a *applier) devices(ctx context.Context) error {
 		path := fmt.Sprintf("devices[%d]", i)
 		want := d
 		want.Labels, want.Enabled = nilIfEmptyMap(d.Labels), falseOnly(orTrue(d.Enabled))
+		var wantSNMP *snmp.Settings
+		if d.SNMP != nil {
+			wantSNMP = ptr(a.deviceSNMP[d.Name])
+		}
+		want.SNMP = deviceSNMPToFile(d.Name, wantSNMP)
 		cur, ok := a.st.devices[d.Name]
 		op, fields, before := OpCreate, []FieldChange(nil), any(nil)
 		if ok {
 			old := deviceToFile(cur, a.st.deviceName, a.st.profileName)
-			if fields = diff(old, want); len(fields) == 0 {
+			old.SNMP = deviceSNMPToFile(d.Name, a.st.deviceSNMP[d.Name])
+			curSNMP, err := a.snmp.RevealedDeviceSettings(ctx, cur.ID)
+			if err != nil {
+				return a.writeErr(path+".snmp", err)
+			}
+			fields = append(diff(deviceWithoutSecrets(old), deviceWithoutSecrets(want)),
+				snmpSecretFields(credentialsOnly(curSNMP), credentialsOnly(wantSNMP))...)
+			if len(fields) == 0 {
 				continue
 			}
 			op, before = OpUpdate, old
@@ -244,8 +270,12 @@ func (a *applier) devices(ctx context.Context) error {
 		if err != nil {
 			return a.writeErr(path, err)
 		}
+		if err := a.saveDeviceSNMP(ctx, saved.ID, ok, wantSNMP); err != nil {
+			return a.writeErr(path+".snmp", err)
+		}
 		a.st.devices[d.Name] = saved
 		a.st.deviceByID[saved.ID] = saved.Name
+		a.st.deviceSNMP[d.Name] = wantSNMP
 		if want.Parent != "" && in.ParentID == nil {
 			parents = append(parents, later{path, in})
 		}

@@ -28,6 +28,24 @@ func (s *Service) DeviceSettings(ctx context.Context, deviceID int64) (*Settings
 	return &set, nil
 }
 
+// RevealedDeviceSettings returns a device's own SNMP settings with the secrets opened, or nil
+// when it has none: for comparing wanted settings with the stored ones (configuration files
+// are applied idempotently), never for display.
+func (s *Service) RevealedDeviceSettings(ctx context.Context, deviceID int64) (*Settings, error) {
+	c, err := s.p.Store.DeviceSNMPConfig(ctx, deviceID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	set, err := settingsFromConfig(c, s.p.Secrets, owner{"device", deviceID}, true)
+	if err != nil {
+		return nil, err
+	}
+	return &set, nil
+}
+
 // PutDeviceSettings validates and stores a device's SNMP settings (create or update). A secret
 // the input leaves out is kept from the stored settings when it still applies (same version;
 // same v3 user), so clients update settings without resending secrets. Validation errors are
