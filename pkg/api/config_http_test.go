@@ -173,7 +173,8 @@ func TestConfigAPI(t *testing.T) {
 	first := export(t)
 	t.Run("export", func(t *testing.T) {
 		for _, want := range []string{"name: cfg-seed-01", "ip: 127.0.0.20", "name: cfg-seed-prof", "name: cfg-seed-hook",
-			"hmac_secret: ${env:WARDOPS_CHANNEL_CFG_SEED_HOOK_HMAC_SECRET}", "community: ${env:WARDOPS_PROFILE_CFG_SEED_PROF_COMMUNITY}"} {
+			"hmac_secret: ${env:WARDOPS_CHANNEL_CFG_SEED_HOOK_HMAC_SECRET}", "community: ${env:WARDOPS_PROFILE_CFG_SEED_PROF_COMMUNITY}",
+			"community: ${env:WARDOPS_DEVICE_CFG_SEED_01_COMMUNITY}"} {
 			if !strings.Contains(first, want) {
 				t.Errorf("export lacks %q:\n%s", want, first)
 			}
@@ -271,6 +272,7 @@ func TestConfigAPI(t *testing.T) {
 		t.Setenv("WARDOPS_CHANNEL_CFG_HOOK_HMAC_SECRET", "FILE-hmac-v4lue")
 		t.Setenv("WARDOPS_CHANNEL_CFG_SEED_HOOK_HMAC_SECRET", "HMAC-abcdef")
 		t.Setenv("WARDOPS_PROFILE_CFG_SEED_PROF_COMMUNITY", "PCOMM-s3cret")
+		t.Setenv("WARDOPS_DEVICE_CFG_SEED_01_COMMUNITY", "COMM-s3cret")
 		code, body = apply(t, "", now)
 		if code != http.StatusOK || json.Unmarshal(body, &res) != nil || len(res.Changes) != 0 {
 			t.Errorf("applying the export: HTTP %d %s, want no change", code, body)
