@@ -51,6 +51,18 @@ func TestDemoFleetRaisesNoInterfaceAlert(t *testing.T) {
 			devs = append(devs, d)
 		}
 	}
+	// the seeded rules include interface rules, so a quiet result means the rules held
+	rules, err := e.st.EnabledAlertRules(testenv.Ctx(t, 10*time.Second))
+	testenv.Must(t, "seeded alert rules", err)
+	ifRules := 0
+	for _, r := range rules {
+		if r.Kind.PerInterface() {
+			ifRules++
+		}
+	}
+	if ifRules == 0 {
+		t.Fatalf("no enabled interface rule among the %d seeded rules", len(rules))
+	}
 	ids := make([]int64, len(devs))
 	for i, d := range devs {
 		ids[i] = d.ID
@@ -77,7 +89,7 @@ func TestDemoFleetRaisesNoInterfaceAlert(t *testing.T) {
 		var kind, dev, subject, state string
 		var value float64
 		testenv.Must(t, "scan alert", rows.Scan(&kind, &dev, &subject, &value, &state))
-		if alert.Kind(kind) == alert.KindIfDown || alert.Kind(kind) == alert.KindIfUtilPct || alert.Kind(kind) == alert.KindIfErrorRate {
+		if alert.Kind(kind).PerInterface() {
 			t.Errorf("interface alert %s on device %s interface %q, value %g (%s)", kind, dev, subject, value, state)
 		} else {
 			t.Logf("other alert %s on %s %q value %g (%s)", kind, dev, subject, value, state)
@@ -104,12 +116,12 @@ func TestDemoFleetRaisesNoInterfaceAlert(t *testing.T) {
 			}
 			for _, v := range []*float64{i.InErrorsPerSec, i.OutErrorsPerSec} {
 				if v != nil && *v > maxErr {
-					maxErr, maxErrAt = *v, d.Name+" "+i.Name
+					maxErr, maxErrAt = *v, fmt.Sprintf("%s ifIndex %d %s", d.Name, i.IfIndex, i.Descr)
 				}
 			}
 			for _, v := range []*float64{i.InUtilizationPct, i.OutUtilizationPct} {
 				if v != nil && *v > maxUtil {
-					maxUtil, maxUtilAt = *v, d.Name+" "+i.Name
+					maxUtil, maxUtilAt = *v, fmt.Sprintf("%s ifIndex %d %s", d.Name, i.IfIndex, i.Descr)
 				}
 			}
 		}
@@ -117,6 +129,6 @@ func TestDemoFleetRaisesNoInterfaceAlert(t *testing.T) {
 	if withRate == 0 || withRate < total/2 {
 		t.Errorf("%d of %d interfaces have rates; want most of them (the polls computed nothing)", withRate, total)
 	}
-	t.Logf("%d devices, %d interfaces (%d with rates, %d admin-up but not up); max error rate %.4f/s (%s), max utilisation %.2f %% (%s)",
-		len(devs), total, withRate, adminUpNotUp, maxErr, maxErrAt, maxUtil, maxUtilAt)
+	t.Logf("%d interface rules of %d seeded; %d devices, %d interfaces (%d with rates, %d admin-up but not up); max error rate %.4f/s (%s), max utilisation %.2f %% (%s)",
+		ifRules, len(rules), len(devs), total, withRate, adminUpNotUp, maxErr, maxErrAt, maxUtil, maxUtilAt)
 }
