@@ -10,6 +10,7 @@ import (
 
 	"github.com/wardops/wardops/pkg/alert"
 	"github.com/wardops/wardops/pkg/snmp"
+	"github.com/wardops/wardops/pkg/snmp/simdata"
 	"github.com/wardops/wardops/pkg/store"
 	"github.com/wardops/wardops/testinfra/testenv"
 )
@@ -21,10 +22,13 @@ import (
 // SNMP cycle does. No interface alert may fire (README: the demo's one staged fault is
 // lab-dead-01, a device_down alert, not an interface one).
 //
-// The tests' snmpsim serves simdata with seed 1, the generator and seed scripts/snmp.sh uses;
-// each device's data depends only on seed and index, so sim-0002 ... sim-0015 are the demo's.
+// The agents are a private snmpsimd over the demo's recordings, generated into the test's
+// temporary directory with the options scripts/snmp.sh gives tools/snmprec-gen (50 devices,
+// the default interfaces, prefix and seed 1).
 func TestDemoFleetRaisesNoInterfaceAlert(t *testing.T) {
 	e := newEnv(t)
+	sim := testenv.NewSNMPSimData(t, simdata.Options{Devices: 50, Interfaces: simdata.DefaultInterfaces,
+		Prefix: simdata.DefaultPrefix, Seed: 1})
 	rdb := testenv.NewRedis(t)
 	client := asynq.NewClientFromRedisClient(rdb)
 	t.Cleanup(func() { _ = client.Close() })
@@ -45,7 +49,7 @@ func TestDemoFleetRaisesNoInterfaceAlert(t *testing.T) {
 				Type: map[string]string{"rtr": "router", "sw": "switch", "fw": "firewall"}[role], Enabled: true})
 			testenv.Must(t, "create device "+name, err)
 			_, err = e.svc.PutDeviceSettings(testenv.Ctx(t, 10*time.Second), d.ID, snmp.Settings{Version: snmp.Version2c,
-				Community: snmp.NewSecret(fmt.Sprintf("sim-%04d", n)), Host: "127.0.0.1", Port: e.sim.Port,
+				Community: snmp.NewSecret(fmt.Sprintf("sim-%04d", n)), Host: "127.0.0.1", Port: sim.Port,
 				Timeout: 3 * time.Second, Retries: 1})
 			testenv.Must(t, "snmp settings of "+name, err)
 			devs = append(devs, d)
