@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/wardops/wardops/pkg/snmp/simdata"
 )
 
 // Credentials of the private snmpd of NewSNMPD (the same as scripts/snmp.sh configures).
@@ -150,6 +152,26 @@ func NewSNMPSim(t testing.TB) *SNMPSim {
 	}
 	privateSim = p
 	return p
+}
+
+// NewSNMPSimData starts a snmpsimd of this test alone, serving the devices simdata generates
+// with o into a temporary directory of the test (e.g. the demo's recordings: the options of
+// tools/snmprec-gen as scripts/snmp.sh runs it). The daemon stops when the test ends.
+func NewSNMPSimData(t testing.TB, o simdata.Options) *SNMPSim {
+	t.Helper()
+	SkipShort(t, "snmpsim")
+	removeStaleSimDirs()
+	// not t.TempDir: under root snmpsimd runs as nobody, who must reach the directory
+	dir, err := os.MkdirTemp("", simDirPrefix+strconv.Itoa(os.Getpid())+"-")
+	if err != nil {
+		t.Fatalf("snmpsim dir: %v", err)
+	}
+	s, stop, err := startSimIn(dir, o)
+	t.Cleanup(func() { stop(); _ = os.RemoveAll(dir) })
+	if err != nil {
+		t.Fatalf("private snmpsimd over %s: %v; snmpsim itself: scripts/snmp.sh install", dir, err)
+	}
+	return s
 }
 
 // Blackhole is a loopback UDP socket that reads everything and never answers: an SNMP agent

@@ -24,31 +24,39 @@ const simDirPrefix = "wardops-test-snmpsim-"
 // rather than by snmpsimd's --process-user, because a change of user inside the child would
 // clear its parent-death signal.
 func startPrivateSim() (*SNMPSim, error) {
-	bin, err := exec.LookPath("snmpsimd")
-	if err != nil {
-		return nil, fmt.Errorf("snmpsimd: %w", err)
-	}
 	removeStaleSimDirs()
 	dir, err := os.MkdirTemp("", simDirPrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return nil, fmt.Errorf("snmpsim dir: %w", err)
 	}
+	s, _, err := startSimIn(dir, simdata.Options{Devices: TestSNMPSimDevices, Seed: 1})
+	return s, err
+}
+
+// startSimIn generates o's data files under dir/data and starts a snmpsimd serving them on a
+// free loopback port; it ends with the test binary (StartOwned) or when stop is called.
+func startSimIn(dir string, o simdata.Options) (sim *SNMPSim, stop func(), err error) {
+	stop = func() {}
+	bin, err := exec.LookPath("snmpsimd")
+	if err != nil {
+		return nil, stop, fmt.Errorf("snmpsimd: %w", err)
+	}
 	data, cache := filepath.Join(dir, "data"), filepath.Join(dir, "cache")
-	if _, err := simdata.Generate(data, simdata.Options{Devices: TestSNMPSimDevices, Seed: 1}); err != nil {
-		return nil, fmt.Errorf("generate snmpsim data: %w", err)
+	if _, err := simdata.Generate(data, o); err != nil {
+		return nil, stop, fmt.Errorf("generate snmpsim data: %w", err)
 	}
 	if err := os.MkdirAll(cache, 0o700); err != nil {
-		return nil, fmt.Errorf("snmpsim cache dir: %w", err)
+		return nil, stop, fmt.Errorf("snmpsim cache dir: %w", err)
 	}
 	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("free UDP port: %w", err)
+		return nil, stop, fmt.Errorf("free UDP port: %w", err)
 	}
 	port := c.LocalAddr().(*net.UDPAddr).Port
 	_ = c.Close()
 	logf, err := os.Create(filepath.Join(dir, "snmpsimd.log"))
 	if err != nil {
-		return nil, fmt.Errorf("snmpsim log: %w", err)
+		return nil, stop, fmt.Errorf("snmpsim log: %w", err)
 	}
 	defer logf.Close()
 	cmd := exec.Command(bin, "--v2c-arch", "--data-dir="+data, "--cache-dir="+cache,
@@ -57,24 +65,25 @@ func startPrivateSim() (*SNMPSim, error) {
 	if os.Geteuid() == 0 {
 		cred, err := nobody()
 		if err != nil {
-			return nil, err
+			return nil, stop, err
 		}
 		if err := openTo(dir); err != nil {
-			return nil, fmt.Errorf("snmpsim dir for nobody: %w", err)
+			return nil, stop, fmt.Errorf("snmpsim dir for nobody: %w", err)
 		}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}
 	if err := StartOwned(cmd); err != nil {
-		return nil, fmt.Errorf("start snmpsimd: %w", err)
+		return nil, stop, fmt.Errorf("start snmpsimd: %w", err)
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	if err := waitSNMP("127.0.0.1", port, "sim-0001", 60*time.Second, exited); err != nil {
 		_ = cmd.Process.Kill()
 		b, _ := os.ReadFile(logf.Name())
-		return nil, fmt.Errorf("snmpsimd on 127.0.0.1:%d: %w\nlog:\n%s", port, err, tail(string(b), 20))
+		return nil, stop, fmt.Errorf("snmpsimd on 127.0.0.1:%d: %w\nlog:\n%s", port, err, tail(string(b), 20))
 	}
-	return &SNMPSim{Host: "127.0.0.1", Port: port}, nil
+	stop = func() { _ = cmd.Process.Kill(); <-exited }
+	return &SNMPSim{Host: "127.0.0.1", Port: port}, stop, nil
 }
 
 // nobody is the credential snmpsimd runs with under root.
