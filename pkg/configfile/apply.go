@@ -209,7 +209,7 @@ func diff(a, b any) []FieldChange {
 func diffValue(path string, a, b reflect.Value, out *[]FieldChange) {
 	if a.Kind() == reflect.Struct {
 		for _, f := range orderedFields(a.Type()) {
-			diffValue(join(path, f.name), a.Field(f.index), b.Field(f.index), out)
+			diffValue(join(path, f.name), a.FieldByIndex(f.index), b.FieldByIndex(f.index), out)
 		}
 		return
 	}

@@ -53,25 +53,31 @@ type Profile struct {
 	SNMP             *ProfileSNMP `yaml:"snmp,omitempty" doc:"SNMP defaults of the profile's devices (absent: none; the stored ones are removed)"`
 }
 
-// ProfileSNMP is a profile's SNMP defaults: credentials (from version on) and extra OIDs. The
-// fields are the API's (snmp.Settings); community, auth_password and priv_password are
-// references only, like channel secrets. Without version the profile carries extra OIDs only.
+// SNMPCredentials are SNMP settings as the file holds them, for a profile's defaults and for a
+// device's own: the API's fields (snmp.Settings); community, auth_password and priv_password
+// are references only, like channel secrets.
+type SNMPCredentials struct {
+	Version        string `yaml:"version,omitempty" enum:"2c|3" doc:"SNMP version (a profile may leave it empty to carry extra OIDs only)"`
+	Community      string `yaml:"community,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv2c community by reference: ${env:NAME} or ${file:/path}"`
+	Username       string `yaml:"username,omitempty" doc:"SNMPv3 user"`
+	SecurityLevel  string `yaml:"security_level,omitempty" enum:"authNoPriv|authPriv" doc:"SNMPv3"`
+	AuthProtocol   string `yaml:"auth_protocol,omitempty" enum:"SHA|SHA-224|SHA-256|SHA-384|SHA-512" doc:"SNMPv3"`
+	AuthPassword   string `yaml:"auth_password,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv3 authentication passphrase by reference"`
+	PrivProtocol   string `yaml:"priv_protocol,omitempty" enum:"AES|AES-192|AES-256|AES-192-C|AES-256-C" doc:"SNMPv3 authPriv"`
+	PrivPassword   string `yaml:"priv_password,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv3 privacy passphrase by reference (authPriv)"`
+	ContextName    string `yaml:"context_name,omitempty" doc:"SNMPv3 context"`
+	Host           string `yaml:"host,omitempty" doc:"SNMP target instead of the device IP"`
+	Port           int    `yaml:"port,omitempty" doc:"UDP port (default 161)"`
+	TimeoutMS      int    `yaml:"timeout_ms,omitempty" doc:"ms per request, 100..60000 (default 2000)"`
+	Retries        *int   `yaml:"retries,omitempty" doc:"resends after a timeout, 0..10 (default 1)"`
+	MaxRepetitions int    `yaml:"max_repetitions,omitempty" doc:"GetBulk max-repetitions, 1..100 (default 10)"`
+}
+
+// ProfileSNMP is a profile's SNMP defaults: credentials (from version on) and extra OIDs.
+// Without version the profile carries extra OIDs only.
 type ProfileSNMP struct {
-	Version        string     `yaml:"version,omitempty" enum:"2c|3" doc:"SNMP version (empty: no credentials, extra OIDs only)"`
-	Community      string     `yaml:"community,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv2c community by reference: ${env:NAME} or ${file:/path}"`
-	Username       string     `yaml:"username,omitempty" doc:"SNMPv3 user"`
-	SecurityLevel  string     `yaml:"security_level,omitempty" enum:"authNoPriv|authPriv" doc:"SNMPv3"`
-	AuthProtocol   string     `yaml:"auth_protocol,omitempty" enum:"SHA|SHA-224|SHA-256|SHA-384|SHA-512" doc:"SNMPv3"`
-	AuthPassword   string     `yaml:"auth_password,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv3 authentication passphrase by reference"`
-	PrivProtocol   string     `yaml:"priv_protocol,omitempty" enum:"AES|AES-192|AES-256|AES-192-C|AES-256-C" doc:"SNMPv3 authPriv"`
-	PrivPassword   string     `yaml:"priv_password,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv3 privacy passphrase by reference (authPriv)"`
-	ContextName    string     `yaml:"context_name,omitempty" doc:"SNMPv3 context"`
-	Host           string     `yaml:"host,omitempty" doc:"SNMP target instead of the device IP"`
-	Port           int        `yaml:"port,omitempty" doc:"UDP port (default 161)"`
-	TimeoutMS      int        `yaml:"timeout_ms,omitempty" doc:"ms per request, 100..60000 (default 2000)"`
-	Retries        *int       `yaml:"retries,omitempty" doc:"resends after a timeout, 0..10 (default 1)"`
-	MaxRepetitions int        `yaml:"max_repetitions,omitempty" doc:"GetBulk max-repetitions, 1..100 (default 10)"`
-	ExtraOIDs      []ExtraOID `yaml:"extra_oids,omitempty" doc:"vendor values read from every device of the profile"`
+	SNMPCredentials `yaml:",inline"`
+	ExtraOIDs       []ExtraOID `yaml:"extra_oids,omitempty" doc:"vendor values read from every device of the profile"`
 }
 
 // ExtraOID is one vendor value a profile reads (snmp.ExtraOID).
@@ -97,24 +103,9 @@ type Device struct {
 	SNMP    *DeviceSNMP       `yaml:"snmp,omitempty" doc:"the device's own SNMP settings, over its profile's (absent: none; the stored ones are removed)"`
 }
 
-// DeviceSNMP is a device's own SNMP settings: the credentials of ProfileSNMP (the API's
-// snmp.Settings), without extra OIDs, which only profiles carry.
-type DeviceSNMP struct {
-	Version        string `yaml:"version,omitempty" enum:"2c|3" doc:"SNMP version"`
-	Community      string `yaml:"community,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv2c community by reference: ${env:NAME} or ${file:/path}"`
-	Username       string `yaml:"username,omitempty" doc:"SNMPv3 user"`
-	SecurityLevel  string `yaml:"security_level,omitempty" enum:"authNoPriv|authPriv" doc:"SNMPv3"`
-	AuthProtocol   string `yaml:"auth_protocol,omitempty" enum:"SHA|SHA-224|SHA-256|SHA-384|SHA-512" doc:"SNMPv3"`
-	AuthPassword   string `yaml:"auth_password,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv3 authentication passphrase by reference"`
-	PrivProtocol   string `yaml:"priv_protocol,omitempty" enum:"AES|AES-192|AES-256|AES-192-C|AES-256-C" doc:"SNMPv3 authPriv"`
-	PrivPassword   string `yaml:"priv_password,omitempty" pattern:"^\\$\\{(env|file):[^}]+\\}$" doc:"SNMPv3 privacy passphrase by reference (authPriv)"`
-	ContextName    string `yaml:"context_name,omitempty" doc:"SNMPv3 context"`
-	Host           string `yaml:"host,omitempty" doc:"SNMP target instead of the device IP"`
-	Port           int    `yaml:"port,omitempty" doc:"UDP port (default 161)"`
-	TimeoutMS      int    `yaml:"timeout_ms,omitempty" doc:"ms per request, 100..60000 (default 2000)"`
-	Retries        *int   `yaml:"retries,omitempty" doc:"resends after a timeout, 0..10 (default 1)"`
-	MaxRepetitions int    `yaml:"max_repetitions,omitempty" doc:"GetBulk max-repetitions, 1..100 (default 10)"`
-}
+// DeviceSNMP is a device's own SNMP settings: the credentials of a profile, without the extra
+// OIDs only profiles carry.
+type DeviceSNMP = SNMPCredentials
 
 // Scope selects devices (all lists empty: every device) and, for per-interface rules, some
 // of their interfaces.

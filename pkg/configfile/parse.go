@@ -204,7 +204,7 @@ func (p *parser) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		seen[k.Value] = true
 		p.doc.lines[fp] = k.Line
-		p.decode(val, v.Field(f.index), fp)
+		p.decode(val, v.FieldByIndex(f.index), fp)
 		p.doc.lines[fp] = k.Line
 	}
 	for _, f := range orderedFields(v.Type()) {
@@ -294,10 +294,11 @@ func kindWord(k reflect.Kind) string {
 	return "a " + k.String()
 }
 
-// field is one field of a file struct as its yaml tag and cfg tag declare it.
+// field is one field of a file struct as its yaml tag and cfg tag declare it; index is its
+// path for reflect's FieldByIndex (an embedded `yaml:",inline"` struct's fields are its own).
 type field struct {
 	name     string
-	index    int
+	index    []int
 	required bool
 	tag      reflect.StructTag
 }
@@ -306,11 +307,18 @@ func orderedFields(t reflect.Type) []field {
 	var out []field
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if sf.Anonymous && name == "" && opts == "inline" {
+			for _, f := range orderedFields(sf.Type) {
+				f.index = append([]int{i}, f.index...)
+				out = append(out, f)
+			}
+			continue
+		}
 		if name == "" || name == "-" {
 			continue
 		}
-		out = append(out, field{name: name, index: i, required: sf.Tag.Get("cfg") == "required", tag: sf.Tag})
+		out = append(out, field{name: name, index: []int{i}, required: sf.Tag.Get("cfg") == "required", tag: sf.Tag})
 	}
 	return out
 }

@@ -30,22 +30,14 @@ var snmpSecrets = []snmpSecret{
 // snmp.ProfileSettings.
 
 // asProfile is a device's SNMP settings as a profile's (no extra OIDs).
-func (d DeviceSNMP) asProfile() ProfileSNMP {
-	return ProfileSNMP{Version: d.Version, Community: d.Community, Username: d.Username, SecurityLevel: d.SecurityLevel,
-		AuthProtocol: d.AuthProtocol, AuthPassword: d.AuthPassword, PrivProtocol: d.PrivProtocol, PrivPassword: d.PrivPassword,
-		ContextName: d.ContextName, Host: d.Host, Port: d.Port, TimeoutMS: d.TimeoutMS, Retries: d.Retries,
-		MaxRepetitions: d.MaxRepetitions}
-}
+func asProfile(d DeviceSNMP) ProfileSNMP { return ProfileSNMP{SNMPCredentials: d} }
 
 // deviceSNMPOf is the credentials of a profile's SNMP settings as a device's (nil: none).
 func deviceSNMPOf(p *ProfileSNMP) *DeviceSNMP {
 	if p == nil {
 		return nil
 	}
-	return &DeviceSNMP{Version: p.Version, Community: p.Community, Username: p.Username, SecurityLevel: p.SecurityLevel,
-		AuthProtocol: p.AuthProtocol, AuthPassword: p.AuthPassword, PrivProtocol: p.PrivProtocol, PrivPassword: p.PrivPassword,
-		ContextName: p.ContextName, Host: p.Host, Port: p.Port, TimeoutMS: p.TimeoutMS, Retries: p.Retries,
-		MaxRepetitions: p.MaxRepetitions}
+	return &p.SNMPCredentials
 }
 
 // credentialsOnly wraps a device's settings (nil: none) for the profile code paths.
@@ -79,10 +71,10 @@ func snmpToFile(ref func(secret string) string, ps *snmp.ProfileSettings) *Profi
 	out := &ProfileSNMP{}
 	if ps.Credentials != nil {
 		d := ps.Credentials.WithDefaults()
-		out = &ProfileSNMP{Version: string(d.Version), Username: d.Username, SecurityLevel: string(d.SecurityLevel),
-			AuthProtocol: string(d.AuthProtocol), PrivProtocol: string(d.PrivProtocol), ContextName: d.ContextName,
-			Host: d.Host, Port: d.Port, TimeoutMS: int(d.Timeout.Milliseconds()), Retries: ptr(d.Retries),
-			MaxRepetitions: d.MaxRepetitions}
+		out = &ProfileSNMP{SNMPCredentials: SNMPCredentials{Version: string(d.Version), Username: d.Username,
+			SecurityLevel: string(d.SecurityLevel), AuthProtocol: string(d.AuthProtocol), PrivProtocol: string(d.PrivProtocol),
+			ContextName: d.ContextName, Host: d.Host, Port: d.Port, TimeoutMS: int(d.Timeout.Milliseconds()),
+			Retries: ptr(d.Retries), MaxRepetitions: d.MaxRepetitions}}
 		for _, s := range snmpSecrets {
 			if s.value(&d).IsSet() {
 				*s.ref(out) = ref(s.field)
@@ -164,7 +156,7 @@ func withoutSecrets(p Profile) Profile {
 // deviceWithoutSecrets is withoutSecrets for a device's own SNMP settings.
 func deviceWithoutSecrets(d Device) Device {
 	if d.SNMP != nil {
-		d.SNMP = deviceSNMPOf(blankSecrets(ptr(d.SNMP.asProfile())))
+		d.SNMP = deviceSNMPOf(blankSecrets(ptr(asProfile(*d.SNMP))))
 	}
 	return d
 }
@@ -194,7 +186,7 @@ func (c *checker) checkDeviceSNMP(path string, d Device) {
 	if d.SNMP == nil {
 		return
 	}
-	ps := c.checkSNMP(path+".snmp", d.SNMP.asProfile())
+	ps := c.checkSNMP(path+".snmp", asProfile(*d.SNMP))
 	if ps.Credentials == nil {
 		c.fail(path+".snmp.version", "is required (a device's snmp block is its credentials)")
 		return

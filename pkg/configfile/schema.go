@@ -38,7 +38,7 @@ func schemaOf(t reflect.Type, tag reflect.StructTag) map[string]any {
 		props := map[string]any{}
 		var required []string
 		for _, f := range orderedFields(t) {
-			props[f.name] = schemaOf(t.Field(f.index).Type, f.tag)
+			props[f.name] = schemaOf(t.FieldByIndex(f.index).Type, f.tag)
 			if f.required {
 				required = append(required, f.name)
 			}
