@@ -18,9 +18,6 @@ const (
 	Maintenance Status = "maintenance"
 )
 
-// Statuses lists every status, best first.
-var Statuses = []Status{Up, Degraded, Down, Unknown, Maintenance}
-
 // Valid reports whether s is one of the five statuses.
 func (s Status) Valid() bool {
 	switch s {
@@ -29,6 +26,3 @@ func (s Status) Valid() bool {
 	}
 	return false
 }
-
-// Answering reports whether the device answers pings (up or degraded).
-func (s Status) Answering() bool { return s == Up || s == Degraded }

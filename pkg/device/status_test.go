@@ -3,7 +3,7 @@ package device
 import "testing"
 
 func TestStatusValid(t *testing.T) {
-	for _, s := range Statuses {
+	for _, s := range []Status{Up, Degraded, Down, Unknown, Maintenance} {
 		if !s.Valid() {
 			t.Errorf("%q not valid", s)
 		}
@@ -12,8 +12,5 @@ func TestStatusValid(t *testing.T) {
 		if s.Valid() {
 			t.Errorf("%q valid", s)
 		}
-	}
-	if !Up.Answering() || !Degraded.Answering() || Down.Answering() || Unknown.Answering() || Maintenance.Answering() {
-		t.Error("Answering wrong")
 	}
 }
