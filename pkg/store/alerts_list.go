@@ -117,7 +117,7 @@ func (f AlertFilter) where() (*where, bool) {
 
 // orderBy is the ORDER BY of f.Sort: every order ends on the id, so pages never overlap.
 func (f AlertFilter) orderBy() string {
-	const rank = `CASE a.severity WHEN 'critical' THEN 4 WHEN 'major' THEN 3 WHEN 'minor' THEN 2 ELSE 1 END`
+	const rank = severityRankSQL
 	// each order as written is its "ascending" form; Desc flips every key
 	var keys []string
 	switch f.Sort {

@@ -32,7 +32,7 @@ func problemCTE(sc DeviceScope, only ...[]int64) (string, []any) {
 		WHERE i.state = 'open' AND ` + incCond + ` ORDER BY i.id DESC LIMIT 1000),
 	k AS (
 		SELECT a.id, a.device_id, a.device_name, a.kind, a.state, a.started_at, a.incident_id,
-			CASE a.severity WHEN 'critical' THEN 4 WHEN 'major' THEN 3 WHEN 'minor' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END AS rank,
+			`+severityRankSQL+` AS rank,
 			inc.id AS inc_id, inc.alert_id AS inc_root, inc.maint AS inc_maint,
 			coalesce(s.status = 'maintenance', false) OR (a.state = 'suppressed' AND a.suppressed_reason = 'maintenance') AS maint,
 			coalesce(a.device_id::text, 's' || a.id) AS dev
@@ -49,6 +49,10 @@ func problemCTE(sc DeviceScope, only ...[]int64) (string, []any) {
 			ELSE 'd' || dev END AS key
 		FROM k)`, args
 }
+
+// severityRankSQL is alert.SeverityRank of an alert row a in SQL (critical 4 … warning 1), for
+// the problem list's grouping and the alert list's severity order.
+const severityRankSQL = `CASE a.severity WHEN 'critical' THEN 4 WHEN 'major' THEN 3 WHEN 'minor' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END`
 
 // rankSeverity is alert.SeverityRank backwards.
 var rankSeverity = map[int]alert.Severity{4: alert.SeverityCritical, 3: alert.SeverityMajor, 2: alert.SeverityMinor, 1: alert.SeverityWarning}
