@@ -32,7 +32,7 @@ func problemCTE(sc DeviceScope, only ...[]int64) (string, []any) {
 		WHERE i.state = 'open' AND ` + incCond + ` ORDER BY i.id DESC LIMIT 1000),
 	k AS (
 		SELECT a.id, a.device_id, a.device_name, a.kind, a.state, a.started_at, a.incident_id,
-			`+severityRankSQL+` AS rank,
+			` + severityRankSQL + ` AS rank,
 			inc.id AS inc_id, inc.alert_id AS inc_root, inc.maint AS inc_maint,
 			coalesce(s.status = 'maintenance', false) OR (a.state = 'suppressed' AND a.suppressed_reason = 'maintenance') AS maint,
 			coalesce(a.device_id::text, 's' || a.id) AS dev
